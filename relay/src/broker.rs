@@ -1,0 +1,747 @@
+//! The broker: queues per service, live conversations, staff connections, and routing.
+//!
+//! State lives behind one std `Mutex` (held only for short, non-async sections; never
+//! across an `.await`). Each conversation also has its own async lock, held while a
+//! message is stored and forwarded, so every client sees a conversation's events in
+//! sequence order and a take can't race a message into the wrong place.
+//!
+//! Every message is stored before anyone is told about it: the sender's ack and the
+//! peer's copy are both sent only after [`Store::append_message`] has returned.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chathulp_shared::staff::{QueueEntry, ServiceQueue, StaffEvent};
+use chathulp_shared::status::{ServiceStatusEntry, StatusResponse};
+use chathulp_shared::visitor::VisitorEvent;
+use chathulp_shared::{
+    ChatMessage, ConversationId, ErrorCode, ErrorReply, Intake, PROTOCOL_VERSION, Party, Role,
+    ServiceId, ServiceStatus,
+};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::accounts::random_hex;
+use crate::clock::Clock;
+use crate::config::{Config, ServiceConfig};
+use crate::hours::OpeningHours;
+use crate::store::{NewConversation, Store, StoreError};
+
+/// The sending half of one client connection's outbound queue.
+///
+/// Pushing never waits: if a client reads so slowly that its queue fills, it is
+/// disconnected (its `kick` token is cancelled) rather than letting memory grow or
+/// stalling other conversations.
+#[derive(Clone)]
+pub struct Outbox<T> {
+    tx: mpsc::Sender<T>,
+    /// Cancelled when this client must be disconnected.
+    pub kick: CancellationToken,
+}
+
+impl<T> Outbox<T> {
+    pub fn new(capacity: usize) -> (Self, mpsc::Receiver<T>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        let kick = CancellationToken::new();
+        (Self { tx, kick }, rx)
+    }
+
+    fn push(&self, event: T) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(event) {
+            tracing::warn!("client send queue full; disconnecting it");
+            self.kick.cancel();
+        }
+    }
+}
+
+/// Identifies one staff connection (an account may be signed in more than once).
+pub type StaffConnId = u64;
+
+/// A signed-in staff member, as the broker knows them.
+#[derive(Clone, Debug)]
+pub struct StaffMember {
+    pub user: String,
+    pub role: Role,
+}
+
+struct StaffConn {
+    member: StaffMember,
+    outbox: Outbox<StaffEvent>,
+}
+
+/// A conversation that is queued or in progress.
+struct Live {
+    service: ServiceId,
+    nickname: String,
+    intake: Intake,
+    queued_at_ms: i64,
+    started_at_ms: Option<i64>,
+    /// The account that took it; `None` while queued.
+    counselor: Option<String>,
+    visitor: Outbox<VisitorEvent>,
+    /// Held while storing and forwarding, so events reach clients in seq order.
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+struct Service {
+    config: ServiceConfig,
+    hours: OpeningHours,
+    /// Waiting conversations, longest waiting first.
+    queue: VecDeque<ConversationId>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Conversations one counselor may hold (from config).
+    capacity: u32,
+    services: Vec<Service>,
+    conversations: HashMap<ConversationId, Live>,
+    staff: HashMap<StaffConnId, StaffConn>,
+    next_staff_conn: StaffConnId,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: Arc<Config>,
+}
+
+/// Handle to the broker; cheap to clone.
+#[derive(Clone)]
+pub struct Broker {
+    shared: Arc<Shared>,
+}
+
+fn internal(e: StoreError) -> ErrorReply {
+    tracing::error!(error = %e, "store failed");
+    ErrorReply::new(
+        ErrorCode::Internal,
+        "the relay could not store this; nothing was delivered, try again",
+    )
+}
+
+fn not_found(what: &str) -> ErrorReply {
+    ErrorReply::new(ErrorCode::NotFound, format!("no such {what}"))
+}
+
+impl Broker {
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, crate::config::ConfigError> {
+        let services = config
+            .services
+            .iter()
+            .map(|s| {
+                Ok(Service {
+                    hours: config.opening_hours(s)?,
+                    config: s.clone(),
+                    queue: VecDeque::new(),
+                })
+            })
+            .collect::<Result<Vec<_>, crate::config::ConfigError>>()?;
+        let state = State {
+            capacity: config.limits.counselor_capacity,
+            services,
+            ..State::default()
+        };
+        Ok(Self {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                store,
+                clock,
+                config,
+            }),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain data, never a half-written store
+        // row; carrying on serves visitors better than refusing everyone.
+        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.shared.clock.now_ms()
+    }
+
+    // ---- status ----
+
+    pub fn status_response(&self) -> StatusResponse {
+        let now = self.shared.clock.now();
+        let state = self.state();
+        let services = state
+            .services
+            .iter()
+            .map(|s| {
+                let status = state.status_of(s, now);
+                ServiceStatusEntry {
+                    id: s.config.id.clone(),
+                    name: s.config.name.clone(),
+                    status,
+                    message: status_message(status).to_owned(),
+                    email: s.config.email.clone(),
+                    contact_url: s.config.contact_url.clone(),
+                    hours: s.config.hours_text.clone(),
+                    next_opening: s
+                        .hours
+                        .next_opening(now)
+                        .map(|z| z.timestamp().display_with_offset(z.offset()).to_string()),
+                }
+            })
+            .collect();
+        StatusResponse {
+            protocol: PROTOCOL_VERSION,
+            services,
+        }
+    }
+
+    // ---- visitors ----
+
+    /// Puts a new visitor in the queue of `service`. The visitor's events go to `outbox`.
+    pub async fn visitor_hello(
+        &self,
+        service: ServiceId,
+        nickname: String,
+        intake: Intake,
+        outbox: Outbox<VisitorEvent>,
+    ) -> Result<ConversationId, ErrorReply> {
+        let now = self.shared.clock.now();
+        {
+            let state = self.state();
+            let s = state
+                .service(&service)
+                .ok_or_else(|| not_found("service"))?;
+            match state.status_of(s, now) {
+                ServiceStatus::Online => {}
+                ServiceStatus::Busy => {
+                    return Err(ErrorReply::new(
+                        ErrorCode::ServiceBusy,
+                        status_message(ServiceStatus::Busy),
+                    ));
+                }
+                ServiceStatus::Offline => {
+                    return Err(ErrorReply::new(
+                        ErrorCode::ServiceOffline,
+                        status_message(ServiceStatus::Offline),
+                    ));
+                }
+            }
+        }
+        let id = ConversationId(random_hex(16));
+        let queued_at_ms = now.as_millisecond();
+        self.shared
+            .store
+            .create_conversation(NewConversation {
+                id: id.clone(),
+                service: service.clone(),
+                nickname: nickname.clone(),
+                intake: intake.clone(),
+                queued_at_ms,
+            })
+            .await
+            .map_err(internal)?;
+        let mut state = self.state();
+        state.conversations.insert(
+            id.clone(),
+            Live {
+                service: service.clone(),
+                nickname,
+                intake,
+                queued_at_ms,
+                started_at_ms: None,
+                counselor: None,
+                visitor: outbox,
+                lock: Arc::default(),
+            },
+        );
+        if let Some(s) = state.service_mut(&service) {
+            s.queue.push_back(id.clone());
+        }
+        state.queue_changed(&service, now);
+        Ok(id)
+    }
+
+    /// Stores a visitor's message and forwards it to their counselor, if any.
+    pub async fn visitor_send(
+        &self,
+        conversation: &ConversationId,
+        client_id: String,
+        text: String,
+    ) -> Result<ChatMessage, ErrorReply> {
+        let lock = self.conversation_lock(conversation)?;
+        let _guard = lock.lock().await;
+        self.conversation_lock(conversation)?; // still live after waiting?
+        let message = self
+            .shared
+            .store
+            .append_message(
+                conversation.clone(),
+                Party::Visitor,
+                client_id,
+                text,
+                self.now_ms(),
+            )
+            .await
+            .map_err(internal)?;
+        let state = self.state();
+        if let Some(live) = state.conversations.get(conversation)
+            && let Some(counselor) = &live.counselor
+        {
+            state.to_user(
+                counselor,
+                &StaffEvent::Message {
+                    conversation: conversation.clone(),
+                    message: message.clone(),
+                },
+            );
+        }
+        Ok(message)
+    }
+
+    pub fn visitor_typing(&self, conversation: &ConversationId) {
+        let state = self.state();
+        if let Some(live) = state.conversations.get(conversation)
+            && let Some(counselor) = &live.counselor
+        {
+            state.to_user(
+                counselor,
+                &StaffEvent::Typing {
+                    conversation: conversation.clone(),
+                },
+            );
+        }
+    }
+
+    // ---- staff ----
+
+    /// Registers a signed-in staff connection, sends it the queue and its own open
+    /// conversations, and tells everyone if a service's status changed.
+    pub async fn staff_join(&self, member: StaffMember, outbox: Outbox<StaffEvent>) -> StaffConnId {
+        let now = self.shared.clock.now();
+        let (id, own) = {
+            let mut state = self.state();
+            let id = state.next_staff_conn;
+            state.next_staff_conn += 1;
+            state.staff.insert(
+                id,
+                StaffConn {
+                    member: member.clone(),
+                    outbox: outbox.clone(),
+                },
+            );
+            let own: Vec<ConversationId> = state
+                .conversations
+                .iter()
+                .filter(|(_, l)| l.counselor.as_deref() == Some(member.user.as_str()))
+                .map(|(id, _)| id.clone())
+                .collect();
+            state.broadcast_queue(now);
+            (id, own)
+        };
+        for conversation in own {
+            if let Err(e) = self.send_conversation(&conversation, &outbox).await {
+                outbox.push(StaffEvent::Error(e));
+            }
+        }
+        id
+    }
+
+    pub fn staff_leave(&self, id: StaffConnId) {
+        let now = self.shared.clock.now();
+        let mut state = self.state();
+        if state.staff.remove(&id).is_some() {
+            state.broadcast_queue(now);
+        }
+    }
+
+    /// A counselor takes `conversation`, or the longest-waiting visitor of `service`.
+    pub async fn take(
+        &self,
+        member: &StaffMember,
+        service: &ServiceId,
+        conversation: Option<ConversationId>,
+    ) -> Result<ConversationId, ErrorReply> {
+        require_counselor(member)?;
+        let capacity = self.shared.config.limits.counselor_capacity;
+        let at_capacity = || {
+            ErrorReply::new(
+                ErrorCode::AtCapacity,
+                format!("you already have {capacity} conversations"),
+            )
+        };
+        let id = {
+            let state = self.state();
+            if state.load_of(&member.user) >= capacity {
+                return Err(at_capacity());
+            }
+            let s = state.service(service).ok_or_else(|| not_found("service"))?;
+            match conversation {
+                Some(id) if s.queue.contains(&id) => id,
+                Some(_) => return Err(not_found("waiting visitor in this queue")),
+                None => s.queue.front().cloned().ok_or_else(|| {
+                    ErrorReply::new(ErrorCode::QueueEmpty, "nobody is waiting in this queue")
+                })?,
+            }
+        };
+        let lock = self.conversation_lock(&id)?;
+        let _guard = lock.lock().await;
+        let now = self.shared.clock.now();
+        {
+            // Re-check under the conversation lock: someone may have taken it meanwhile.
+            let mut state = self.state();
+            if state.load_of(&member.user) >= capacity {
+                return Err(at_capacity());
+            }
+            if !state
+                .service(service)
+                .is_some_and(|s| s.queue.contains(&id))
+            {
+                return Err(ErrorReply::new(
+                    ErrorCode::NotFound,
+                    "that visitor was just taken by someone else",
+                ));
+            }
+            state.assign(&id, service, &member.user, now.as_millisecond());
+        }
+        if let Err(e) = self
+            .shared
+            .store
+            .assign_conversation(id.clone(), member.user.clone(), now.as_millisecond())
+            .await
+        {
+            let mut state = self.state();
+            state.unassign(&id, service);
+            state.queue_changed(service, now);
+            return Err(internal(e));
+        }
+        for outbox in &self.user_outboxes(&member.user) {
+            self.send_conversation(&id, outbox).await?;
+        }
+        let state = self.state();
+        if let Some(live) = state.conversations.get(&id) {
+            live.visitor.push(VisitorEvent::Assigned);
+        }
+        state.queue_changed(service, now);
+        Ok(id)
+    }
+
+    /// Stores a counselor's message and forwards it to the visitor.
+    pub async fn counselor_send(
+        &self,
+        member: &StaffMember,
+        conversation: &ConversationId,
+        client_id: String,
+        text: String,
+    ) -> Result<ChatMessage, ErrorReply> {
+        require_counselor(member)?;
+        let lock = self.own_conversation_lock(member, conversation)?;
+        let _guard = lock.lock().await;
+        self.own_conversation_lock(member, conversation)?;
+        let message = self
+            .shared
+            .store
+            .append_message(
+                conversation.clone(),
+                Party::Counselor,
+                client_id,
+                text,
+                self.now_ms(),
+            )
+            .await
+            .map_err(internal)?;
+        if let Some(live) = self.state().conversations.get(conversation) {
+            live.visitor.push(VisitorEvent::Message {
+                message: message.clone(),
+            });
+        }
+        Ok(message)
+    }
+
+    pub fn counselor_typing(
+        &self,
+        member: &StaffMember,
+        conversation: &ConversationId,
+    ) -> Result<(), ErrorReply> {
+        require_counselor(member)?;
+        self.own_conversation_lock(member, conversation)?;
+        if let Some(live) = self.state().conversations.get(conversation) {
+            live.visitor.push(VisitorEvent::Typing);
+        }
+        Ok(())
+    }
+
+    pub async fn counselor_end(
+        &self,
+        member: &StaffMember,
+        conversation: &ConversationId,
+    ) -> Result<(), ErrorReply> {
+        require_counselor(member)?;
+        self.own_conversation_lock(member, conversation)?;
+        self.end(conversation, Party::Counselor, None).await
+    }
+
+    /// Ends a conversation (queued or in progress): stores the end, tells the visitor and
+    /// the counselor, and frees the counselor's slot. Ending twice is harmless.
+    pub async fn end(
+        &self,
+        conversation: &ConversationId,
+        by: Party,
+        reason: Option<String>,
+    ) -> Result<(), ErrorReply> {
+        let Ok(lock) = self.conversation_lock(conversation) else {
+            return Ok(());
+        };
+        let _guard = lock.lock().await;
+        let now = self.shared.clock.now();
+        self.shared
+            .store
+            .end_conversation(
+                conversation.clone(),
+                by,
+                reason.clone(),
+                now.as_millisecond(),
+            )
+            .await
+            .map_err(internal)?;
+        let mut state = self.state();
+        let Some(live) = state.conversations.remove(conversation) else {
+            return Ok(());
+        };
+        live.visitor.push(VisitorEvent::Ended {
+            by,
+            reason: reason.clone(),
+        });
+        if let Some(counselor) = &live.counselor {
+            state.to_user(
+                counselor,
+                &StaffEvent::Ended {
+                    conversation: conversation.clone(),
+                    by,
+                    reason,
+                },
+            );
+        }
+        if let Some(s) = state.service_mut(&live.service) {
+            s.queue.retain(|id| id != conversation);
+        }
+        state.queue_changed(&live.service, now);
+        Ok(())
+    }
+
+    // ---- helpers ----
+
+    fn conversation_lock(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Arc<tokio::sync::Mutex<()>>, ErrorReply> {
+        self.state()
+            .conversations
+            .get(id)
+            .map(|l| Arc::clone(&l.lock))
+            .ok_or_else(|| {
+                ErrorReply::new(ErrorCode::ConversationEnded, "this conversation has ended")
+            })
+    }
+
+    fn own_conversation_lock(
+        &self,
+        member: &StaffMember,
+        id: &ConversationId,
+    ) -> Result<Arc<tokio::sync::Mutex<()>>, ErrorReply> {
+        self.state()
+            .conversations
+            .get(id)
+            .filter(|l| l.counselor.as_deref() == Some(member.user.as_str()))
+            .map(|l| Arc::clone(&l.lock))
+            .ok_or_else(|| not_found("conversation of yours"))
+    }
+
+    fn user_outboxes(&self, user: &str) -> Vec<Outbox<StaffEvent>> {
+        self.state()
+            .staff
+            .values()
+            .filter(|c| c.member.user == user)
+            .map(|c| c.outbox.clone())
+            .collect()
+    }
+
+    /// Sends one conversation with its full scrollback to one staff connection.
+    async fn send_conversation(
+        &self,
+        id: &ConversationId,
+        outbox: &Outbox<StaffEvent>,
+    ) -> Result<(), ErrorReply> {
+        let messages = self
+            .shared
+            .store
+            .messages(id.clone())
+            .await
+            .map_err(internal)?;
+        let state = self.state();
+        let live = state
+            .conversations
+            .get(id)
+            .ok_or_else(|| not_found("conversation"))?;
+        outbox.push(StaffEvent::Conversation {
+            conversation: id.clone(),
+            service: live.service.clone(),
+            nickname: live.nickname.clone(),
+            intake: live.intake.clone(),
+            started_at_ms: live.started_at_ms.unwrap_or(live.queued_at_ms),
+            messages,
+        });
+        Ok(())
+    }
+}
+
+fn require_counselor(member: &StaffMember) -> Result<(), ErrorReply> {
+    if member.role == Role::Counselor {
+        Ok(())
+    } else {
+        Err(ErrorReply::new(
+            ErrorCode::Forbidden,
+            format!(
+                "a {} account is read-only in conversations",
+                member.role.as_str()
+            ),
+        ))
+    }
+}
+
+/// The seed's sentence for each status.
+pub fn status_message(status: ServiceStatus) -> &'static str {
+    match status {
+        ServiceStatus::Online => "De chat is open.",
+        ServiceStatus::Busy => {
+            "Alle medewerkers zijn momenteel in gesprek. Kom dan gerust straks nog even terug, misschien is er dan wel een medewerker beschikbaar."
+        }
+        ServiceStatus::Offline => "De chat is gesloten, er zijn geen beantwoorders online.",
+    }
+}
+
+impl State {
+    fn service(&self, id: &ServiceId) -> Option<&Service> {
+        self.services.iter().find(|s| &s.config.id == id)
+    }
+
+    fn service_mut(&mut self, id: &ServiceId) -> Option<&mut Service> {
+        self.services.iter_mut().find(|s| &s.config.id == id)
+    }
+
+    /// Conversations a counselor holds now.
+    fn load_of(&self, user: &str) -> u32 {
+        let n = self
+            .conversations
+            .values()
+            .filter(|l| l.counselor.as_deref() == Some(user))
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// online: open, and a counselor has room or the queue has room; busy: open, every
+    /// counselor full and the queue full; offline: closed or no counselor signed in.
+    fn status_of(&self, s: &Service, now: jiff::Timestamp) -> ServiceStatus {
+        if !s.hours.is_open(now) {
+            return ServiceStatus::Offline;
+        }
+        let counselors: std::collections::BTreeSet<&str> = self
+            .staff
+            .values()
+            .filter(|c| c.member.role == Role::Counselor)
+            .map(|c| c.member.user.as_str())
+            .collect();
+        if counselors.is_empty() {
+            return ServiceStatus::Offline;
+        }
+        let all_full = counselors
+            .iter()
+            .all(|user| self.load_of(user) >= self.capacity);
+        if all_full && s.queue.len() >= s.config.max_queue {
+            ServiceStatus::Busy
+        } else {
+            ServiceStatus::Online
+        }
+    }
+
+    fn assign(&mut self, id: &ConversationId, service: &ServiceId, user: &str, at_ms: i64) {
+        if let Some(s) = self.service_mut(service) {
+            s.queue.retain(|q| q != id);
+        }
+        if let Some(live) = self.conversations.get_mut(id) {
+            live.counselor = Some(user.to_owned());
+            live.started_at_ms = Some(at_ms);
+        }
+    }
+
+    fn unassign(&mut self, id: &ConversationId, service: &ServiceId) {
+        if let Some(live) = self.conversations.get_mut(id) {
+            live.counselor = None;
+            live.started_at_ms = None;
+        }
+        if let Some(s) = self.service_mut(service) {
+            s.queue.push_front(id.clone());
+        }
+    }
+
+    fn to_user(&self, user: &str, event: &StaffEvent) {
+        for conn in self.staff.values().filter(|c| c.member.user == user) {
+            conn.outbox.push(event.clone());
+        }
+    }
+
+    fn queue_snapshot(&self, now: jiff::Timestamp) -> Vec<ServiceQueue> {
+        self.services
+            .iter()
+            .map(|s| ServiceQueue {
+                service: s.config.id.clone(),
+                name: s.config.name.clone(),
+                status: self.status_of(s, now),
+                waiting: s
+                    .queue
+                    .iter()
+                    .filter_map(|id| {
+                        self.conversations.get(id).map(|l| QueueEntry {
+                            conversation: id.clone(),
+                            nickname: l.nickname.clone(),
+                            intake: l.intake.clone(),
+                            since_ms: l.queued_at_ms,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn broadcast_queue(&self, now: jiff::Timestamp) {
+        let event = StaffEvent::Queue {
+            services: self.queue_snapshot(now),
+        };
+        for conn in self.staff.values() {
+            conn.outbox.push(event.clone());
+        }
+    }
+
+    /// After a service's queue changed: new positions to its visitors, new snapshot to staff.
+    fn queue_changed(&self, service: &ServiceId, now: jiff::Timestamp) {
+        if let Some(s) = self.service(service) {
+            for (i, id) in s.queue.iter().enumerate() {
+                if let Some(live) = self.conversations.get(id) {
+                    let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                    live.visitor.push(VisitorEvent::Queued { position });
+                }
+            }
+        }
+        self.broadcast_queue(now);
+    }
+}

@@ -1,0 +1,101 @@
+//! # chathulp-relay
+//!
+//! The relay between anonymous visitors (a web page) and counselors (the `chathulp`
+//! terminal app). It serves HTTPS with rustls on one port: the visitor page, the status
+//! API and two WebSocket endpoints. Every message is stored in SQLite before anyone is
+//! told about it.
+//!
+//! ## Layout
+//!
+//! - [`config`]: settings, layered defaults → TOML → env/flags.
+//! - [`clock`]: injected time, so tests set the hour instead of sleeping.
+//! - [`hours`]: opening hours and closures in Europe/Brussels time.
+//! - [`tls`]: certificates, the dev certificate, the rustls config.
+//! - [`store`]: SQLite, the only module with SQL in it.
+//! - [`accounts`]: password hashing and session tokens.
+//! - [`broker`]: queues, conversations, staff connections and routing.
+//! - [`web`]: HTTP routes, the embedded page, security headers.
+//! - [`visitor`], [`staff`]: one WebSocket session each.
+//! - [`server`]: the TLS accept loop and graceful shutdown.
+//!
+//! [`Relay`] ties them together. Tests bind `127.0.0.1:0`, build a `Relay` and call
+//! [`Relay::serve`]; the binary in `main.rs` does the same with the real clock.
+
+pub mod accounts;
+pub mod broker;
+pub mod clock;
+pub mod config;
+pub mod hours;
+pub mod server;
+mod socket;
+pub mod staff;
+pub mod store;
+pub mod tls;
+pub mod visitor;
+pub mod web;
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use crate::broker::Broker;
+pub use crate::clock::{Clock, ManualClock, SystemClock};
+pub use crate::config::Config;
+pub use crate::store::Store;
+
+/// A relay ready to serve: config, store, certificate and clock.
+pub struct Relay {
+    app: web::AppState,
+    tls: Arc<rustls::ServerConfig>,
+}
+
+impl Relay {
+    pub fn new(
+        config: Config,
+        identity: tls::Identity,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        config.validate()?;
+        let broker = Broker::new(Arc::new(config), store, clock)?;
+        Ok(Self {
+            app: web::AppState {
+                broker,
+                shutdown: CancellationToken::new(),
+                tracker: TaskTracker::new(),
+            },
+            tls: identity.server_config()?,
+        })
+    }
+
+    /// Cancel this token to shut the relay down gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.app.shutdown.clone()
+    }
+
+    pub fn broker(&self) -> &Broker {
+        &self.app.broker
+    }
+
+    /// Serves on `listener` until the shutdown token is cancelled, then closes every
+    /// socket with 1001 and waits for the sessions to end.
+    pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
+        let now = self.app.broker.now_ms();
+        let ended = self
+            .app
+            .broker
+            .store()
+            .end_open_conversations("relay restarted", now)
+            .await?;
+        if ended > 0 {
+            tracing::info!(ended, "closed conversations left open by the previous run");
+        }
+        let addr = listener.local_addr()?;
+        tracing::info!("listening on https://{addr}");
+        server::serve(listener, self.tls, self.app).await?;
+        tracing::info!("relay stopped");
+        Ok(())
+    }
+}

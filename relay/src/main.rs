@@ -1,0 +1,243 @@
+//! `chathulp-relay`: run the relay, or manage it (`user add`).
+//!
+//! Settings are layered: built-in defaults, then the TOML file (`--config`, or
+//! `relay.toml` in the platform config folder if it exists), then environment variables
+//! and flags. `--dev` needs none of it: a self-signed certificate, SQLite in the data
+//! folder and demo accounts are made on first start.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chathulp_relay::accounts::{check_name, hash_password, random_hex};
+use chathulp_relay::store::Account;
+use chathulp_relay::{Config, Relay, Store, SystemClock, tls};
+use chathulp_shared::Role;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "chathulp-relay", version, about = "The chathulp relay")]
+struct Cli {
+    /// Development mode: self-signed certificate, demo accounts, services open all day.
+    #[arg(long, global = true)]
+    dev: bool,
+    /// TOML config file.
+    #[arg(long, env = "CHATHULP_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8443.
+    #[arg(long, env = "CHATHULP_LISTEN", global = true)]
+    listen: Option<SocketAddr>,
+    /// Folder for the database (and the dev certificate).
+    #[arg(long, env = "CHATHULP_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the relay (the default).
+    Serve,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add an account. The password is prompted for, or read from stdin when piped.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let (config, data_dir) = settings(&cli)?;
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+    restrict_permissions(&data_dir);
+    let store = Store::open(&data_dir.join("chathulp.db"))
+        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::User(UserCommand::Add { name, role }) => add_user(&store, &name, role),
+        Command::Serve => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(serve(cli.dev, config, &data_dir, store))
+        }
+    }
+}
+
+/// Works out the config and the data folder from defaults, file, env and flags.
+fn settings(cli: &Cli) -> anyhow::Result<(Config, PathBuf)> {
+    let dirs = directories::ProjectDirs::from("be", "chathulp", "chathulp-relay");
+    let default_file = dirs
+        .as_ref()
+        .map(|d| d.config_dir().join("relay.toml"))
+        .filter(|p| p.exists());
+    let mut config = match (&cli.config, default_file, cli.dev) {
+        (Some(path), _, _) => Config::load(path)?,
+        (None, _, true) => Config::dev(),
+        (None, Some(path), false) => Config::load(&path)?,
+        (None, None, false) => Config::default(),
+    };
+    if let Some(listen) = cli.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = Some(dir.clone());
+    }
+    let data_dir = match (&config.data_dir, &dirs) {
+        (Some(dir), _) => dir.clone(),
+        // Dev data lives apart from real data, so a demo can never touch it.
+        (None, Some(d)) if cli.dev => d.data_dir().join("dev"),
+        (None, Some(d)) => d.data_dir().to_owned(),
+        (None, None) => bail!("no home folder to put data in; pass --data-dir"),
+    };
+    Ok((config, data_dir))
+}
+
+async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyhow::Result<()> {
+    let identity = match (&config.tls.cert, &config.tls.key) {
+        (Some(cert), Some(key)) => tls::Identity::load(cert, key)?,
+        _ if dev => tls::dev_identity(data_dir)?,
+        _ => bail!(
+            "no TLS certificate configured: set tls.cert and tls.key in the config file \
+             (see docs/configuration.md), or run with --dev"
+        ),
+    };
+    let fingerprint = identity.fingerprint();
+    tracing::info!(%fingerprint, "certificate SHA-256 fingerprint");
+    if dev {
+        create_demo_accounts(&store, config.listen, &fingerprint).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let relay = Relay::new(config, identity, store, Arc::new(SystemClock))?;
+    let shutdown = relay.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: closing every connection");
+        shutdown.cancel();
+    });
+    relay.serve(listener).await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// On the first `--dev` start, makes one account per role and prints the passwords once.
+async fn create_demo_accounts(
+    store: &Store,
+    listen: SocketAddr,
+    fingerprint: &str,
+) -> anyhow::Result<()> {
+    if store.account_count().await? > 0 {
+        println!("Demo accounts exist already (their passwords were printed on the first start).");
+        return Ok(());
+    }
+    let now = jiff::Timestamp::now().as_millisecond();
+    let mut lines = Vec::new();
+    for (name, role) in [
+        ("counselor", Role::Counselor),
+        ("supervisor", Role::Supervisor),
+        ("admin", Role::Admin),
+    ] {
+        let password = random_hex(12);
+        let hash = {
+            let password = password.clone();
+            tokio::task::spawn_blocking(move || hash_password(&password)).await??
+        };
+        store
+            .add_account(
+                Account {
+                    name: name.to_owned(),
+                    role,
+                    password_hash: hash,
+                },
+                now,
+            )
+            .await?;
+        lines.push(format!("  {name:<11} {:<11} {password}", role.as_str()));
+    }
+    println!("Demo accounts (passwords are shown only this once):");
+    println!("  {:<11} {:<11} password", "user", "role");
+    for line in lines {
+        println!("{line}");
+    }
+    println!("Certificate fingerprint (SHA-256): {fingerprint}");
+    println!(
+        "A counselor connects with:\n  chathulp --dev --server wss://{listen} --user counselor"
+    );
+    Ok(())
+}
+
+fn add_user(store: &Store, name: &str, role: Role) -> anyhow::Result<()> {
+    check_name(name)?;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {name}: "))?;
+        let again = rpassword::prompt_password("Same password again: ")?;
+        if first != again {
+            bail!("the passwords differ; nothing was changed");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    let hash = hash_password(&password)?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    store.add_account_blocking(
+        &Account {
+            name: name.to_owned(),
+            role,
+            password_hash: hash,
+        },
+        now,
+    )?;
+    println!("Added {} account {name}.", role.as_str());
+    Ok(())
+}
+
+/// The data folder holds secrets (keys, the database): owner only.
+fn restrict_permissions(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+}

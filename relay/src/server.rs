@@ -1,0 +1,88 @@
+//! The accept loop: TLS handshake with a deadline, HTTP/1.1 with upgrades, and graceful
+//! shutdown that waits for every connection and WebSocket session to finish.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::web::AppState;
+
+/// How long shutdown waits for open sessions to say goodbye.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+pub async fn serve(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    app: AppState,
+) -> std::io::Result<()> {
+    let acceptor = TlsAcceptor::from(tls);
+    let router = crate::web::router(app.clone());
+    let limits = app.broker.config().limits.clone();
+    let handshake_deadline = Duration::from_secs(limits.tls_handshake_deadline_secs);
+    let mut backoff = Duration::from_millis(10);
+    loop {
+        let tcp = tokio::select! {
+            () = app.shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _peer)) => {
+                    backoff = Duration::from_millis(10);
+                    tcp
+                }
+                Err(e) => {
+                    // Usually out of file descriptors: wait instead of spinning.
+                    tracing::warn!(error = %e, "accept failed; backing off");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            },
+        };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let router = router.clone();
+        let shutdown = app.shutdown.clone();
+        app.tracker.spawn(async move {
+            let tls = match tokio::time::timeout(handshake_deadline, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!("TLS handshake timed out");
+                    return;
+                }
+            };
+            let service = TowerToHyperService::new(router);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(handshake_deadline)
+                .serve_connection(TokioIo::new(tls), service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "HTTP connection ended with an error");
+                    }
+                }
+                () = shutdown.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    app.tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, app.tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not close within the grace period");
+    }
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! One staff WebSocket session: sign in, then take, send, type and end.
+//!
+//! The first frame must be `login` or `session` within the first-frame deadline. The
+//! relay accepts no cookies here, so a page on another site has nothing to hijack.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use chathulp_shared::staff::{StaffEvent, StaffRequest};
+use chathulp_shared::{
+    ErrorCode, ErrorReply, PROTOCOL_VERSION, check_client_id, check_text, close, decode,
+};
+
+use crate::accounts::{random_hex, token_digest, verify_password};
+use crate::broker::{Broker, Outbox, StaffMember};
+use crate::socket::{close_after_read_error, close_with, send_json};
+use crate::visitor::check_protocol;
+use crate::web::AppState;
+
+/// A hash to verify against when the account does not exist, so a wrong name takes as
+/// long as a wrong password and names can't be probed by timing.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::accounts::hash_password(&random_hex(16)).unwrap_or_default()
+});
+
+pub async fn serve(mut socket: WebSocket, app: AppState) {
+    let limits = app.broker.config().limits.clone();
+    let deadline = Duration::from_secs(limits.first_frame_deadline_secs);
+    let first = tokio::select! {
+        () = app.shutdown.cancelled() => None,
+        frame = tokio::time::timeout(deadline, socket.recv()) => Some(frame),
+    };
+    let member = match first {
+        None => {
+            close_with(&mut socket, close::GOING_AWAY, "relay shutting down").await;
+            return;
+        }
+        Some(Err(_elapsed)) => {
+            let e = ErrorReply::new(ErrorCode::HelloRequired, "sign in first");
+            let _ = send_json(&mut socket, &StaffEvent::Error(e)).await;
+            close_with(&mut socket, close::POLICY, "no login in time").await;
+            return;
+        }
+        Some(Ok(None | Some(Ok(Message::Close(_))))) => return,
+        Some(Ok(Some(Err(e)))) => {
+            close_after_read_error(&mut socket, e).await;
+            return;
+        }
+        Some(Ok(Some(Ok(frame)))) => match sign_in(&app.broker, frame).await {
+            Ok((member, token)) => {
+                let ok = StaffEvent::LoginOk {
+                    protocol: PROTOCOL_VERSION,
+                    user: member.user.clone(),
+                    role: member.role,
+                    token,
+                    capacity: limits.counselor_capacity,
+                };
+                if send_json(&mut socket, &ok).await.is_err() {
+                    return;
+                }
+                member
+            }
+            Err(e) => {
+                let _ = send_json(&mut socket, &StaffEvent::Error(e)).await;
+                close_with(&mut socket, close::POLICY, "not signed in").await;
+                return;
+            }
+        },
+    };
+    tracing::info!(user = %member.user, role = member.role.as_str(), "staff signed in");
+
+    let (outbox, mut events) = Outbox::new(limits.send_queue_frames);
+    let kick = outbox.kick.clone();
+    let conn = app.broker.staff_join(member.clone(), outbox).await;
+    let session = Session {
+        broker: &app.broker,
+        member: &member,
+        max_text_bytes: limits.max_text_bytes,
+    };
+    loop {
+        tokio::select! {
+            () = app.shutdown.cancelled() => {
+                close_with(&mut socket, close::GOING_AWAY, "relay shutting down").await;
+                break;
+            }
+            () = kick.cancelled() => {
+                close_with(&mut socket, close::POLICY, "too slow to read").await;
+                break;
+            }
+            Some(event) = events.recv() => {
+                if send_json(&mut socket, &event).await.is_err() {
+                    break;
+                }
+            }
+            frame = socket.recv() => {
+                let reply = match frame {
+                    None | Some(Ok(Message::Close(_))) => break,
+                    Some(Err(e)) => {
+                        close_after_read_error(&mut socket, e).await;
+                        break;
+                    }
+                    Some(Ok(Message::Text(text))) => session.handle(text.as_str()).await,
+                    Some(Ok(Message::Binary(_))) => Some(StaffEvent::Error(ErrorReply::new(
+                        ErrorCode::BadFrame,
+                        "binary frames are not accepted; send JSON text",
+                    ))),
+                    Some(Ok(_)) => None,
+                };
+                if let Some(reply) = reply
+                    && send_json(&mut socket, &reply).await.is_err()
+                {
+                    break;
+                }
+            }
+        }
+    }
+    app.broker.staff_leave(conn);
+    tracing::info!(user = %member.user, "staff signed out");
+}
+
+/// Checks the first frame: a password login or an earlier session token.
+async fn sign_in(broker: &Broker, frame: Message) -> Result<(StaffMember, String), ErrorReply> {
+    let Message::Text(text) = frame else {
+        return Err(ErrorReply::new(ErrorCode::BadFrame, "send JSON text"));
+    };
+    let failed = || ErrorReply::new(ErrorCode::LoginFailed, "wrong user name or password");
+    let store = broker.store();
+    let account = match decode::<StaffRequest>(text.as_str())? {
+        StaffRequest::Login {
+            protocol,
+            user,
+            password,
+        } => {
+            check_protocol(protocol)?;
+            let account = store.account(user).await.map_err(|_| failed())?;
+            let hash = account
+                .as_ref()
+                .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                .await
+                .unwrap_or(false);
+            account.filter(|_| ok).ok_or_else(failed)?
+        }
+        StaffRequest::Session { protocol, token } => {
+            check_protocol(protocol)?;
+            store
+                .session_account(token_digest(&token), broker.now_ms())
+                .await
+                .ok()
+                .flatten()
+                .ok_or_else(|| {
+                    ErrorReply::new(ErrorCode::LoginFailed, "session expired; sign in again")
+                })?
+        }
+        _ => {
+            return Err(ErrorReply::new(
+                ErrorCode::HelloRequired,
+                "the first message must be login or session",
+            ));
+        }
+    };
+    let token = random_hex(32);
+    let hours = i64::from(broker.config().limits.session_hours);
+    let expires = broker.now_ms() + hours * 3_600_000;
+    store
+        .add_session(token_digest(&token), account.name.clone(), expires)
+        .await
+        .map_err(|_| ErrorReply::new(ErrorCode::Internal, "could not start a session"))?;
+    Ok((
+        StaffMember {
+            user: account.name,
+            role: account.role,
+        },
+        token,
+    ))
+}
+
+struct Session<'a> {
+    broker: &'a Broker,
+    member: &'a StaffMember,
+    max_text_bytes: usize,
+}
+
+impl Session<'_> {
+    async fn handle(&self, text: &str) -> Option<StaffEvent> {
+        let result = match decode::<StaffRequest>(text) {
+            Err(e) => Err(e),
+            Ok(request) => self.request(request).await,
+        };
+        match result {
+            Ok(reply) => reply,
+            Err(e) => Some(StaffEvent::Error(e)),
+        }
+    }
+
+    async fn request(&self, request: StaffRequest) -> Result<Option<StaffEvent>, ErrorReply> {
+        let (broker, member) = (self.broker, self.member);
+        match request {
+            StaffRequest::Login { .. } | StaffRequest::Session { .. } => {
+                Err(ErrorReply::new(ErrorCode::Invalid, "already signed in"))
+            }
+            StaffRequest::Take {
+                service,
+                conversation,
+            } => {
+                broker.take(member, &service, conversation).await?;
+                Ok(None)
+            }
+            StaffRequest::Send {
+                conversation,
+                client_id,
+                text,
+            } => {
+                check_client_id(&client_id)
+                    .and_then(|()| check_text(&text, self.max_text_bytes))
+                    .map_err(|e| e.for_client_id(&client_id))?;
+                let stored = broker
+                    .counselor_send(member, &conversation, client_id.clone(), text)
+                    .await
+                    .map_err(|e| e.for_client_id(&client_id))?;
+                Ok(Some(StaffEvent::Ack {
+                    conversation,
+                    client_id,
+                    seq: stored.seq,
+                    at_ms: stored.at_ms,
+                }))
+            }
+            StaffRequest::Typing { conversation } => {
+                broker.counselor_typing(member, &conversation)?;
+                Ok(None)
+            }
+            StaffRequest::End { conversation } => {
+                broker.counselor_end(member, &conversation).await?;
+                Ok(None)
+            }
+        }
+    }
+}

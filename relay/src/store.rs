@@ -1,0 +1,509 @@
+//! Durable storage: the one place that knows SQL.
+//!
+//! The broker calls the async methods here and nothing else, so a PostgreSQL backend
+//! can later be added behind the same methods. SQLite runs in WAL mode with
+//! `synchronous=FULL`: when a method returns, the write is on disk. That is why the
+//! relay can acknowledge a message as soon as [`Store::append_message`] returns.
+//!
+//! One connection behind a std `Mutex`: SQLite serialises writers anyway, and every call
+//! runs on tokio's blocking pool, so the lock is never held across an `.await`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chathulp_shared::{ChatMessage, ConversationId, Intake, Party, Role, ServiceId};
+use rusqlite::{Connection, OptionalExtension, params};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("an account named {0:?} already exists")]
+    AccountExists(String),
+    #[error("database worker stopped: {0}")]
+    Worker(#[from] tokio::task::JoinError),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A staff account as stored.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub name: String,
+    pub role: Role,
+    /// PHC string of the argon2id hash.
+    pub password_hash: String,
+}
+
+/// What the relay stores when a visitor joins a queue.
+#[derive(Clone, Debug)]
+pub struct NewConversation {
+    pub id: ConversationId,
+    pub service: ServiceId,
+    pub nickname: String,
+    pub intake: Intake,
+    pub queued_at_ms: i64,
+}
+
+/// A conversation row, as read back for transcripts and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationRecord {
+    pub id: ConversationId,
+    pub service: ServiceId,
+    pub nickname: String,
+    pub intake: Intake,
+    pub counselor: Option<String>,
+    pub queued_at_ms: i64,
+    pub started_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+    pub ended_by: Option<Party>,
+}
+
+/// Handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS accounts (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_sha256  TEXT PRIMARY KEY,
+    account       TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    expires_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    id            TEXT PRIMARY KEY,
+    service       TEXT NOT NULL,
+    nickname      TEXT NOT NULL,
+    intake        TEXT NOT NULL,
+    counselor     TEXT,
+    queued_at_ms  INTEGER NOT NULL,
+    started_at_ms INTEGER,
+    ended_at_ms   INTEGER,
+    ended_by      TEXT,
+    end_reason    TEXT
+);
+CREATE TABLE IF NOT EXISTS messages (
+    conversation TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq          INTEGER NOT NULL,
+    sender       TEXT NOT NULL,
+    client_id    TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    at_ms        INTEGER NOT NULL,
+    PRIMARY KEY (conversation, seq),
+    UNIQUE (conversation, sender, client_id)
+);
+"#;
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A poisoned lock means a panic mid-call; SQLite's own transactions keep the
+            // data consistent, so carrying on with the connection is safe.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await?
+    }
+
+    /// Runs `f` with the connection on the current thread (for CLI commands).
+    pub fn blocking<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    pub async fn journal_mode(&self) -> Result<String> {
+        self.with(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?))
+            .await
+    }
+
+    // ---- accounts and sessions ----
+
+    pub fn add_account_blocking(&self, account: &Account, now_ms: i64) -> Result<()> {
+        self.blocking(|c| insert_account(c, account, now_ms))
+    }
+
+    pub async fn add_account(&self, account: Account, now_ms: i64) -> Result<()> {
+        self.with(move |c| insert_account(c, &account, now_ms))
+            .await
+    }
+
+    pub async fn account_count(&self) -> Result<u64> {
+        self.with(|c| {
+            let n: i64 = c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    pub async fn account(&self, name: String) -> Result<Option<Account>> {
+        self.with(move |c| {
+            c.query_row(
+                "SELECT name, role, password_hash FROM accounts WHERE name = ?1",
+                [&name],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .map(|(name, role, password_hash)| {
+                Ok(Account {
+                    name,
+                    role: parse_role(&role)?,
+                    password_hash,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    pub async fn add_session(
+        &self,
+        token_sha256: String,
+        account: String,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO sessions (token_sha256, account, expires_at_ms) VALUES (?1, ?2, ?3)",
+                params![token_sha256, account, expires_at_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The account of an unexpired session.
+    pub async fn session_account(
+        &self,
+        token_sha256: String,
+        now_ms: i64,
+    ) -> Result<Option<Account>> {
+        let name: Option<String> = self
+            .with(move |c| {
+                Ok(c.query_row(
+                    "SELECT account FROM sessions WHERE token_sha256 = ?1 AND expires_at_ms > ?2",
+                    params![token_sha256, now_ms],
+                    |r| r.get(0),
+                )
+                .optional()?)
+            })
+            .await?;
+        match name {
+            Some(name) => self.account(name).await,
+            None => Ok(None),
+        }
+    }
+
+    // ---- conversations and messages ----
+
+    pub async fn create_conversation(&self, conv: NewConversation) -> Result<()> {
+        let intake =
+            serde_json::to_string(&conv.intake).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO conversations (id, service, nickname, intake, queued_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    conv.id.0,
+                    conv.service.0,
+                    conv.nickname,
+                    intake,
+                    conv.queued_at_ms
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn assign_conversation(
+        &self,
+        id: ConversationId,
+        counselor: String,
+        at_ms: i64,
+    ) -> Result<()> {
+        self.with(move |c| {
+            c.execute(
+                "UPDATE conversations SET counselor = ?2, started_at_ms = ?3 WHERE id = ?1",
+                params![id.0, counselor, at_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn end_conversation(
+        &self,
+        id: ConversationId,
+        by: Party,
+        reason: Option<String>,
+        at_ms: i64,
+    ) -> Result<()> {
+        self.with(move |c| {
+            c.execute(
+                "UPDATE conversations SET ended_at_ms = ?2, ended_by = ?3, end_reason = ?4
+                 WHERE id = ?1 AND ended_at_ms IS NULL",
+                params![id.0, at_ms, party_str(by), reason],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Ends every conversation left open, e.g. by a relay that stopped. Returns how many.
+    pub async fn end_open_conversations(&self, reason: &str, at_ms: i64) -> Result<usize> {
+        let reason = reason.to_owned();
+        self.with(move |c| {
+            Ok(c.execute(
+                "UPDATE conversations SET ended_at_ms = ?1, ended_by = 'relay', end_reason = ?2
+                 WHERE ended_at_ms IS NULL",
+                params![at_ms, reason],
+            )?)
+        })
+        .await
+    }
+
+    /// Stores one message and returns its sequence number. A repeat of the same
+    /// `client_id` from the same sender returns the first copy instead of storing twice.
+    pub async fn append_message(
+        &self,
+        id: ConversationId,
+        from: Party,
+        client_id: String,
+        text: String,
+        at_ms: i64,
+    ) -> Result<ChatMessage> {
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let existing = tx
+                .query_row(
+                    "SELECT seq, body, at_ms FROM messages
+                     WHERE conversation = ?1 AND sender = ?2 AND client_id = ?3",
+                    params![id.0, party_str(from), client_id],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            if let Some((seq, text, at_ms)) = existing {
+                return Ok(ChatMessage {
+                    seq: seq_u64(seq)?,
+                    from,
+                    text,
+                    at_ms,
+                });
+            }
+            let seq: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation = ?1",
+                [&id.0],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO messages (conversation, seq, sender, client_id, body, at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id.0, seq, party_str(from), client_id, text, at_ms],
+            )?;
+            tx.commit()?;
+            Ok(ChatMessage {
+                seq: seq_u64(seq)?,
+                from,
+                text,
+                at_ms,
+            })
+        })
+        .await
+    }
+
+    /// The whole transcript of a conversation, in sequence order.
+    pub async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
+        self.with(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, sender, body, at_ms FROM messages WHERE conversation = ?1 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([&id.0], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (seq, sender, text, at_ms) = row?;
+                Ok(ChatMessage {
+                    seq: seq_u64(seq)?,
+                    from: parse_party(&sender)?,
+                    text,
+                    at_ms,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    pub async fn conversation(&self, id: ConversationId) -> Result<Option<ConversationRecord>> {
+        self.with(move |c| {
+            c.query_row(
+                "SELECT id, service, nickname, intake, counselor, queued_at_ms, started_at_ms,
+                        ended_at_ms, ended_by
+                 FROM conversations WHERE id = ?1",
+                [&id.0],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, Option<i64>>(6)?,
+                        r.get::<_, Option<i64>>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                    ))
+                },
+            )
+            .optional()?
+            .map(|row| {
+                Ok(ConversationRecord {
+                    id: ConversationId(row.0),
+                    service: ServiceId(row.1),
+                    nickname: row.2,
+                    intake: serde_json::from_str(&row.3)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    counselor: row.4,
+                    queued_at_ms: row.5,
+                    started_at_ms: row.6,
+                    ended_at_ms: row.7,
+                    ended_by: row.8.as_deref().map(parse_party).transpose()?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+}
+
+fn insert_account(c: &mut Connection, account: &Account, now_ms: i64) -> Result<()> {
+    let inserted = c.execute(
+        "INSERT OR IGNORE INTO accounts (name, role, password_hash, created_at_ms)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            account.name,
+            account.role.as_str(),
+            account.password_hash,
+            now_ms
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(StoreError::AccountExists(account.name.clone()));
+    }
+    Ok(())
+}
+
+fn party_str(p: Party) -> &'static str {
+    match p {
+        Party::Visitor => "visitor",
+        Party::Counselor => "counselor",
+        Party::Relay => "relay",
+    }
+}
+
+fn parse_party(s: &str) -> Result<Party> {
+    match s {
+        "visitor" => Ok(Party::Visitor),
+        "counselor" => Ok(Party::Counselor),
+        "relay" => Ok(Party::Relay),
+        other => Err(StoreError::Corrupt(format!("unknown sender {other:?}"))),
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    s.parse().map_err(StoreError::Corrupt)
+}
+
+fn seq_u64(seq: i64) -> Result<u64> {
+    u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("negative seq {seq}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(id: &str) -> NewConversation {
+        NewConversation {
+            id: ConversationId(id.into()),
+            service: ServiceId("caw".into()),
+            nickname: "Sam".into(),
+            intake: Intake::default(),
+            queued_at_ms: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn messages_get_consecutive_seqs_and_a_resend_is_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        assert_eq!(store.journal_mode().await.unwrap(), "wal");
+        store.create_conversation(conv("c1")).await.unwrap();
+        let id = ConversationId("c1".into());
+        let a = store
+            .append_message(id.clone(), Party::Visitor, "v1".into(), "hoi".into(), 10)
+            .await
+            .unwrap();
+        let b = store
+            .append_message(id.clone(), Party::Counselor, "v1".into(), "dag".into(), 11)
+            .await
+            .unwrap();
+        let again = store
+            .append_message(id.clone(), Party::Visitor, "v1".into(), "hoi".into(), 12)
+            .await
+            .unwrap();
+        assert_eq!((a.seq, b.seq, again.seq), (1, 2, 1));
+        assert_eq!(again.at_ms, 10);
+        let all = store.messages(id).await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].text, "dag");
+    }
+
+    #[tokio::test]
+    async fn duplicate_account_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let acc = Account {
+            name: "an".into(),
+            role: Role::Counselor,
+            password_hash: "x".into(),
+        };
+        store.add_account(acc.clone(), 0).await.unwrap();
+        assert!(matches!(
+            store.add_account(acc, 0).await,
+            Err(StoreError::AccountExists(_))
+        ));
+    }
+}

@@ -1,0 +1,193 @@
+//! One visitor's WebSocket session: hello, queue, chat, end.
+//!
+//! The loop owns the socket. It `select!`s on the visitor's next frame, on events the
+//! broker pushes into this visitor's outbox, on the first-frame deadline and on shutdown.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use chathulp_shared::visitor::{VisitorEvent, VisitorRequest};
+use chathulp_shared::{
+    ConversationId, ErrorCode, ErrorReply, Intake, PROTOCOL_VERSION, Party, check_client_id,
+    check_text, clean_nickname, close, decode,
+};
+
+use crate::broker::Outbox;
+use crate::socket::{close_after_read_error, close_with, send_json};
+use crate::web::AppState;
+
+/// Oldest age the intake accepts; anything above is a typo.
+const MAX_AGE: u8 = 120;
+
+pub async fn serve(mut socket: WebSocket, app: AppState) {
+    let limits = app.broker.config().limits.clone();
+    let (outbox, mut events) = Outbox::new(limits.send_queue_frames);
+    let kick = outbox.kick.clone();
+    let mut session = Session {
+        app: &app,
+        outbox,
+        conversation: None,
+        max_text_bytes: limits.max_text_bytes,
+    };
+    let deadline = tokio::time::sleep(Duration::from_secs(limits.first_frame_deadline_secs));
+    tokio::pin!(deadline);
+    let mut shutting_down = false;
+    loop {
+        tokio::select! {
+            () = app.shutdown.cancelled() => {
+                shutting_down = true;
+                close_with(&mut socket, close::GOING_AWAY, "relay shutting down").await;
+                break;
+            }
+            () = kick.cancelled() => {
+                close_with(&mut socket, close::POLICY, "too slow to read").await;
+                break;
+            }
+            () = &mut deadline, if session.conversation.is_none() => {
+                let e = ErrorReply::new(ErrorCode::HelloRequired, "send hello first");
+                let _ = send_json(&mut socket, &VisitorEvent::Error(e)).await;
+                close_with(&mut socket, close::POLICY, "no hello in time").await;
+                break;
+            }
+            Some(event) = events.recv() => {
+                if send_json(&mut socket, &event).await.is_err() {
+                    break;
+                }
+            }
+            frame = socket.recv() => {
+                let reply = match frame {
+                    None | Some(Ok(Message::Close(_))) => break,
+                    Some(Err(e)) => {
+                        close_after_read_error(&mut socket, e).await;
+                        break;
+                    }
+                    Some(Ok(Message::Text(text))) => session.handle(text.as_str()).await,
+                    Some(Ok(Message::Binary(_))) => Some(VisitorEvent::Error(ErrorReply::new(
+                        ErrorCode::BadFrame,
+                        "binary frames are not accepted; send JSON text",
+                    ))),
+                    Some(Ok(_)) => None, // ping/pong: answered by the WebSocket layer
+                };
+                if let Some(reply) = reply
+                    && send_json(&mut socket, &reply).await.is_err()
+                {
+                    break;
+                }
+            }
+        }
+    }
+    // A visitor who leaves without `end` ends the conversation. At relay shutdown the
+    // conversation stays open in the store; the restarted relay closes it.
+    if !shutting_down && let Some(conversation) = session.conversation {
+        let reason = Some("verbinding verbroken".to_owned());
+        if let Err(e) = app.broker.end(&conversation, Party::Visitor, reason).await {
+            tracing::warn!(code = ?e.code, "could not end a dropped visitor's conversation");
+        }
+    }
+}
+
+struct Session<'a> {
+    app: &'a AppState,
+    outbox: Outbox<VisitorEvent>,
+    /// Set once `hello` succeeded.
+    conversation: Option<ConversationId>,
+    max_text_bytes: usize,
+}
+
+impl Session<'_> {
+    /// Handles one text frame; returns the direct reply, if any.
+    async fn handle(&mut self, text: &str) -> Option<VisitorEvent> {
+        let result = match decode::<VisitorRequest>(text) {
+            Err(e) => Err(e),
+            Ok(request) => self.request(request).await,
+        };
+        match result {
+            Ok(reply) => reply,
+            Err(e) => Some(VisitorEvent::Error(e)),
+        }
+    }
+
+    async fn request(
+        &mut self,
+        request: VisitorRequest,
+    ) -> Result<Option<VisitorEvent>, ErrorReply> {
+        let broker = &self.app.broker;
+        match request {
+            VisitorRequest::Hello {
+                protocol,
+                service,
+                nickname,
+                intake,
+            } => {
+                if self.conversation.is_some() {
+                    return Err(ErrorReply::new(
+                        ErrorCode::Invalid,
+                        "hello was already sent",
+                    ));
+                }
+                check_protocol(protocol)?;
+                let nickname = clean_nickname(&nickname)?;
+                check_intake(&intake)?;
+                let id = broker
+                    .visitor_hello(service, nickname, intake, self.outbox.clone())
+                    .await?;
+                self.conversation = Some(id);
+                Ok(Some(VisitorEvent::Welcome {
+                    protocol: PROTOCOL_VERSION,
+                }))
+            }
+            VisitorRequest::Send { client_id, text } => {
+                let conversation = self.conversation()?;
+                check_client_id(&client_id)
+                    .and_then(|()| check_text(&text, self.max_text_bytes))
+                    .map_err(|e| e.for_client_id(&client_id))?;
+                let stored = broker
+                    .visitor_send(&conversation, client_id.clone(), text)
+                    .await
+                    .map_err(|e| e.for_client_id(&client_id))?;
+                Ok(Some(VisitorEvent::Ack {
+                    client_id,
+                    seq: stored.seq,
+                    at_ms: stored.at_ms,
+                }))
+            }
+            VisitorRequest::Typing => {
+                broker.visitor_typing(&self.conversation()?);
+                Ok(None)
+            }
+            VisitorRequest::End => {
+                broker
+                    .end(&self.conversation()?, Party::Visitor, None)
+                    .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn conversation(&self) -> Result<ConversationId, ErrorReply> {
+        self.conversation
+            .clone()
+            .ok_or_else(|| ErrorReply::new(ErrorCode::HelloRequired, "send hello first"))
+    }
+}
+
+pub fn check_protocol(protocol: u32) -> Result<(), ErrorReply> {
+    if protocol == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(ErrorReply::new(
+            ErrorCode::UnsupportedVersion,
+            format!("this relay speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
+        ))
+    }
+}
+
+fn check_intake(intake: &Intake) -> Result<(), ErrorReply> {
+    if intake.age.is_some_and(|a| a > MAX_AGE) {
+        return Err(ErrorReply::new(
+            ErrorCode::Invalid,
+            format!("age must be 0 to {MAX_AGE}"),
+        ));
+    }
+    Ok(())
+}

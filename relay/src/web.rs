@@ -1,0 +1,112 @@
+//! HTTP routes: the visitor page and its assets (compiled into the binary), the status
+//! API, the two WebSocket endpoints, and the security headers every response carries.
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::broker::Broker;
+
+/// What every request handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub broker: Broker,
+    /// Cancelled when the relay shuts down; every socket loop watches it.
+    pub shutdown: CancellationToken,
+    /// Counts live WebSocket sessions, so shutdown can wait for them to close cleanly.
+    pub tracker: TaskTracker,
+}
+
+const INDEX_HTML: &str = include_str!("../assets/index.html");
+const PRIVACY_HTML: &str = include_str!("../assets/privacy.html");
+const APP_JS: &str = include_str!("../assets/app.js");
+const STYLE_CSS: &str = include_str!("../assets/style.css");
+
+/// Content-Security-Policy of every response: nothing from third parties, no inline
+/// script or style, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; \
+    form-action 'none'";
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| asset(INDEX_HTML, "text/html; charset=utf-8")))
+        .route(
+            "/privacy",
+            get(|| asset(PRIVACY_HTML, "text/html; charset=utf-8")),
+        )
+        .route(
+            "/app.js",
+            get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/style.css",
+            get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
+        )
+        .route("/api/status", get(status))
+        .route("/ws/visitor", get(visitor_ws))
+        .route("/ws/staff", get(staff_ws))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn asset(body: &'static str, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+async fn status(State(state): State<AppState>) -> Response {
+    axum::Json(state.broker.status_response()).into_response()
+}
+
+async fn visitor_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    let limits = &state.broker.config().limits;
+    let ws = ws
+        .max_message_size(limits.max_frame_bytes)
+        .max_frame_size(limits.max_frame_bytes);
+    let token = state.tracker.token();
+    ws.on_upgrade(move |socket| async move {
+        crate::visitor::serve(socket, state).await;
+        drop(token);
+    })
+}
+
+async fn staff_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    let limits = &state.broker.config().limits;
+    let ws = ws
+        .max_message_size(limits.max_frame_bytes)
+        .max_frame_size(limits.max_frame_bytes);
+    let token = state.tracker.token();
+    ws.on_upgrade(move |socket| async move {
+        crate::staff::serve(socket, state).await;
+        drop(token);
+    })
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+    set(
+        headers,
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=31536000; includeSubDomains",
+    );
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(
+        headers,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    );
+    set(headers, header::CACHE_CONTROL, "no-store");
+    response
+}

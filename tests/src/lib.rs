@@ -1,0 +1,322 @@
+//! # chathulp cross-process test kit
+//!
+//! Starts a real relay on `127.0.0.1:0` (real TLS with a generated certificate, real
+//! SQLite in a temporary folder) and gives tests real WebSocket clients for visitors and
+//! staff. Nothing here mocks a component: the relay under test is the library the
+//! binary runs, fed an injectable clock.
+//!
+//! ## Layout
+//!
+//! - [`TestRelay`]: start, restart and stop a relay on one data folder.
+//! - [`Client`]: a TLS WebSocket client that speaks JSON frames and waits for events.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use chathulp_relay::store::Account;
+use chathulp_relay::{Clock, Config, ManualClock, Relay, Store, tls};
+use chathulp_shared::Role;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+
+/// How long a test waits for an expected event before failing. Not a timing assertion:
+/// it only turns a hang into a clear failure.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Password of every account [`TestRelay`] creates.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A friday afternoon in November 2026, when CAW and JAC are open.
+pub const OPEN_HOUR: &str = "2026-11-27T13:30:00Z";
+
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A relay running in this process on a real socket.
+pub struct TestRelay {
+    pub addr: std::net::SocketAddr,
+    pub data_dir: PathBuf,
+    pub clock: ManualClock,
+    pub cert_der: Vec<u8>,
+    shutdown: CancellationToken,
+    task: JoinHandle<anyhow::Result<()>>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl TestRelay {
+    /// A relay with the default config (CAW and JAC, production hours), the clock at
+    /// [`OPEN_HOUR`], and accounts `an` (counselor), `bo` (counselor), `sup`
+    /// (supervisor) and `adm` (admin).
+    pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(Config::default()).await
+    }
+
+    pub async fn start_with(config: Config) -> anyhow::Result<Self> {
+        let tmp = tempfile::tempdir()?;
+        let data_dir = tmp.path().to_owned();
+        let store = Store::open(&data_dir.join("chathulp.db"))?;
+        for (name, role) in [
+            ("an", Role::Counselor),
+            ("bo", Role::Counselor),
+            ("sup", Role::Supervisor),
+            ("adm", Role::Admin),
+        ] {
+            let password_hash = chathulp_relay::accounts::hash_password(PASSWORD)?;
+            store.add_account_blocking(
+                &Account {
+                    name: name.into(),
+                    role,
+                    password_hash,
+                },
+                0,
+            )?;
+        }
+        let clock = ManualClock::new(OPEN_HOUR.parse()?);
+        let mut relay = Self::spawn(config, &data_dir, store, clock).await?;
+        relay._tmp = Some(tmp);
+        Ok(relay)
+    }
+
+    async fn spawn(
+        config: Config,
+        data_dir: &Path,
+        store: Store,
+        clock: ManualClock,
+    ) -> anyhow::Result<Self> {
+        install_crypto();
+        let identity = tls::dev_identity(data_dir)?;
+        let cert_der = identity
+            .certs
+            .first()
+            .context("dev identity has no certificate")?
+            .to_vec();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let relay = Relay::new(
+            config,
+            identity,
+            store,
+            Arc::new(clock.clone()) as Arc<dyn Clock>,
+        )?;
+        let shutdown = relay.shutdown_token();
+        let task = tokio::spawn(relay.serve(listener));
+        Ok(Self {
+            addr,
+            data_dir: data_dir.to_owned(),
+            clock,
+            cert_der,
+            shutdown,
+            task,
+            _tmp: None,
+        })
+    }
+
+    /// Stops the relay gracefully (every socket gets 1001) and starts a new one on the
+    /// same data folder and certificate, on a new port.
+    pub async fn restart(mut self, config: Config) -> anyhow::Result<Self> {
+        let tmp = self._tmp.take();
+        let clock = self.clock.clone();
+        let data_dir = self.data_dir.clone();
+        self.stop().await?;
+        let store = Store::open(&data_dir.join("chathulp.db"))?;
+        let mut relay = Self::spawn(config, &data_dir, store, clock).await?;
+        relay._tmp = tmp;
+        Ok(relay)
+    }
+
+    /// Graceful shutdown; waits until the relay has closed every connection.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.task.await??;
+        Ok(())
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("chathulp.db")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("wss://{}{path}", self.addr)
+    }
+
+    /// A TLS client config that trusts exactly this relay's certificate.
+    pub fn client_tls(&self) -> anyhow::Result<Arc<rustls::ClientConfig>> {
+        install_crypto();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.cert_der.clone().into())?;
+        Ok(Arc::new(
+            rustls::ClientConfig::builder()
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        ))
+    }
+
+    pub async fn visitor(&self) -> anyhow::Result<Client> {
+        Client::connect(&self.url("/ws/visitor"), self.client_tls()?).await
+    }
+
+    /// A visitor that said hello to `service` and got `welcome`.
+    pub async fn queued_visitor(&self, service: &str, nickname: &str) -> anyhow::Result<Client> {
+        let mut v = self.visitor().await?;
+        v.send(json!({"type":"hello","protocol":1,"service":service,"nickname":nickname}))
+            .await?;
+        v.expect("welcome").await?;
+        Ok(v)
+    }
+
+    /// A staff client signed in as `user`, after its `login_ok`.
+    pub async fn staff(&self, user: &str) -> anyhow::Result<Client> {
+        let mut c = Client::connect(&self.url("/ws/staff"), self.client_tls()?).await?;
+        c.send(json!({"type":"login","protocol":1,"user":user,"password":PASSWORD}))
+            .await?;
+        c.expect("login_ok").await?;
+        Ok(c)
+    }
+
+    /// `GET path` over real TLS with `curl`-free plain HTTP/1.1 through rustls; returns
+    /// status, headers (lower-case names) and body.
+    pub async fn get(&self, path: &str) -> anyhow::Result<HttpResponse> {
+        http_get(self.addr, path, self.client_tls()?).await
+    }
+}
+
+/// One WebSocket client over TLS.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    pub async fn connect(url: &str, tls: Arc<rustls::ClientConfig>) -> anyhow::Result<Self> {
+        let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(
+            url,
+            None,
+            true,
+            Some(Connector::Rustls(tls)),
+        )
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+        Ok(Self { ws })
+    }
+
+    pub async fn send(&mut self, frame: Value) -> anyhow::Result<()> {
+        self.send_raw(Message::Text(frame.to_string().into())).await
+    }
+
+    pub async fn send_raw(&mut self, message: Message) -> anyhow::Result<()> {
+        self.ws.send(message).await?;
+        Ok(())
+    }
+
+    /// The next JSON frame, whatever its type.
+    pub async fn next(&mut self) -> anyhow::Result<Value> {
+        loop {
+            let msg = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .map_err(|_| anyhow!("no frame within {PATIENCE:?}"))?
+                .ok_or_else(|| anyhow!("socket closed"))??;
+            match msg {
+                Message::Text(t) => return Ok(serde_json::from_str(t.as_str())?),
+                Message::Close(frame) => bail!("socket closed: {frame:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Skips frames until one of type `kind` arrives, and returns it. Error frames that
+    /// arrive meanwhile fail the test, unless `kind` is "error".
+    pub async fn expect(&mut self, kind: &str) -> anyhow::Result<Value> {
+        loop {
+            let frame = self.next().await?;
+            if frame["type"] == kind {
+                return Ok(frame);
+            }
+            if frame["type"] == "error" {
+                bail!("expected {kind}, got error {frame}");
+            }
+        }
+    }
+
+    /// Waits for a `queue` snapshot that satisfies `pred`.
+    pub async fn expect_queue(&mut self, pred: impl Fn(&Value) -> bool) -> anyhow::Result<Value> {
+        loop {
+            let frame = self.expect("queue").await?;
+            if pred(&frame) {
+                return Ok(frame);
+            }
+        }
+    }
+
+    /// Waits for the server's close frame and returns it.
+    pub async fn expect_close(&mut self) -> anyhow::Result<Option<CloseFrame>> {
+        loop {
+            let msg = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .map_err(|_| anyhow!("no close within {PATIENCE:?}"))?;
+            match msg {
+                Some(Ok(Message::Close(frame))) => return Ok(frame),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => bail!("socket error before close: {e}"),
+                None => bail!("socket ended without a close frame"),
+            }
+        }
+    }
+}
+
+/// A plain HTTP response.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+async fn http_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+    tls: Arc<rustls::ClientConfig>,
+) -> anyhow::Result<HttpResponse> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let tcp = TcpStream::connect(addr).await?;
+    let connector = tokio_rustls::TlsConnector::from(tls);
+    let name = rustls::pki_types::ServerName::try_from("localhost")?;
+    let mut stream = connector.connect(name, tcp).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw)).await??;
+    let text = String::from_utf8(raw)?;
+    let (head, body) = text.split_once("\r\n\r\n").context("no end of headers")?;
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .context("no status line")?
+        .parse()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_lowercase(), v.trim().to_owned()))
+        .collect();
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
+}

@@ -1,0 +1,193 @@
+//! End to end: a visitor and a counselor talk through a real relay over TLS, and the
+//! transcript is in SQLite, in order, and survives a relay restart.
+
+use chathulp_relay::Config;
+use chathulp_tests::TestRelay;
+use serde_json::json;
+
+#[tokio::test]
+async fn visitor_and_counselor_talk_and_the_transcript_is_stored_in_order_across_a_restart()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut counselor = relay.staff("an").await?;
+    counselor
+        .expect_queue(|q| q["services"][0]["status"] == "online")
+        .await?;
+
+    // The visitor joins the CAW queue with intake data and writes while waiting.
+    let mut visitor = relay.visitor().await?;
+    visitor
+        .send(
+            json!({"type":"hello","protocol":1,"service":"caw","nickname":"Sam",
+                     "intake":{"age":17,"region":"limburg","gender":"x"}}),
+        )
+        .await?;
+    visitor.expect("welcome").await?;
+    assert_eq!(visitor.expect("queued").await?["position"], 1);
+    visitor
+        .send(json!({"type":"send","client_id":"v1","text":"Hallo, is er iemand?"}))
+        .await?;
+    let ack = visitor.expect("ack").await?;
+    assert_eq!(
+        (ack["client_id"].as_str(), ack["seq"].as_u64()),
+        (Some("v1"), Some(1))
+    );
+
+    // The counselor sees the visitor with intake, but no address of any kind.
+    let queue = counselor
+        .expect_queue(|q| {
+            q["services"][0]["waiting"]
+                .as_array()
+                .is_some_and(|w| w.len() == 1)
+        })
+        .await?;
+    let entry = &queue["services"][0]["waiting"][0];
+    assert_eq!(entry["nickname"], "Sam");
+    assert_eq!(
+        entry["intake"],
+        json!({"age":17,"region":"limburg","gender":"x"})
+    );
+    assert!(!queue.to_string().contains("127.0.0.1"), "{queue}");
+
+    // Take the next visitor: the counselor gets the scrollback, the visitor is told.
+    counselor
+        .send(json!({"type":"take","service":"caw"}))
+        .await?;
+    let conv = counselor.expect("conversation").await?;
+    let id = conv["conversation"].as_str().unwrap().to_owned();
+    assert_eq!(conv["messages"][0]["text"], "Hallo, is er iemand?");
+    assert_eq!(conv["messages"][0]["from"], "visitor");
+    visitor.expect("assigned").await?;
+
+    // Messages both ways, each acknowledged after it is stored.
+    counselor
+        .send(
+            json!({"type":"send","conversation":id,"client_id":"c1","text":"Dag Sam, ik ben er."}),
+        )
+        .await?;
+    assert_eq!(counselor.expect("ack").await?["seq"], 2);
+    let got = visitor.expect("message").await?;
+    assert_eq!(got["message"]["text"], "Dag Sam, ik ben er.");
+    assert_eq!(got["message"]["from"], "counselor");
+    assert_eq!(got["message"]["seq"], 2);
+
+    visitor
+        .send(json!({"type":"send","client_id":"v2","text":"Ik wil praten over thuis."}))
+        .await?;
+    assert_eq!(visitor.expect("ack").await?["seq"], 3);
+    let got = counselor.expect("message").await?;
+    assert_eq!(got["conversation"], id.as_str());
+    assert_eq!(got["message"]["text"], "Ik wil praten over thuis.");
+
+    // The counselor ends it; both sides are told who ended it.
+    counselor
+        .send(json!({"type":"end","conversation":id}))
+        .await?;
+    assert_eq!(visitor.expect("ended").await?["by"], "counselor");
+    assert_eq!(
+        counselor.expect("ended").await?["conversation"],
+        id.as_str()
+    );
+
+    let expected = [
+        (1, "visitor", "Hallo, is er iemand?"),
+        (2, "counselor", "Dag Sam, ik ben er."),
+        (3, "visitor", "Ik wil praten over thuis."),
+    ];
+    assert_eq!(transcript(&relay.db_path(), &id)?, expected);
+    let ended_by: String = rusqlite::Connection::open(relay.db_path())?.query_row(
+        "SELECT ended_by FROM conversations WHERE id = ?1",
+        [&id],
+        |r| r.get(0),
+    )?;
+    assert_eq!(ended_by, "counselor");
+
+    // A restart on the same data folder still has every message.
+    let relay = relay.restart(Config::default()).await?;
+    assert_eq!(transcript(&relay.db_path(), &id)?, expected);
+    let _ = relay.staff("an").await?; // and it serves again
+    relay.stop().await
+}
+
+fn transcript(
+    db: &std::path::Path,
+    id: &str,
+) -> anyhow::Result<Vec<(i64, &'static str, &'static str)>> {
+    let conn = rusqlite::Connection::open(db)?;
+    let mut stmt = conn
+        .prepare("SELECT seq, sender, body FROM messages WHERE conversation = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    // Leak to 'static so the comparison with the literal table reads naturally.
+    rows.map(|r| {
+        let (seq, sender, body) = r?;
+        Ok((seq, &*sender.leak(), &*body.leak()))
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn visitor_can_end_while_queued_and_leaves_the_queue() -> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut counselor = relay.staff("an").await?;
+    let mut visitor = relay.queued_visitor("jac", "Robin").await?;
+    counselor
+        .expect_queue(|q| {
+            q["services"][1]["waiting"]
+                .as_array()
+                .is_some_and(|w| w.len() == 1)
+        })
+        .await?;
+    visitor.send(json!({"type":"end"})).await?;
+    assert_eq!(visitor.expect("ended").await?["by"], "visitor");
+    counselor
+        .expect_queue(|q| {
+            q["services"][1]["waiting"]
+                .as_array()
+                .is_some_and(|w| w.is_empty())
+        })
+        .await?;
+    counselor
+        .send(json!({"type":"take","service":"jac"}))
+        .await?;
+    let err = counselor.expect("error").await?;
+    assert_eq!(err["code"], "queue_empty");
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn counselor_capacity_is_enforced() -> anyhow::Result<()> {
+    let mut config = Config::default();
+    config.limits.counselor_capacity = 1;
+    let relay = TestRelay::start_with(config).await?;
+    let mut counselor = relay.staff("an").await?;
+    let _v1 = relay.queued_visitor("caw", "Een").await?;
+    let _v2 = relay.queued_visitor("caw", "Twee").await?;
+    counselor
+        .send(json!({"type":"take","service":"caw"}))
+        .await?;
+    assert_eq!(counselor.expect("conversation").await?["nickname"], "Een");
+    counselor
+        .send(json!({"type":"take","service":"caw"}))
+        .await?;
+    assert_eq!(counselor.expect("error").await?["code"], "at_capacity");
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn graceful_shutdown_tells_open_sockets_with_1001() -> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut counselor = relay.staff("an").await?;
+    let mut visitor = relay.queued_visitor("caw", "Sam").await?;
+    let stop = tokio::spawn(relay.stop());
+    let close = visitor.expect_close().await?.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1001);
+    let close = counselor.expect_close().await?.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1001);
+    stop.await?
+}
