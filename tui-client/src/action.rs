@@ -1,0 +1,57 @@
+//! Everything that can happen to the app. Key handlers, the network worker and the clock
+//! only produce these; [`crate::app::App::update`] applies them.
+
+use crate::net::NetEvent;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// The clock moved on; carries the current time in Unix milliseconds.
+    Tick(i64),
+    /// Something arrived from the network worker.
+    Net(NetEvent),
+
+    /// Focus the next pane (wachtrij → gesprekken → invoer).
+    FocusNext,
+    /// Focus the previous pane.
+    FocusPrev,
+    /// Move the selection in the focused list.
+    MoveDown,
+    MoveUp,
+
+    /// Take the selected visitor (or the next one, if a service is selected).
+    TakeSelected,
+    /// Take the longest-waiting visitor of the selected service.
+    TakeNext,
+    /// Make the selected conversation the active one.
+    OpenSelected,
+    /// Switch to the next / previous conversation.
+    NextConversation,
+    PrevConversation,
+    /// Switch to conversation number N (1-based, as shown in the list).
+    JumpConversation(usize),
+    /// Ask to end the active conversation (or close it, once it has ended).
+    EndConversation,
+    /// Scroll the active conversation's scrollback.
+    ScrollUp,
+    ScrollDown,
+
+    /// Send the input as a message.
+    Send,
+    /// Insert a line break into the input.
+    Newline,
+    /// Leave the input and focus the conversation list.
+    LeaveInput,
+    /// A key for the input field.
+    Input(ratatui_textarea::Input),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+
+    ShowHelp,
+    ClosePopup,
+    /// Answer "yes" to the open confirmation.
+    Confirm,
+    /// Answer "no" to the open confirmation.
+    Cancel,
+    /// Ask to quit (confirms first if conversations are open).
+    Quit,
+}

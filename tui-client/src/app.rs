@@ -1,0 +1,969 @@
+//! The app's state and [`App::update`], the only place it changes.
+//!
+//! `update` does no IO: what must go to the relay is queued as [`NetCommand`]s, which the
+//! event loop collects with [`App::take_commands`]. Time comes in through
+//! [`Action::Tick`], so tests and snapshots use a fixed clock. Everything visitor-typed
+//! passes through [`crate::sanitize`] here, on its way in.
+
+use chathulp_shared::limits::MAX_TEXT_BYTES;
+use chathulp_shared::staff::{QueueEntry, ServiceQueue, StaffEvent, StaffRequest};
+use chathulp_shared::{
+    ChatMessage, ConversationId, ErrorCode, ErrorReply, Intake, Party, Role, ServiceId,
+};
+use ratatui::style::Style;
+use ratatui_textarea::TextArea;
+
+use crate::action::Action;
+use crate::keymap::{KeyConfig, KeyContext, PopupKind};
+use crate::net::{LoginInfo, NetCommand, NetEvent};
+use crate::{sanitize, strings};
+
+/// We tell the relay "typing" at most this often.
+pub const TYPING_THROTTLE_MS: i64 = 3_000;
+/// The "bezoeker typt…" line shows this long after the visitor's last typing signal.
+pub const TYPING_SHOWN_MS: i64 = 5_000;
+/// Notices disappear after this long; errors stay longer.
+const NOTICE_MS: i64 = 8_000;
+const ERROR_NOTICE_MS: i64 = 30_000;
+/// Lines one scroll step moves the scrollback.
+const SCROLL_STEP: usize = 10;
+
+/// Which pane keys go to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Queue,
+    Conversations,
+    Input,
+}
+
+/// The state of the link to the relay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Connected,
+    /// Lost; the worker is trying again.
+    Reconnecting {
+        reason: String,
+    },
+    /// Lost for good.
+    Offline {
+        reason: String,
+    },
+}
+
+/// The signed-in account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub user: String,
+    pub role: Role,
+    pub capacity: u32,
+}
+
+/// A row of the queue pane: a service header or a waiting visitor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueueRow {
+    Service(ServiceId),
+    Visitor(ServiceId, ConversationId),
+}
+
+impl QueueRow {
+    pub fn service(&self) -> &ServiceId {
+        match self {
+            QueueRow::Service(s) | QueueRow::Visitor(s, _) => s,
+        }
+    }
+}
+
+/// Whether a message is stored by the relay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Stored under this sequence number.
+    Stored { seq: u64 },
+    /// Sent by us, not yet acknowledged.
+    Pending { client_id: String },
+    /// Sent by us and refused or lost; the reason is shown.
+    Failed { client_id: String, reason: String },
+}
+
+/// One line of a conversation's scrollback. `text` is sanitized; it may hold newlines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub from: Party,
+    pub text: String,
+    pub at_ms: i64,
+    pub delivery: Delivery,
+}
+
+/// How a conversation ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ending {
+    pub by: Party,
+    pub reason: Option<String>,
+}
+
+/// One of the counselor's conversations.
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub service: ServiceId,
+    /// Sanitized.
+    pub nickname: String,
+    pub intake: Intake,
+    pub started_at_ms: i64,
+    /// Stored messages in `seq` order, then our pending ones.
+    pub entries: Vec<Entry>,
+    /// Visitor messages that arrived while another conversation was active.
+    pub unread: u32,
+    /// When the visitor last signalled typing.
+    pub visitor_typing_at_ms: Option<i64>,
+    pub ended: Option<Ending>,
+    /// How many lines the scrollback is scrolled up from the bottom.
+    pub scroll: usize,
+    /// What the counselor is writing here; each conversation keeps its own draft.
+    pub draft: TextArea<'static>,
+    /// When we last told the relay we are typing here.
+    last_typing_sent_ms: Option<i64>,
+}
+
+impl Conversation {
+    pub fn is_open(&self) -> bool {
+        self.ended.is_none()
+    }
+
+    pub fn visitor_typing(&self, now_ms: i64) -> bool {
+        self.is_open()
+            && self
+                .visitor_typing_at_ms
+                .is_some_and(|at| now_ms - at < TYPING_SHOWN_MS)
+    }
+
+    /// Inserts a stored message in `seq` order, before our pending ones; ignores one we
+    /// already have (a resent scrollback after a reconnect).
+    fn insert_stored(&mut self, entry: Entry) {
+        let Delivery::Stored { seq } = entry.delivery else {
+            self.entries.push(entry);
+            return;
+        };
+        if self
+            .entries
+            .iter()
+            .any(|e| e.delivery == Delivery::Stored { seq })
+        {
+            return;
+        }
+        let at = self
+            .entries
+            .iter()
+            .position(|e| match e.delivery {
+                Delivery::Pending { .. } => true,
+                Delivery::Stored { seq: other } => other > seq,
+                Delivery::Failed { .. } => false,
+            })
+            .unwrap_or(self.entries.len());
+        self.entries.insert(at, entry);
+    }
+}
+
+/// A message box over the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Popup {
+    Help,
+    ConfirmEnd(ConversationId),
+    ConfirmQuit,
+}
+
+/// A line in the status bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+    /// It disappears at this time.
+    pub until_ms: i64,
+}
+
+/// Where message ids come from: random in the app, counting in tests.
+#[derive(Clone, Debug)]
+pub enum ClientIds {
+    Random,
+    Sequential(u64),
+}
+
+impl ClientIds {
+    fn next(&mut self) -> Option<String> {
+        match self {
+            ClientIds::Random => {
+                let mut bytes = [0u8; 16];
+                getrandom::fill(&mut bytes).ok()?;
+                Some(hex::encode(bytes))
+            }
+            ClientIds::Sequential(n) => {
+                *n += 1;
+                Some(format!("{n:032x}"))
+            }
+        }
+    }
+}
+
+/// What the app needs to start.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    /// The user name given on the command line (until the relay confirms it).
+    pub user: String,
+    /// The server as shown in the status line.
+    pub server: String,
+    pub now_ms: i64,
+    /// False when `NO_COLOR` is set.
+    pub color: bool,
+    pub client_ids: ClientIds,
+    pub keys: KeyConfig,
+}
+
+#[derive(Debug)]
+pub struct App {
+    /// The current time in Unix milliseconds, moved on by [`Action::Tick`].
+    pub now_ms: i64,
+    pub user: String,
+    pub server: String,
+    pub color: bool,
+    pub keys: KeyConfig,
+    pub account: Option<Account>,
+    pub connection: Connection,
+    /// The last queue snapshot, sanitized.
+    pub services: Vec<ServiceQueue>,
+    /// The selected queue row, by identity, so that a changing queue never moves the
+    /// selection onto another visitor.
+    pub queue_cursor: Option<QueueRow>,
+    /// The counselor's conversations, in the order they arrived (numbered from 1).
+    pub conversations: Vec<Conversation>,
+    /// The selected row of the conversation list.
+    pub conversation_cursor: Option<ConversationId>,
+    /// The conversation shown on the right.
+    pub active: Option<ConversationId>,
+    pub focus: Focus,
+    pub popup: Option<Popup>,
+    pub notice: Option<Notice>,
+    pub should_quit: bool,
+    /// Printed after the terminal is restored, e.g. why the app had to stop.
+    pub exit_message: Option<String>,
+    /// We asked to take a visitor; their conversation becomes the active one.
+    awaiting_take: bool,
+    client_ids: ClientIds,
+    outbox: Vec<NetCommand>,
+}
+
+impl App {
+    pub fn new(options: AppOptions) -> Self {
+        Self {
+            now_ms: options.now_ms,
+            user: sanitize::line(&options.user),
+            server: sanitize::line(&options.server),
+            color: options.color,
+            keys: options.keys,
+            account: None,
+            connection: Connection::Connecting,
+            services: Vec::new(),
+            queue_cursor: None,
+            conversations: Vec::new(),
+            conversation_cursor: None,
+            active: None,
+            focus: Focus::Queue,
+            popup: None,
+            notice: None,
+            should_quit: false,
+            exit_message: None,
+            awaiting_take: false,
+            client_ids: options.client_ids,
+            outbox: Vec::new(),
+        }
+    }
+
+    /// The requests `update` queued for the relay, oldest first.
+    pub fn take_commands(&mut self) -> Vec<NetCommand> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Supervisors and administrators watch; they never type or take.
+    pub fn read_only(&self) -> bool {
+        self.account
+            .as_ref()
+            .is_some_and(|a| a.role != Role::Counselor)
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connection == Connection::Connected
+    }
+
+    pub fn active_conversation(&self) -> Option<&Conversation> {
+        let id = self.active.as_ref()?;
+        self.conversations.iter().find(|c| &c.id == id)
+    }
+
+    fn active_mut(&mut self) -> Option<&mut Conversation> {
+        let id = self.active.clone()?;
+        self.conversation_mut(&id)
+    }
+
+    fn conversation_mut(&mut self, id: &ConversationId) -> Option<&mut Conversation> {
+        self.conversations.iter_mut().find(|c| &c.id == id)
+    }
+
+    /// Conversations not yet ended.
+    pub fn open_conversations(&self) -> usize {
+        self.conversations.iter().filter(|c| c.is_open()).count()
+    }
+
+    /// Whether the input can take text: a counselor with an open active conversation.
+    pub fn can_write(&self) -> bool {
+        !self.read_only()
+            && self
+                .active_conversation()
+                .is_some_and(Conversation::is_open)
+    }
+
+    /// The rows of the queue pane, top to bottom.
+    pub fn queue_rows(&self) -> Vec<QueueRow> {
+        let mut rows = Vec::new();
+        for service in &self.services {
+            rows.push(QueueRow::Service(service.service.clone()));
+            rows.extend(
+                service
+                    .waiting
+                    .iter()
+                    .map(|e| QueueRow::Visitor(service.service.clone(), e.conversation.clone())),
+            );
+        }
+        rows
+    }
+
+    /// The waiting visitor of `conversation`, if still queued.
+    pub fn queue_entry(
+        &self,
+        conversation: &ConversationId,
+    ) -> Option<(&ServiceQueue, &QueueEntry)> {
+        self.services.iter().find_map(|s| {
+            s.waiting
+                .iter()
+                .find(|e| &e.conversation == conversation)
+                .map(|e| (s, e))
+        })
+    }
+
+    /// What the keymap needs to know to turn a key into an action.
+    pub fn key_context(&self) -> KeyContext {
+        KeyContext {
+            popup: self.popup.as_ref().map(|p| match p {
+                Popup::Help => PopupKind::Help,
+                Popup::ConfirmEnd(_) | Popup::ConfirmQuit => PopupKind::Confirm,
+            }),
+            focus: self.focus,
+            input_empty: self
+                .active_conversation()
+                .is_none_or(|c| c.draft.is_empty()),
+            read_only: self.read_only(),
+        }
+    }
+
+    /// Applies one action. The only place state changes.
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Tick(now_ms) => self.tick(now_ms),
+            Action::Net(event) => self.on_net(event),
+            Action::FocusNext => self.cycle_focus(true),
+            Action::FocusPrev => self.cycle_focus(false),
+            Action::MoveDown => self.move_selection(1),
+            Action::MoveUp => self.move_selection(-1),
+            Action::TakeSelected => self.take(false),
+            Action::TakeNext => self.take(true),
+            Action::OpenSelected => {
+                if let Some(id) = self.conversation_cursor.clone() {
+                    self.activate(id);
+                    if self.can_write() {
+                        self.focus = Focus::Input;
+                    }
+                }
+            }
+            Action::NextConversation => self.step_conversation(1),
+            Action::PrevConversation => self.step_conversation(-1),
+            Action::JumpConversation(n) => {
+                if let Some(id) = n
+                    .checked_sub(1)
+                    .and_then(|i| self.conversations.get(i))
+                    .map(|c| c.id.clone())
+                {
+                    self.activate(id);
+                }
+            }
+            Action::EndConversation => self.ask_end(),
+            Action::ScrollUp => {
+                if let Some(c) = self.active_mut() {
+                    c.scroll = c.scroll.saturating_add(SCROLL_STEP);
+                }
+            }
+            Action::ScrollDown => {
+                if let Some(c) = self.active_mut() {
+                    c.scroll = c.scroll.saturating_sub(SCROLL_STEP);
+                }
+            }
+            Action::Send => self.send(),
+            Action::Newline => {
+                if self.can_write()
+                    && let Some(c) = self.active_mut()
+                {
+                    c.draft.insert_newline();
+                }
+            }
+            Action::LeaveInput => self.focus = Focus::Conversations,
+            Action::Input(input) => {
+                if self.focus == Focus::Input
+                    && self.can_write()
+                    && let Some(c) = self.active_mut()
+                    && c.draft.input(input)
+                {
+                    self.typed();
+                }
+            }
+            Action::Paste(text) => {
+                if self.focus == Focus::Input
+                    && self.can_write()
+                    && let Some(c) = self.active_mut()
+                    && c.draft.insert_str(sanitize::pasted(&text))
+                {
+                    self.typed();
+                }
+            }
+            Action::ShowHelp => self.popup = Some(Popup::Help),
+            Action::ClosePopup | Action::Cancel => self.popup = None,
+            Action::Confirm => self.confirm(),
+            Action::Quit => {
+                if self.popup == Some(Popup::ConfirmQuit) || self.open_conversations() == 0 {
+                    self.quit();
+                } else {
+                    self.popup = Some(Popup::ConfirmQuit);
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
+        if self.notice.as_ref().is_some_and(|n| n.until_ms <= now_ms) {
+            self.notice = None;
+        }
+    }
+
+    fn quit(&mut self) {
+        self.should_quit = true;
+        self.popup = None;
+        self.outbox.push(NetCommand::Close);
+    }
+
+    fn info(&mut self, text: String) {
+        self.notice = Some(Notice {
+            text,
+            is_error: false,
+            until_ms: self.now_ms + NOTICE_MS,
+        });
+    }
+
+    fn error(&mut self, text: String) {
+        self.notice = Some(Notice {
+            text,
+            is_error: true,
+            until_ms: self.now_ms + ERROR_NOTICE_MS,
+        });
+    }
+
+    /// Queues a request, or says why it cannot go.
+    fn request(&mut self, request: StaffRequest) -> bool {
+        if !self.is_connected() {
+            self.error(strings::NOT_CONNECTED.into());
+            return false;
+        }
+        self.outbox.push(NetCommand::Request(request));
+        true
+    }
+
+    fn cycle_focus(&mut self, forward: bool) {
+        let mut order = vec![Focus::Queue, Focus::Conversations];
+        if self.can_write() {
+            order.push(Focus::Input);
+        }
+        let at = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let n = order.len();
+        let next = if forward {
+            (at + 1) % n
+        } else {
+            (at + n - 1) % n
+        };
+        self.focus = order[next];
+    }
+
+    fn move_selection(&mut self, step: isize) {
+        match self.focus {
+            Focus::Queue => {
+                let rows = self.queue_rows();
+                if let Some(row) = step_in(&rows, self.queue_cursor.as_ref(), step) {
+                    self.queue_cursor = Some(row);
+                }
+            }
+            Focus::Conversations => {
+                let ids: Vec<ConversationId> =
+                    self.conversations.iter().map(|c| c.id.clone()).collect();
+                if let Some(id) = step_in(&ids, self.conversation_cursor.as_ref(), step) {
+                    self.conversation_cursor = Some(id);
+                }
+            }
+            Focus::Input => {}
+        }
+    }
+
+    fn step_conversation(&mut self, step: isize) {
+        let ids: Vec<ConversationId> = self.conversations.iter().map(|c| c.id.clone()).collect();
+        if ids.is_empty() {
+            return;
+        }
+        let n = ids.len() as isize;
+        let at = self
+            .active
+            .as_ref()
+            .and_then(|a| ids.iter().position(|id| id == a))
+            .map_or(if step > 0 { -1 } else { 0 }, |i| i as isize);
+        let next = (at + step).rem_euclid(n) as usize;
+        self.activate(ids[next].clone());
+    }
+
+    /// Makes a conversation the active one: shown on the right, its unread cleared.
+    fn activate(&mut self, id: ConversationId) {
+        if let Some(c) = self.conversation_mut(&id) {
+            c.unread = 0;
+            self.conversation_cursor = Some(id.clone());
+            self.active = Some(id);
+        }
+        if self.focus == Focus::Input && !self.can_write() {
+            self.focus = Focus::Conversations;
+        }
+    }
+
+    fn take(&mut self, next_of_service: bool) {
+        if self.read_only() {
+            self.error(strings::READ_ONLY_REFUSED.into());
+            return;
+        }
+        let Some(row) = self.queue_cursor.clone() else {
+            self.error(strings::NOTHING_SELECTED.into());
+            return;
+        };
+        let conversation = match &row {
+            QueueRow::Visitor(_, conversation) if !next_of_service => Some(conversation.clone()),
+            _ => None,
+        };
+        let request = StaffRequest::Take {
+            service: row.service().clone(),
+            conversation,
+        };
+        if self.request(request) {
+            self.awaiting_take = true;
+            self.info(strings::TAKING.into());
+        }
+    }
+
+    fn ask_end(&mut self) {
+        let Some(c) = self.active_conversation() else {
+            return;
+        };
+        if c.ended.is_some() {
+            // Already over: this closes it in the list.
+            let id = c.id.clone();
+            self.close_conversation(&id);
+        } else if self.read_only() {
+            self.error(strings::READ_ONLY_REFUSED.into());
+        } else {
+            self.popup = Some(Popup::ConfirmEnd(c.id.clone()));
+        }
+    }
+
+    fn close_conversation(&mut self, id: &ConversationId) {
+        let Some(at) = self.conversations.iter().position(|c| &c.id == id) else {
+            return;
+        };
+        self.conversations.remove(at);
+        let next = self
+            .conversations
+            .get(at.min(self.conversations.len().saturating_sub(1)))
+            .map(|c| c.id.clone());
+        if self.active.as_ref() == Some(id) {
+            self.active = None;
+            if let Some(next) = next.clone() {
+                self.activate(next);
+            }
+        }
+        if self.conversation_cursor.as_ref() == Some(id) {
+            self.conversation_cursor = self.active.clone().or(next);
+        }
+        if self.focus == Focus::Input && !self.can_write() {
+            self.focus = Focus::Conversations;
+        }
+    }
+
+    fn confirm(&mut self) {
+        match self.popup.take() {
+            Some(Popup::ConfirmEnd(id)) => {
+                if self.request(StaffRequest::End { conversation: id }) {
+                    self.info(strings::ENDING.into());
+                }
+            }
+            Some(Popup::ConfirmQuit) => self.quit(),
+            Some(Popup::Help) | None => {}
+        }
+    }
+
+    fn send(&mut self) {
+        if !self.can_write() {
+            return;
+        }
+        let Some(c) = self.active_conversation() else {
+            return;
+        };
+        let text = c.draft.lines().join("\n");
+        let conversation = c.id.clone();
+        if text.trim().is_empty() {
+            return;
+        }
+        if text.len() > MAX_TEXT_BYTES {
+            self.error(strings::too_long(text.len(), MAX_TEXT_BYTES));
+            return;
+        }
+        if !self.is_connected() {
+            self.error(strings::NOT_CONNECTED.into());
+            return;
+        }
+        let Some(client_id) = self.client_ids.next() else {
+            self.error(strings::NO_RANDOM.into());
+            return;
+        };
+        self.outbox.push(NetCommand::Request(StaffRequest::Send {
+            conversation,
+            client_id: client_id.clone(),
+            text: text.clone(),
+        }));
+        let now_ms = self.now_ms;
+        if let Some(c) = self.active_mut() {
+            c.entries.push(Entry {
+                from: Party::Counselor,
+                text: sanitize::text(&text),
+                at_ms: now_ms,
+                delivery: Delivery::Pending { client_id },
+            });
+            c.draft = new_draft();
+            c.scroll = 0;
+        }
+    }
+
+    /// The counselor changed the draft: tell the relay, at most every 3 seconds.
+    fn typed(&mut self) {
+        let now_ms = self.now_ms;
+        let connected = self.is_connected();
+        let Some(c) = self.active_mut() else {
+            return;
+        };
+        if !connected || c.draft.is_empty() {
+            return;
+        }
+        if c.last_typing_sent_ms
+            .is_some_and(|at| now_ms - at < TYPING_THROTTLE_MS)
+        {
+            return;
+        }
+        c.last_typing_sent_ms = Some(now_ms);
+        let conversation = c.id.clone();
+        self.outbox
+            .push(NetCommand::Request(StaffRequest::Typing { conversation }));
+    }
+
+    fn on_net(&mut self, event: NetEvent) {
+        match event {
+            NetEvent::Connected(info) => self.signed_in(info),
+            NetEvent::Staff(event) => self.on_staff(event),
+            NetEvent::Disconnected { reason, retrying } => {
+                let reason = sanitize::line(&reason);
+                self.error(strings::connection_lost(&reason));
+                self.connection = if retrying {
+                    Connection::Reconnecting { reason }
+                } else {
+                    Connection::Offline { reason }
+                };
+                self.awaiting_take = false;
+                for c in &mut self.conversations {
+                    c.visitor_typing_at_ms = None;
+                    for e in &mut c.entries {
+                        if let Delivery::Pending { client_id } = &e.delivery {
+                            e.delivery = Delivery::Failed {
+                                client_id: client_id.clone(),
+                                reason: strings::CONNECTION_LOST.into(),
+                            };
+                        }
+                    }
+                }
+            }
+            NetEvent::LoginFailed(message) => {
+                self.exit_message = Some(strings::session_refused(&sanitize::line(&message)));
+                self.quit();
+            }
+        }
+    }
+
+    fn signed_in(&mut self, info: LoginInfo) {
+        let reconnected = self.account.is_some();
+        let account = Account {
+            user: sanitize::line(&info.user),
+            role: info.role,
+            capacity: info.capacity,
+        };
+        self.user = account.user.clone();
+        self.account = Some(account);
+        self.connection = Connection::Connected;
+        if self.focus == Focus::Input && !self.can_write() {
+            self.focus = Focus::Queue;
+        }
+        if reconnected {
+            self.info(strings::RECONNECTED.into());
+        }
+    }
+
+    fn on_staff(&mut self, event: StaffEvent) {
+        match event {
+            StaffEvent::LoginOk {
+                protocol,
+                user,
+                role,
+                capacity,
+                ..
+            } => self.signed_in(LoginInfo {
+                protocol,
+                user,
+                role,
+                capacity,
+            }),
+            StaffEvent::Queue { services } => self.queue_snapshot(services),
+            StaffEvent::Conversation {
+                conversation,
+                service,
+                nickname,
+                intake,
+                started_at_ms,
+                messages,
+            } => self.conversation_snapshot(Conversation {
+                id: conversation,
+                service: ServiceId(sanitize::line(&service.0)),
+                nickname: sanitize::line(&nickname),
+                intake,
+                started_at_ms,
+                entries: messages.into_iter().map(stored_entry).collect(),
+                unread: 0,
+                visitor_typing_at_ms: None,
+                ended: None,
+                scroll: 0,
+                draft: new_draft(),
+                last_typing_sent_ms: None,
+            }),
+            StaffEvent::Message {
+                conversation,
+                message,
+            } => {
+                let is_active = self.active.as_ref() == Some(&conversation);
+                let Some(c) = self.conversation_mut(&conversation) else {
+                    tracing::debug!("message for a conversation we do not hold");
+                    return;
+                };
+                let from_visitor = message.from == Party::Visitor;
+                let before = c.entries.len();
+                c.insert_stored(stored_entry(message));
+                let is_new = c.entries.len() > before;
+                if from_visitor {
+                    c.visitor_typing_at_ms = None;
+                    if is_new && !is_active {
+                        c.unread += 1;
+                    }
+                }
+            }
+            StaffEvent::Ack {
+                conversation,
+                client_id,
+                seq,
+                at_ms,
+            } => {
+                let Some(c) = self.conversation_mut(&conversation) else {
+                    return;
+                };
+                let Some(at) = c.entries.iter().position(|e| match &e.delivery {
+                    Delivery::Pending { client_id: id }
+                    | Delivery::Failed { client_id: id, .. } => *id == client_id,
+                    Delivery::Stored { .. } => false,
+                }) else {
+                    return;
+                };
+                let mut entry = c.entries.remove(at);
+                entry.delivery = Delivery::Stored { seq };
+                entry.at_ms = at_ms;
+                c.insert_stored(entry);
+            }
+            StaffEvent::Typing { conversation } => {
+                let now_ms = self.now_ms;
+                if let Some(c) = self.conversation_mut(&conversation) {
+                    c.visitor_typing_at_ms = Some(now_ms);
+                }
+            }
+            StaffEvent::Ended {
+                conversation,
+                by,
+                reason,
+            } => self.ended(&conversation, by, reason),
+            StaffEvent::Error(reply) => self.relay_error(reply),
+        }
+    }
+
+    fn queue_snapshot(&mut self, services: Vec<ServiceQueue>) {
+        let old_rows = self.queue_rows();
+        self.services = services
+            .into_iter()
+            .map(|s| ServiceQueue {
+                service: ServiceId(sanitize::line(&s.service.0)),
+                name: sanitize::line(&s.name),
+                status: s.status,
+                waiting: s
+                    .waiting
+                    .into_iter()
+                    .map(|e| QueueEntry {
+                        nickname: sanitize::line(&e.nickname),
+                        ..e
+                    })
+                    .collect(),
+            })
+            .collect();
+        let rows = self.queue_rows();
+        let keep = self.queue_cursor.as_ref().is_some_and(|c| rows.contains(c));
+        if !keep {
+            // The selected visitor left (or was taken): select whatever now sits at the
+            // same place, so the cursor does not jump to the top.
+            let at = self
+                .queue_cursor
+                .as_ref()
+                .and_then(|c| old_rows.iter().position(|r| r == c))
+                .unwrap_or(0);
+            self.queue_cursor = rows.get(at.min(rows.len().saturating_sub(1))).cloned();
+        }
+    }
+
+    fn conversation_snapshot(&mut self, fresh: Conversation) {
+        let id = fresh.id.clone();
+        if let Some(c) = self.conversation_mut(&id) {
+            // A resend (after a reconnect): take the relay's scrollback, keep our
+            // unacknowledged messages, the draft and the unread count.
+            let local: Vec<Entry> = c
+                .entries
+                .drain(..)
+                .filter(|e| !matches!(e.delivery, Delivery::Stored { .. }))
+                .collect();
+            c.entries = fresh.entries;
+            c.entries.extend(local);
+            c.nickname = fresh.nickname;
+            c.intake = fresh.intake;
+            c.service = fresh.service;
+            c.started_at_ms = fresh.started_at_ms;
+            c.ended = None;
+            return;
+        }
+        let nickname = fresh.nickname.clone();
+        self.conversations.push(fresh);
+        if self.awaiting_take || self.active.is_none() {
+            self.activate(id);
+            if self.awaiting_take {
+                self.info(strings::conversation_started(&nickname));
+                if self.can_write() {
+                    self.focus = Focus::Input;
+                }
+            }
+        } else if self.conversation_cursor.is_none() {
+            self.conversation_cursor = Some(id);
+        }
+        self.awaiting_take = false;
+    }
+
+    fn ended(&mut self, id: &ConversationId, by: Party, reason: Option<String>) {
+        let reason = reason.map(|r| sanitize::line(&r));
+        let Some(c) = self.conversation_mut(id) else {
+            return;
+        };
+        c.ended = Some(Ending { by, reason });
+        c.visitor_typing_at_ms = None;
+        let text = strings::conversation_ended(&c.nickname, by);
+        if self.popup == Some(Popup::ConfirmEnd(id.clone())) {
+            self.popup = None;
+        }
+        if self.focus == Focus::Input && !self.can_write() {
+            self.focus = Focus::Conversations;
+        }
+        self.info(text);
+    }
+
+    fn relay_error(&mut self, reply: ErrorReply) {
+        let message = sanitize::line(&reply.message);
+        if matches!(
+            reply.code,
+            ErrorCode::Forbidden
+                | ErrorCode::NotFound
+                | ErrorCode::AtCapacity
+                | ErrorCode::QueueEmpty
+                | ErrorCode::ServiceOffline
+                | ErrorCode::ServiceBusy
+        ) {
+            self.awaiting_take = false;
+        }
+        let text = strings::relay_error(reply.code, &message);
+        if let Some(client_id) = &reply.client_id {
+            for c in &mut self.conversations {
+                for e in &mut c.entries {
+                    let matches = match &e.delivery {
+                        Delivery::Pending { client_id: id } => id == client_id,
+                        _ => false,
+                    };
+                    if matches {
+                        e.delivery = Delivery::Failed {
+                            client_id: client_id.clone(),
+                            reason: strings::error_label(reply.code).into(),
+                        };
+                    }
+                }
+            }
+        }
+        self.error(text);
+    }
+}
+
+/// Moves `step` rows from `current` in `rows`, staying inside the list.
+fn step_in<T: Clone + PartialEq>(rows: &[T], current: Option<&T>, step: isize) -> Option<T> {
+    if rows.is_empty() {
+        return None;
+    }
+    let Some(at) = current.and_then(|c| rows.iter().position(|r| r == c)) else {
+        return rows.first().cloned();
+    };
+    let next = (at as isize + step).clamp(0, rows.len() as isize - 1) as usize;
+    rows.get(next).cloned()
+}
+
+fn stored_entry(message: ChatMessage) -> Entry {
+    Entry {
+        from: message.from,
+        text: sanitize::text(&message.text),
+        at_ms: message.at_ms,
+        delivery: Delivery::Stored { seq: message.seq },
+    }
+}
+
+fn new_draft() -> TextArea<'static> {
+    let mut draft = TextArea::default();
+    draft.set_cursor_line_style(Style::default());
+    draft.set_placeholder_text(strings::INPUT_PLACEHOLDER);
+    draft
+}

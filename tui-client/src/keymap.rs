@@ -1,0 +1,716 @@
+//! Key bindings as data.
+//!
+//! [`KeyConfig`] has one field per command with its keys. [`KeyConfig::bindings`] turns it
+//! into the one list that [`action_for`] dispatches from and that the footer and the help
+//! popup are drawn from, so they can never disagree.
+//!
+//! Hook for user overrides (a later issue): read a TOML file from the config folder into
+//! a partial `KeyConfig` and replace the fields it names on top of
+//! [`KeyConfig::default`]; nothing else needs to change.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::action::Action;
+use crate::app::Focus;
+use crate::strings;
+
+/// One key with its modifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyPress {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl KeyPress {
+    pub const fn new(code: KeyCode, modifiers: KeyModifiers) -> Self {
+        Self { code, modifiers }
+    }
+
+    pub const fn key(code: KeyCode) -> Self {
+        Self::new(code, KeyModifiers::NONE)
+    }
+
+    pub const fn char(c: char) -> Self {
+        Self::key(KeyCode::Char(c))
+    }
+
+    pub const fn ctrl(c: char) -> Self {
+        Self::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    pub const fn alt(c: char) -> Self {
+        Self::new(KeyCode::Char(c), KeyModifiers::ALT)
+    }
+
+    /// Whether a terminal key event is this key. Shift is ignored for characters (it is
+    /// already in the character: `?` is Shift-/) and for Shift-Tab.
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        let (code, modifiers) = normalize(event.code, event.modifiers);
+        let (own_code, own_modifiers) = normalize(self.code, self.modifiers);
+        code == own_code && modifiers == own_modifiers
+    }
+
+    /// A character typed without Ctrl or Alt: in the input, that is text.
+    pub fn is_text(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    }
+
+    /// How the key is written in the footer and the help popup.
+    pub fn label(&self) -> String {
+        let mut out = String::new();
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            out.push_str("Ctrl-");
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            out.push_str("Alt-");
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) && !matches!(self.code, KeyCode::Char(_)) {
+            out.push_str("Shift-");
+        }
+        match self.code {
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::Enter => out.push_str("Enter"),
+            KeyCode::Tab => out.push_str("Tab"),
+            KeyCode::BackTab => out.push_str("Shift-Tab"),
+            KeyCode::Esc => out.push_str("Esc"),
+            KeyCode::Up => out.push('↑'),
+            KeyCode::Down => out.push('↓'),
+            KeyCode::Left => out.push('←'),
+            KeyCode::Right => out.push('→'),
+            KeyCode::PageUp => out.push_str("PgUp"),
+            KeyCode::PageDown => out.push_str("PgDn"),
+            KeyCode::Home => out.push_str("Home"),
+            KeyCode::End => out.push_str("End"),
+            KeyCode::F(n) => out.push_str(&format!("F{n}")),
+            other => out.push_str(&format!("{other:?}")),
+        }
+        out
+    }
+}
+
+fn normalize(code: KeyCode, modifiers: KeyModifiers) -> (KeyCode, KeyModifiers) {
+    let modifiers = modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+    match code {
+        KeyCode::Char(c) => (KeyCode::Char(c), modifiers - KeyModifiers::SHIFT),
+        KeyCode::BackTab => (KeyCode::BackTab, modifiers - KeyModifiers::SHIFT),
+        other => (other, modifiers),
+    }
+}
+
+/// Everything a key can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    FocusNext,
+    FocusPrev,
+    MoveDown,
+    MoveUp,
+    TakeSelected,
+    TakeNext,
+    OpenConversation,
+    Send,
+    Newline,
+    LeaveInput,
+    NextConversation,
+    PrevConversation,
+    JumpConversation,
+    EndConversation,
+    ScrollUp,
+    ScrollDown,
+    Help,
+    Quit,
+    ClosePopup,
+    Confirm,
+    Cancel,
+}
+
+/// Where a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Anywhere without a popup. Plain character keys do not apply while typing.
+    Global,
+    /// The queue pane or the conversation list.
+    Lists,
+    Queue,
+    Conversations,
+    Input,
+    HelpPopup,
+    ConfirmPopup,
+}
+
+/// One row of the list: a command, its keys, where it applies and how it is described.
+#[derive(Clone, Debug)]
+pub struct Binding<'a> {
+    pub command: Command,
+    pub keys: &'a [KeyPress],
+    pub scope: Scope,
+    /// The help popup's description.
+    pub help: &'static str,
+    /// The footer's short label; `None` keeps it out of the footer.
+    pub footer: Option<&'static str>,
+    /// Only for accounts that may write (counselors).
+    pub writes: bool,
+}
+
+/// The popup that is open, as far as keys are concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PopupKind {
+    Help,
+    Confirm,
+}
+
+/// The app state a key's meaning depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyContext {
+    pub popup: Option<PopupKind>,
+    pub focus: Focus,
+    /// The active conversation's input holds no text (then `?` opens help there too).
+    pub input_empty: bool,
+    pub read_only: bool,
+}
+
+/// The keys of every command. One field per command; see the module docs for overrides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyConfig {
+    pub focus_next: Vec<KeyPress>,
+    pub focus_prev: Vec<KeyPress>,
+    pub move_down: Vec<KeyPress>,
+    pub move_up: Vec<KeyPress>,
+    pub take_selected: Vec<KeyPress>,
+    pub take_next: Vec<KeyPress>,
+    pub open_conversation: Vec<KeyPress>,
+    pub send: Vec<KeyPress>,
+    pub newline: Vec<KeyPress>,
+    pub leave_input: Vec<KeyPress>,
+    pub next_conversation: Vec<KeyPress>,
+    pub prev_conversation: Vec<KeyPress>,
+    /// Modifier + digit 1..9: jump to conversation N.
+    pub jump_conversation: Vec<KeyPress>,
+    pub end_conversation: Vec<KeyPress>,
+    pub scroll_up: Vec<KeyPress>,
+    pub scroll_down: Vec<KeyPress>,
+    pub help: Vec<KeyPress>,
+    pub quit: Vec<KeyPress>,
+    pub close_popup: Vec<KeyPress>,
+    pub confirm: Vec<KeyPress>,
+    pub cancel: Vec<KeyPress>,
+}
+
+impl Default for KeyConfig {
+    fn default() -> Self {
+        use KeyCode::*;
+        Self {
+            focus_next: vec![KeyPress::key(Tab)],
+            focus_prev: vec![KeyPress::key(BackTab)],
+            move_down: vec![KeyPress::char('j'), KeyPress::key(Down)],
+            move_up: vec![KeyPress::char('k'), KeyPress::key(Up)],
+            take_selected: vec![KeyPress::key(Enter)],
+            take_next: vec![KeyPress::char('t')],
+            open_conversation: vec![KeyPress::key(Enter)],
+            send: vec![KeyPress::key(Enter)],
+            newline: vec![
+                KeyPress::new(Enter, KeyModifiers::ALT),
+                KeyPress::new(Enter, KeyModifiers::SHIFT),
+            ],
+            leave_input: vec![KeyPress::key(Esc)],
+            next_conversation: vec![KeyPress::ctrl('n')],
+            prev_conversation: vec![KeyPress::ctrl('p')],
+            jump_conversation: ('1'..='9').map(KeyPress::alt).collect(),
+            end_conversation: vec![KeyPress::char('e'), KeyPress::ctrl('e')],
+            scroll_up: vec![KeyPress::key(PageUp)],
+            scroll_down: vec![KeyPress::key(PageDown)],
+            help: vec![KeyPress::char('?')],
+            quit: vec![KeyPress::char('q'), KeyPress::ctrl('c')],
+            close_popup: vec![KeyPress::key(Esc), KeyPress::char('?'), KeyPress::char('q')],
+            confirm: vec![KeyPress::char('y'), KeyPress::char('j')],
+            cancel: vec![KeyPress::char('n'), KeyPress::key(Esc)],
+        }
+    }
+}
+
+impl KeyConfig {
+    /// The one list of bindings, in the order the help popup shows them and the footer
+    /// prefers them.
+    pub fn bindings(&self) -> Vec<Binding<'_>> {
+        use Command as C;
+        use Scope as S;
+        use strings::keys as h;
+        let b = binding;
+        vec![
+            b(
+                C::TakeSelected,
+                &self.take_selected,
+                S::Queue,
+                h::TAKE_SELECTED,
+                Some(h::TAKE_SELECTED_SHORT),
+                true,
+            ),
+            b(
+                C::TakeNext,
+                &self.take_next,
+                S::Queue,
+                h::TAKE_NEXT,
+                Some(h::TAKE_NEXT_SHORT),
+                true,
+            ),
+            b(
+                C::OpenConversation,
+                &self.open_conversation,
+                S::Conversations,
+                h::OPEN,
+                Some(h::OPEN_SHORT),
+                false,
+            ),
+            b(
+                C::Send,
+                &self.send,
+                S::Input,
+                h::SEND,
+                Some(h::SEND_SHORT),
+                true,
+            ),
+            b(
+                C::Newline,
+                &self.newline,
+                S::Input,
+                h::NEWLINE,
+                Some(h::NEWLINE_SHORT),
+                true,
+            ),
+            b(
+                C::MoveDown,
+                &self.move_down,
+                S::Lists,
+                h::MOVE_DOWN,
+                None,
+                false,
+            ),
+            b(C::MoveUp, &self.move_up, S::Lists, h::MOVE_UP, None, false),
+            b(
+                C::NextConversation,
+                &self.next_conversation,
+                S::Global,
+                h::NEXT_CONVERSATION,
+                Some(h::NEXT_CONVERSATION_SHORT),
+                false,
+            ),
+            b(
+                C::PrevConversation,
+                &self.prev_conversation,
+                S::Global,
+                h::PREV_CONVERSATION,
+                None,
+                false,
+            ),
+            b(
+                C::JumpConversation,
+                &self.jump_conversation,
+                S::Global,
+                h::JUMP_CONVERSATION,
+                None,
+                false,
+            ),
+            b(
+                C::EndConversation,
+                &self.end_conversation,
+                S::Global,
+                h::END,
+                Some(h::END_SHORT),
+                true,
+            ),
+            b(
+                C::ScrollUp,
+                &self.scroll_up,
+                S::Global,
+                h::SCROLL_UP,
+                None,
+                false,
+            ),
+            b(
+                C::ScrollDown,
+                &self.scroll_down,
+                S::Global,
+                h::SCROLL_DOWN,
+                None,
+                false,
+            ),
+            b(
+                C::LeaveInput,
+                &self.leave_input,
+                S::Input,
+                h::LEAVE_INPUT,
+                None,
+                false,
+            ),
+            b(
+                C::FocusNext,
+                &self.focus_next,
+                S::Global,
+                h::FOCUS_NEXT,
+                Some(h::FOCUS_NEXT_SHORT),
+                false,
+            ),
+            b(
+                C::FocusPrev,
+                &self.focus_prev,
+                S::Global,
+                h::FOCUS_PREV,
+                None,
+                false,
+            ),
+            b(
+                C::Help,
+                &self.help,
+                S::Global,
+                h::HELP,
+                Some(h::HELP_SHORT),
+                false,
+            ),
+            b(
+                C::Quit,
+                &self.quit,
+                S::Global,
+                h::QUIT,
+                Some(h::QUIT_SHORT),
+                false,
+            ),
+            b(
+                C::ClosePopup,
+                &self.close_popup,
+                S::HelpPopup,
+                h::CLOSE_POPUP,
+                Some(h::CLOSE_POPUP_SHORT),
+                false,
+            ),
+            b(
+                C::Confirm,
+                &self.confirm,
+                S::ConfirmPopup,
+                h::CONFIRM,
+                Some(h::CONFIRM_SHORT),
+                false,
+            ),
+            b(
+                C::Cancel,
+                &self.cancel,
+                S::ConfirmPopup,
+                h::CANCEL,
+                Some(h::CANCEL_SHORT),
+                false,
+            ),
+        ]
+    }
+
+    /// The bindings an account may use: without the writing ones for read-only roles.
+    pub fn bindings_for(&self, read_only: bool) -> Vec<Binding<'_>> {
+        self.bindings()
+            .into_iter()
+            .filter(|b| !(read_only && b.writes))
+            .collect()
+    }
+
+    /// What the footer shows now: `(key, label)` pairs, most important first, with the
+    /// first key that works here.
+    pub fn footer(&self, ctx: &KeyContext) -> Vec<(String, &'static str)> {
+        self.hints(ctx, false)
+    }
+
+    /// Like [`Self::footer`]; with `all_keys`, every key that works here is listed.
+    pub fn hints(&self, ctx: &KeyContext, all_keys: bool) -> Vec<(String, &'static str)> {
+        self.bindings_for(ctx.read_only)
+            .into_iter()
+            .filter(|b| scope_applies(b.scope, ctx))
+            .filter_map(|b| {
+                let label = b.footer?;
+                let mut keys: Vec<KeyPress> = b
+                    .keys
+                    .iter()
+                    .filter(|k| key_allowed(k, &b, ctx))
+                    .copied()
+                    .collect();
+                if !all_keys {
+                    keys.truncate(1);
+                }
+                (!keys.is_empty()).then(|| (key_text(&b, &keys), label))
+            })
+            .collect()
+    }
+}
+
+fn binding<'a>(
+    command: Command,
+    keys: &'a [KeyPress],
+    scope: Scope,
+    help: &'static str,
+    footer: Option<&'static str>,
+    writes: bool,
+) -> Binding<'a> {
+    Binding {
+        command,
+        keys,
+        scope,
+        help,
+        footer,
+        writes,
+    }
+}
+
+/// How a binding's keys are written: alternatives joined by `/`, and modifier + 1..9
+/// for the jump command.
+pub fn key_text(binding: &Binding<'_>, keys: &[KeyPress]) -> String {
+    if binding.command == Command::JumpConversation
+        && let Some(first) = binding.keys.first()
+    {
+        let prefix = KeyPress::new(KeyCode::Char('1'), first.modifiers).label();
+        return format!("{}..9", prefix);
+    }
+    keys.iter()
+        .map(KeyPress::label)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
+    match (ctx.popup, scope) {
+        (Some(PopupKind::Help), s) => s == Scope::HelpPopup,
+        (Some(PopupKind::Confirm), s) => s == Scope::ConfirmPopup,
+        (None, Scope::Global) => true,
+        (None, Scope::Lists) => matches!(ctx.focus, Focus::Queue | Focus::Conversations),
+        (None, Scope::Queue) => ctx.focus == Focus::Queue,
+        (None, Scope::Conversations) => ctx.focus == Focus::Conversations,
+        (None, Scope::Input) => ctx.focus == Focus::Input,
+        (None, Scope::HelpPopup | Scope::ConfirmPopup) => false,
+    }
+}
+
+/// Plain characters are text while the input has focus; only `?` on an empty input
+/// still opens help.
+fn key_allowed(key: &KeyPress, binding: &Binding<'_>, ctx: &KeyContext) -> bool {
+    if ctx.popup.is_some() || ctx.focus != Focus::Input || !key.is_text() {
+        return true;
+    }
+    binding.command == Command::Help && ctx.input_empty
+}
+
+/// Turns a terminal key into an action, or `None` if it means nothing here.
+pub fn action_for(keys: &KeyConfig, ctx: &KeyContext, event: KeyEvent) -> Option<Action> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    for binding in keys.bindings_for(ctx.read_only) {
+        if !scope_applies(binding.scope, ctx) {
+            continue;
+        }
+        let Some(key) = binding.keys.iter().find(|k| k.matches(&event)) else {
+            continue;
+        };
+        if !key_allowed(key, &binding, ctx) {
+            continue;
+        }
+        return Some(command_action(binding.command, key));
+    }
+    // Ctrl-c (or whatever quits) always gets out, even from a confirmation.
+    if ctx.popup == Some(PopupKind::Confirm)
+        && let Some(key) = keys.quit.iter().find(|k| k.matches(&event))
+        && !key.is_text()
+    {
+        return Some(Action::Quit);
+    }
+    if ctx.popup.is_none() && ctx.focus == Focus::Input && !ctx.read_only {
+        return Some(Action::Input(event.into()));
+    }
+    None
+}
+
+fn command_action(command: Command, key: &KeyPress) -> Action {
+    match command {
+        Command::FocusNext => Action::FocusNext,
+        Command::FocusPrev => Action::FocusPrev,
+        Command::MoveDown => Action::MoveDown,
+        Command::MoveUp => Action::MoveUp,
+        Command::TakeSelected => Action::TakeSelected,
+        Command::TakeNext => Action::TakeNext,
+        Command::OpenConversation => Action::OpenSelected,
+        Command::Send => Action::Send,
+        Command::Newline => Action::Newline,
+        Command::LeaveInput => Action::LeaveInput,
+        Command::NextConversation => Action::NextConversation,
+        Command::PrevConversation => Action::PrevConversation,
+        Command::JumpConversation => match key.code {
+            KeyCode::Char(c) => Action::JumpConversation(c.to_digit(10).unwrap_or(1) as usize),
+            _ => Action::JumpConversation(1),
+        },
+        Command::EndConversation => Action::EndConversation,
+        Command::ScrollUp => Action::ScrollUp,
+        Command::ScrollDown => Action::ScrollDown,
+        Command::Help => Action::ShowHelp,
+        Command::Quit => Action::Quit,
+        Command::ClosePopup => Action::ClosePopup,
+        Command::Confirm => Action::Confirm,
+        Command::Cancel => Action::Cancel,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    fn ctx(focus: Focus) -> KeyContext {
+        KeyContext {
+            popup: None,
+            focus,
+            input_empty: true,
+            read_only: false,
+        }
+    }
+
+    fn act(c: &KeyContext, code: KeyCode, m: KeyModifiers) -> Option<Action> {
+        action_for(&KeyConfig::default(), c, ev(code, m))
+    }
+
+    #[test]
+    fn vim_keys_and_arrows_both_move() {
+        let c = ctx(Focus::Queue);
+        for (code, want) in [
+            (KeyCode::Char('j'), Action::MoveDown),
+            (KeyCode::Down, Action::MoveDown),
+            (KeyCode::Char('k'), Action::MoveUp),
+            (KeyCode::Up, Action::MoveUp),
+        ] {
+            assert_eq!(act(&c, code, KeyModifiers::NONE), Some(want));
+        }
+    }
+
+    #[test]
+    fn enter_means_take_open_or_send_by_focus() {
+        let enter = |f| act(&ctx(f), KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(enter(Focus::Queue), Some(Action::TakeSelected));
+        assert_eq!(enter(Focus::Conversations), Some(Action::OpenSelected));
+        assert_eq!(enter(Focus::Input), Some(Action::Send));
+        assert_eq!(
+            act(&ctx(Focus::Input), KeyCode::Enter, KeyModifiers::ALT),
+            Some(Action::Newline)
+        );
+    }
+
+    #[test]
+    fn plain_letters_are_text_in_the_input_but_chords_still_work() {
+        let mut c = ctx(Focus::Input);
+        c.input_empty = false;
+        assert!(matches!(
+            act(&c, KeyCode::Char('q'), KeyModifiers::NONE),
+            Some(Action::Input(_))
+        ));
+        assert!(matches!(
+            act(&c, KeyCode::Char('e'), KeyModifiers::NONE),
+            Some(Action::Input(_))
+        ));
+        assert!(matches!(
+            act(&c, KeyCode::Char('?'), KeyModifiers::SHIFT),
+            Some(Action::Input(_))
+        ));
+        assert_eq!(
+            act(&c, KeyCode::Char('e'), KeyModifiers::CONTROL),
+            Some(Action::EndConversation)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Char('3'), KeyModifiers::ALT),
+            Some(Action::JumpConversation(3))
+        );
+        c.input_empty = true;
+        assert_eq!(
+            act(&c, KeyCode::Char('?'), KeyModifiers::SHIFT),
+            Some(Action::ShowHelp)
+        );
+    }
+
+    #[test]
+    fn popups_take_their_own_keys_only() {
+        let mut c = ctx(Focus::Queue);
+        c.popup = Some(PopupKind::Help);
+        assert_eq!(
+            act(&c, KeyCode::Esc, KeyModifiers::NONE),
+            Some(Action::ClosePopup)
+        );
+        assert_eq!(act(&c, KeyCode::Char('t'), KeyModifiers::NONE), None);
+        c.popup = Some(PopupKind::Confirm);
+        assert_eq!(
+            act(&c, KeyCode::Char('y'), KeyModifiers::NONE),
+            Some(Action::Confirm)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Char('j'), KeyModifiers::NONE),
+            Some(Action::Confirm)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Esc, KeyModifiers::NONE),
+            Some(Action::Cancel)
+        );
+        assert_eq!(act(&c, KeyCode::Char('q'), KeyModifiers::NONE), None);
+        assert_eq!(
+            act(&c, KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn read_only_accounts_get_no_take_or_end_keys() {
+        let mut c = ctx(Focus::Queue);
+        c.read_only = true;
+        assert_eq!(act(&c, KeyCode::Enter, KeyModifiers::NONE), None);
+        assert_eq!(act(&c, KeyCode::Char('t'), KeyModifiers::NONE), None);
+        assert_eq!(act(&c, KeyCode::Char('e'), KeyModifiers::NONE), None);
+        let footer = KeyConfig::default().footer(&c);
+        assert!(
+            footer
+                .iter()
+                .all(|(k, _)| k != "t" && k != "Enter" && k != "e"),
+            "{footer:?}"
+        );
+    }
+
+    #[test]
+    fn footer_shows_the_key_that_works_in_the_focused_pane() {
+        let keys = KeyConfig::default();
+        let input = keys.footer(&ctx(Focus::Input));
+        assert!(
+            input.contains(&("Ctrl-e".into(), strings::keys::END_SHORT)),
+            "{input:?}"
+        );
+        assert!(
+            input.contains(&("Ctrl-c".into(), strings::keys::QUIT_SHORT)),
+            "{input:?}"
+        );
+        let queue = keys.footer(&ctx(Focus::Queue));
+        assert!(
+            queue.contains(&("e".into(), strings::keys::END_SHORT)),
+            "{queue:?}"
+        );
+        assert!(
+            queue.contains(&("q".into(), strings::keys::QUIT_SHORT)),
+            "{queue:?}"
+        );
+    }
+
+    #[test]
+    fn every_command_has_a_binding_and_jump_is_written_compactly() {
+        let keys = KeyConfig::default();
+        let list = keys.bindings();
+        assert_eq!(list.len(), 21);
+        let jump = list
+            .iter()
+            .find(|b| b.command == Command::JumpConversation)
+            .unwrap();
+        assert_eq!(key_text(jump, jump.keys), "Alt-1..9");
+    }
+}

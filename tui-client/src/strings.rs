@@ -1,0 +1,300 @@
+//! Every text a user of the app reads, in one place.
+//!
+//! The app speaks Dutch, the counselors' language: "wachtrij", "gesprekken",
+//! "bezoeker", "hulpverlener". Log lines (for developers) stay English and live at their
+//! call sites.
+
+use chathulp_shared::{ErrorCode, Party, Role, ServiceStatus};
+
+pub const APP_NAME: &str = "chathulp";
+
+// ---- status bar ---------------------------------------------------------------------
+
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Counselor => "hulpverlener",
+        Role::Supervisor => "supervisor",
+        Role::Admin => "beheerder",
+    }
+}
+
+pub const READ_ONLY: &str = "alleen lezen";
+pub const CONNECTING: &str = "verbinden…";
+pub const CONNECTED: &str = "verbonden";
+
+pub const RECONNECTING: &str = "○ verbinding verbroken, opnieuw proberen…";
+pub const OFFLINE: &str = "○ geen verbinding";
+
+pub fn connection_lost(reason: &str) -> String {
+    format!("Verbinding met de relay verbroken: {reason}")
+}
+
+// ---- panes --------------------------------------------------------------------------
+
+pub const QUEUE_TITLE: &str = "Wachtrij";
+pub const CONVERSATIONS_TITLE: &str = "Gesprekken";
+pub const NO_SERVICES: &str = "nog geen wachtrijen ontvangen";
+pub const NOBODY_WAITING: &str = "niemand wacht";
+pub const NO_CONVERSATIONS: &str = "geen gesprekken";
+
+pub fn service_status(status: ServiceStatus) -> &'static str {
+    match status {
+        ServiceStatus::Online => "online",
+        ServiceStatus::Busy => "bezet",
+        ServiceStatus::Offline => "offline",
+    }
+}
+
+/// The conversations pane title, e.g. `Gesprekken 2/3`.
+pub fn conversations_title(open: usize, capacity: Option<u32>) -> String {
+    match capacity {
+        Some(cap) => format!("{CONVERSATIONS_TITLE} {open}/{cap}"),
+        None => CONVERSATIONS_TITLE.to_owned(),
+    }
+}
+
+/// The mark of an ended conversation in the list.
+pub const ENDED_MARK: &str = "einde";
+
+pub const NO_ACTIVE_TITLE: &str = "Gesprek";
+pub const NO_ACTIVE: &str = "Geen actief gesprek.";
+pub const NO_ACTIVE_HINT: &str =
+    "Kies een bezoeker in de wachtrij en druk Enter, of t voor de bezoeker die het langst wacht.";
+pub const NO_ACTIVE_READ_ONLY_HINT: &str =
+    "Je bekijkt de wachtrijen en gesprekken, maar kan niet schrijven of bezoekers nemen.";
+
+/// The line under the conversation title: intake and how long it has been going.
+pub fn conversation_facts(intake: &str, elapsed: &str) -> String {
+    format!("{intake} · {elapsed} bezig")
+}
+
+pub const VISITOR_TYPING: &str = "bezoeker typt…";
+/// The counselor's own messages in the scrollback.
+pub const YOU: &str = "jij";
+/// Messages from the relay itself.
+pub const RELAY: &str = "chathulp";
+pub const PENDING_MARK: &str = "…";
+pub const NOT_SENT: &str = "niet verzonden";
+pub const SCROLLED_UP: &str = "↓ PgDn voor nieuwere berichten";
+
+pub fn ended_line(by: Party, reason: Option<&str>) -> String {
+    let who = match by {
+        Party::Visitor => "door de bezoeker",
+        Party::Counselor => "door jou",
+        Party::Relay => "door chathulp",
+    };
+    match reason {
+        Some(reason) => format!("— gesprek beëindigd {who}: {reason} —"),
+        None => format!("— gesprek beëindigd {who} —"),
+    }
+}
+
+pub const INPUT_TITLE: &str = "Bericht";
+pub const INPUT_PLACEHOLDER: &str = "Typ je bericht…";
+pub const INPUT_READ_ONLY: &str = "alleen lezen: je kan hier niet schrijven";
+pub fn input_ended(close_key: &str) -> String {
+    format!("Gesprek beëindigd. {close_key} sluit het.")
+}
+
+// ---- popups -------------------------------------------------------------------------
+
+pub const HELP_TITLE: &str = "Sneltoetsen";
+pub const CONFIRM_TITLE: &str = "Bevestigen";
+
+pub fn confirm_end(nickname: &str) -> String {
+    format!("Gesprek met {nickname} beëindigen?")
+}
+
+pub fn confirm_quit(open: usize) -> String {
+    let noun = if open == 1 { "gesprek" } else { "gesprekken" };
+    format!(
+        "Je hebt nog {open} open {noun}. chathulp toch afsluiten? Op de relay blijft alles open."
+    )
+}
+
+// ---- notices ------------------------------------------------------------------------
+
+pub const NOT_CONNECTED: &str = "Geen verbinding met de relay: niet verzonden.";
+pub const READ_ONLY_REFUSED: &str = "Alleen lezen: dat mag jouw rol niet.";
+pub const NOTHING_SELECTED: &str = "Kies eerst een wachtrij of bezoeker.";
+pub const TAKING: &str = "Bezoeker nemen…";
+pub const ENDING: &str = "Gesprek beëindigen…";
+pub const NO_RANDOM: &str = "Kon geen bericht-id maken; probeer opnieuw.";
+pub const CONNECTION_LOST: &str = "verbinding verbroken";
+pub const RECONNECTED: &str = "Opnieuw verbonden.";
+
+pub fn too_long(len: usize, max: usize) -> String {
+    format!("Bericht is te lang ({len} bytes, max {max}).")
+}
+
+pub fn conversation_started(nickname: &str) -> String {
+    format!("Gesprek met {nickname} gestart.")
+}
+
+pub fn conversation_ended(nickname: &str, by: Party) -> String {
+    let who = match by {
+        Party::Visitor => "door de bezoeker",
+        Party::Counselor => "door jou",
+        Party::Relay => "door chathulp",
+    };
+    format!("Gesprek met {nickname} beëindigd {who}.")
+}
+
+/// A short Dutch name for a relay error code.
+pub fn error_label(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::BadFrame => "ongeldig bericht",
+        ErrorCode::UnknownType => "onbekend berichttype",
+        ErrorCode::UnsupportedVersion => "protocolversie niet ondersteund",
+        ErrorCode::TooLarge => "te lang",
+        ErrorCode::Invalid => "ongeldig",
+        ErrorCode::HelloRequired => "eerst aanmelden",
+        ErrorCode::LoginFailed => "aanmelden mislukt",
+        ErrorCode::Forbidden => "niet toegestaan voor jouw rol",
+        ErrorCode::NotFound => "niet gevonden",
+        ErrorCode::AtCapacity => "je hebt al het maximum aantal gesprekken",
+        ErrorCode::QueueEmpty => "niemand in de wachtrij",
+        ErrorCode::ServiceOffline => "dienst is gesloten",
+        ErrorCode::ServiceBusy => "dienst is volzet",
+        ErrorCode::ConversationEnded => "gesprek is al beëindigd",
+        ErrorCode::Internal => "niet gelukt, probeer opnieuw",
+    }
+}
+
+/// The status line for a relay error: our label, then the relay's own words.
+pub fn relay_error(code: ErrorCode, message: &str) -> String {
+    let label = error_label(code);
+    if message.is_empty() {
+        format!("Fout: {label}")
+    } else {
+        format!("Fout: {label} ({message})")
+    }
+}
+
+pub fn session_refused(message: &str) -> String {
+    format!("De relay weigerde de sessie na een onderbreking ({message}). Start chathulp opnieuw.")
+}
+
+// ---- network ------------------------------------------------------------------------
+
+pub const CONNECTION_CLOSED: &str = "verbinding gesloten";
+pub const CONNECT_TIMEOUT: &str = "geen antwoord van de relay binnen 15 seconden";
+pub const RELAY_SILENT: &str = "de relay antwoordt niet meer";
+pub const UNEXPECTED_BEFORE_LOGIN: &str = "onverwacht bericht voor het aanmelden";
+pub const URL_UNPARSABLE: &str = "dit is geen geldige URL";
+pub const URL_NOT_WSS: &str = "gebruik wss:// (versleuteld)";
+pub const URL_NO_HOST: &str = "er ontbreekt een host";
+
+pub fn bad_server_url(server: &str, why: &str) -> String {
+    format!("--server {server:?}: {why}, bv. wss://relay.example:8443")
+}
+
+// ---- start and exit (printed outside the full-screen app) ---------------------------
+
+pub const KNOWN_RELAYS_HEADER: &str =
+    "# chathulp known relays: HOST:PORT SHA256-FINGERPRINT (lowercase hex, no colons)";
+
+pub fn password_prompt(user: &str) -> String {
+    format!("Wachtwoord voor {user}: ")
+}
+
+pub fn connecting_to(url: &str) -> String {
+    format!("Verbinden met {url}…")
+}
+
+pub fn login_failed(message: &str) -> String {
+    format!("Aanmelden mislukt: {message}")
+}
+
+pub fn connect_failed(url: &str, error: &str) -> String {
+    format!("Kon niet verbinden met {url}: {error}")
+}
+
+/// The relay presented another certificate than the pinned one. `known_relays` is the
+/// file the pin came from, or `None` if it came from `--fingerprint`.
+pub fn fingerprint_mismatch(
+    relay: &str,
+    expected: &str,
+    seen: &str,
+    known_relays: Option<&str>,
+) -> String {
+    let (what, fix) = match known_relays {
+        Some(path) => (
+            "is VERANDERD sinds de vorige keer".to_owned(),
+            format!(
+                "Is de wijziging verwacht (bv. een nieuwe dev-relay), verwijder dan de regel voor {relay} uit {path}."
+            ),
+        ),
+        None => (
+            "past niet bij --fingerprint".to_owned(),
+            "Controleer de vingerafdruk die de relay toont.".to_owned(),
+        ),
+    };
+    format!(
+        "GEWEIGERD: het certificaat van relay {relay} {what}.\n\
+         verwacht: {expected}\n\
+         gekregen: {seen}\n\
+         Iemand kan de verbinding onderscheppen. Vraag de vingerafdruk na bij de beheerder.\n\
+         {fix}"
+    )
+}
+
+pub const UNKNOWN_ISSUER_HINT: &str = "Het certificaat van de relay is niet door een bekende instantie ondertekend. \
+     Heeft de relay een eigen certificaat, start dan met --fingerprint HEX (of --dev voor een lokale relay).";
+
+pub fn bad_fingerprint(input: &str) -> String {
+    format!("--fingerprint {input:?} is geen SHA-256-vingerafdruk: verwacht 64 hexadecimale tekens")
+}
+
+pub fn tls_setup_failed(error: &str) -> String {
+    format!("TLS kon niet ingesteld worden: {error}")
+}
+
+pub fn first_use(relay: &str, fingerprint: &str, path: &str) -> String {
+    format!(
+        "Relay {relay} voor het eerst gezien; vingerafdruk {fingerprint} vertrouwd en bewaard in {path}."
+    )
+}
+
+pub const NO_DATA_DIR: &str = "Kon geen datamap voor chathulp bepalen; geef er een met --data-dir.";
+pub const NEED_SERVER: &str = "Geef --server wss://HOST:PORT (of --dev voor een lokale relay).";
+
+// ---- key bindings -------------------------------------------------------------------
+
+/// Descriptions of the key bindings: the help popup's text and the footer's short labels.
+pub mod keys {
+    pub const TAKE_SELECTED: &str = "neem de gekozen bezoeker (wachtrij)";
+    pub const TAKE_SELECTED_SHORT: &str = "neem";
+    pub const TAKE_NEXT: &str = "neem wie het langst wacht in deze dienst";
+    pub const TAKE_NEXT_SHORT: &str = "volgende";
+    pub const OPEN: &str = "open het gekozen gesprek (gesprekken)";
+    pub const OPEN_SHORT: &str = "open";
+    pub const SEND: &str = "verstuur het bericht (invoer)";
+    pub const SEND_SHORT: &str = "verstuur";
+    pub const NEWLINE: &str = "nieuwe regel in het bericht";
+    pub const NEWLINE_SHORT: &str = "regel";
+    pub const MOVE_DOWN: &str = "omlaag in de lijst";
+    pub const MOVE_UP: &str = "omhoog in de lijst";
+    pub const FOCUS_NEXT: &str = "volgend paneel: wachtrij, gesprekken, invoer";
+    pub const FOCUS_NEXT_SHORT: &str = "paneel";
+    pub const FOCUS_PREV: &str = "vorig paneel";
+    pub const NEXT_CONVERSATION: &str = "volgend gesprek";
+    pub const NEXT_CONVERSATION_SHORT: &str = "gesprek";
+    pub const PREV_CONVERSATION: &str = "vorig gesprek";
+    pub const JUMP_CONVERSATION: &str = "naar gesprek 1 tot 9";
+    pub const END: &str = "gesprek beëindigen (met bevestiging) of sluiten";
+    pub const END_SHORT: &str = "einde";
+    pub const SCROLL_UP: &str = "oudere berichten";
+    pub const SCROLL_DOWN: &str = "nieuwere berichten";
+    pub const LEAVE_INPUT: &str = "verlaat de invoer";
+    pub const HELP: &str = "deze hulp";
+    pub const HELP_SHORT: &str = "help";
+    pub const QUIT: &str = "chathulp afsluiten";
+    pub const QUIT_SHORT: &str = "stop";
+    pub const CLOSE_POPUP: &str = "sluit dit venster";
+    pub const CLOSE_POPUP_SHORT: &str = "sluiten";
+    pub const CONFIRM: &str = "ja";
+    pub const CONFIRM_SHORT: &str = "ja";
+    pub const CANCEL: &str = "nee";
+    pub const CANCEL_SHORT: &str = "nee";
+}

@@ -1,0 +1,730 @@
+//! Drawing the app. [`draw`] reads the state and never changes it.
+//!
+//! Layout (usable from 80×24 up): a status bar on top; the queue (wachtrij) and the
+//! conversation list (gesprekken) on the left; the active conversation and its input on
+//! the right; a notice line and the key footer at the bottom.
+
+use std::sync::LazyLock;
+
+use chathulp_shared::{Party, ServiceStatus};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+
+use crate::app::{App, Connection, Conversation, Delivery, Focus, Popup, QueueRow};
+use crate::keymap::{KeyContext, PopupKind, key_text};
+use crate::strings;
+
+/// Counselors work in Belgium; message times are shown in Brussels time, whatever the
+/// machine's zone.
+static BRUSSELS: LazyLock<TimeZone> =
+    LazyLock::new(|| TimeZone::get("Europe/Brussels").unwrap_or(TimeZone::UTC));
+
+/// Visitor names longer than this are cut in the scrollback's name column.
+const NAME_COLUMN: usize = 12;
+
+/// Styles, with colours only when `NO_COLOR` is not set. Without colour every
+/// distinction still shows through text, bold, dim or reverse video.
+#[derive(Clone, Copy, Debug)]
+struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    fn fg(self, color: Color) -> Style {
+        if self.color {
+            Style::default().fg(color)
+        } else {
+            Style::default()
+        }
+    }
+    fn bold(self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
+    fn dim(self) -> Style {
+        Style::default().add_modifier(Modifier::DIM)
+    }
+    fn selected(self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+    fn border(self, focused: bool) -> Style {
+        if focused {
+            self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
+        }
+    }
+    fn visitor(self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    fn counselor(self) -> Style {
+        self.fg(Color::Green).add_modifier(Modifier::BOLD)
+    }
+    fn error(self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    fn attention(self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+    fn status(self, status: ServiceStatus) -> Style {
+        match status {
+            ServiceStatus::Online => self.fg(Color::Green),
+            ServiceStatus::Busy => self.fg(Color::Red),
+            ServiceStatus::Offline => self.dim(),
+        }
+    }
+}
+
+fn block(title: String, focused: bool, theme: Theme) -> Block<'static> {
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(theme.border(focused))
+        .title(Span::styled(format!(" {title} "), theme.bold()))
+}
+
+/// Draws the whole app.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme { color: app.color };
+    let area = frame.area();
+    let [top, body, notice, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    draw_status_bar(frame, top, app, theme);
+
+    let left_width = match area.width {
+        w if w >= 140 => 44,
+        w if w >= 110 => 36,
+        _ => 30,
+    };
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(left_width), Constraint::Min(0)]).areas(body);
+    let list_height = (app.conversations.len() as u16 + 2).clamp(4, 11);
+    let [queue, conversations] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(list_height)]).areas(left);
+    draw_queue(frame, queue, app, theme);
+    draw_conversation_list(frame, conversations, app, theme);
+    draw_conversation(frame, right, app, theme);
+    draw_notice(frame, notice, app, theme);
+    draw_footer(frame, footer, app, theme);
+
+    match &app.popup {
+        Some(Popup::Help) => draw_help(frame, area, app, theme),
+        Some(Popup::ConfirmEnd(id)) => {
+            let nickname = app
+                .conversations
+                .iter()
+                .find(|c| &c.id == id)
+                .map_or_else(|| id.to_string(), |c| c.nickname.clone());
+            draw_confirm(frame, area, app, theme, &strings::confirm_end(&nickname));
+        }
+        Some(Popup::ConfirmQuit) => {
+            draw_confirm(
+                frame,
+                area,
+                app,
+                theme,
+                &strings::confirm_quit(app.open_conversations()),
+            );
+        }
+        None => {}
+    }
+}
+
+fn draw_status_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut left = vec![
+        Span::styled(format!(" {} ", strings::APP_NAME), theme.bold()),
+        Span::raw("│ "),
+        Span::styled(app.user.clone(), theme.bold()),
+    ];
+    if let Some(account) = &app.account {
+        left.push(Span::raw(format!(
+            " ({})",
+            strings::role_label(account.role)
+        )));
+    }
+    if app.read_only() {
+        left.push(Span::raw(" "));
+        left.push(Span::styled(
+            format!(" {} ", strings::READ_ONLY),
+            theme.attention().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    left.push(Span::raw(" │ "));
+    left.push(Span::raw(
+        app.server
+            .strip_prefix("wss://")
+            .unwrap_or(&app.server)
+            .to_owned(),
+    ));
+
+    let (state, style) = match &app.connection {
+        Connection::Connecting => (strings::CONNECTING.to_owned(), theme.dim()),
+        Connection::Connected => (format!("● {}", strings::CONNECTED), theme.fg(Color::Green)),
+        Connection::Reconnecting { .. } => (strings::RECONNECTING.to_owned(), theme.error()),
+        Connection::Offline { .. } => (strings::OFFLINE.to_owned(), theme.error()),
+    };
+    let right = Span::styled(format!("{state} "), style);
+    let right_width = (right.width() as u16).min(area.width / 2);
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)])
+        .spacing(1)
+        .areas(area);
+    frame.render_widget(Line::from(left), l);
+    frame.render_widget(Line::from(right).alignment(Alignment::Right), r);
+}
+
+fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let focused = app.focus == Focus::Queue && app.popup.is_none();
+    let outer = block(strings::QUEUE_TITLE.to_owned(), focused, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let width = inner.width as usize;
+
+    if app.services.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(strings::NO_SERVICES, theme.dim()))
+                .wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+
+    let mut lines: Vec<Line> = Vec::new();
+    let mut selected_line = 0;
+    for service in &app.services {
+        let row = QueueRow::Service(service.service.clone());
+        let is_cursor = app.queue_cursor.as_ref() == Some(&row);
+        if is_cursor {
+            selected_line = lines.len();
+        }
+        let name = if service.name.is_empty() {
+            service.service.to_string()
+        } else {
+            service.name.clone()
+        };
+        let mut spans = vec![
+            Span::raw(marker(is_cursor)),
+            Span::styled(name, theme.bold()),
+            Span::raw(" · "),
+            Span::styled(
+                strings::service_status(service.status),
+                theme.status(service.status),
+            ),
+            Span::raw(format!(" · {}", service.waiting.len())),
+        ];
+        if is_cursor && focused {
+            spans = spans
+                .into_iter()
+                .map(|s| s.patch_style(theme.selected()))
+                .collect();
+        }
+        lines.push(Line::from(spans));
+        if service.waiting.is_empty() {
+            lines.push(Line::styled(
+                format!("   {}", strings::NOBODY_WAITING),
+                theme.dim(),
+            ));
+        }
+        for entry in &service.waiting {
+            let row = QueueRow::Visitor(service.service.clone(), entry.conversation.clone());
+            let is_cursor = app.queue_cursor.as_ref() == Some(&row);
+            if is_cursor {
+                selected_line = lines.len();
+            }
+            let waited = format_duration(app.now_ms - entry.since_ms);
+            let name_room = width.saturating_sub(3 + waited.width() + 1);
+            let name = fit(&entry.nickname, name_room);
+            let gap = width.saturating_sub(3 + name.width() + waited.width());
+            let style = if is_cursor && focused {
+                theme.selected()
+            } else {
+                Style::default()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {} ", marker(is_cursor)), style),
+                Span::styled(name, style.patch(theme.visitor())),
+                Span::styled(" ".repeat(gap), style),
+                Span::styled(waited, style),
+            ]));
+            lines.push(Line::styled(
+                format!("   {}", entry.intake.summary()),
+                theme.dim(),
+            ));
+        }
+    }
+    let offset = scroll_offset(selected_line + 1, lines.len(), inner.height as usize);
+    frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
+}
+
+fn marker(is_cursor: bool) -> &'static str {
+    if is_cursor { "▸" } else { " " }
+}
+
+/// The first line to show so that line `needed` (1-based) is visible.
+fn scroll_offset(needed: usize, total: usize, height: usize) -> usize {
+    if total <= height {
+        0
+    } else {
+        needed.saturating_sub(height)
+    }
+}
+
+fn draw_conversation_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let focused = app.focus == Focus::Conversations && app.popup.is_none();
+    let capacity = app
+        .account
+        .as_ref()
+        .filter(|_| !app.read_only())
+        .map(|a| a.capacity);
+    let title = strings::conversations_title(app.open_conversations(), capacity);
+    let outer = block(title, focused, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let width = inner.width as usize;
+
+    if app.conversations.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(strings::NO_CONVERSATIONS, theme.dim())),
+            inner,
+        );
+        return;
+    }
+    let mut selected_line = 0;
+    let lines: Vec<Line> = app
+        .conversations
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let is_cursor = app.conversation_cursor.as_ref() == Some(&c.id);
+            let is_active = app.active.as_ref() == Some(&c.id);
+            if is_cursor {
+                selected_line = i;
+            }
+            let (badge, badge_style) = if c.ended.is_some() {
+                (strings::ENDED_MARK.to_owned(), theme.dim())
+            } else if c.unread > 0 {
+                (format!("({})", c.unread), theme.attention())
+            } else {
+                (format_duration(app.now_ms - c.started_at_ms), theme.dim())
+            };
+            let head = format!("{}{} ", marker(is_cursor), i + 1);
+            let tail = format!(" {}", c.service);
+            let name_room = width.saturating_sub(head.width() + tail.width() + badge.width() + 1);
+            let name = fit(&c.nickname, name_room);
+            let gap =
+                width.saturating_sub(head.width() + name.width() + tail.width() + badge.width());
+            let mut style = if is_active {
+                theme.bold()
+            } else {
+                Style::default()
+            };
+            if is_cursor && focused {
+                style = style.patch(theme.selected());
+            }
+            Line::from(vec![
+                Span::styled(head, style),
+                Span::styled(name, style),
+                Span::styled(tail, style.patch(theme.dim())),
+                Span::styled(" ".repeat(gap), style),
+                Span::styled(badge, style.patch(badge_style)),
+            ])
+        })
+        .collect();
+    let offset = scroll_offset(selected_line + 1, lines.len(), inner.height as usize);
+    frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
+}
+
+fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(c) = app.active_conversation() else {
+        let outer = block(strings::NO_ACTIVE_TITLE.to_owned(), false, theme);
+        let hint = if app.read_only() {
+            strings::NO_ACTIVE_READ_ONLY_HINT
+        } else {
+            strings::NO_ACTIVE_HINT
+        };
+        let text = vec![
+            Line::styled(strings::NO_ACTIVE, theme.bold()),
+            Line::raw(""),
+            Line::styled(hint, theme.dim()),
+        ];
+        frame.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: true }).block(outer),
+            area,
+        );
+        return;
+    };
+
+    let input_lines = c.draft.lines().len().clamp(1, 4) as u16;
+    let [scroll_area, input_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(input_lines + 2)]).areas(area);
+
+    let title = format!("{} · {}", c.nickname, c.service);
+    let outer = block(title, false, theme);
+    let inner = outer.inner(scroll_area);
+    frame.render_widget(outer, scroll_area);
+    let [facts, scrollback, typing] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+
+    let elapsed_ms = app.now_ms - c.started_at_ms;
+    let elapsed_style = if elapsed_ms >= 60 * 60 * 1000 && c.is_open() {
+        // The one-hour guidance: make it noticeable.
+        theme.attention()
+    } else {
+        theme.dim()
+    };
+    frame.render_widget(
+        Line::styled(
+            strings::conversation_facts(&c.intake.summary(), &format_duration(elapsed_ms)),
+            elapsed_style,
+        ),
+        facts,
+    );
+
+    let lines = scrollback_lines(c, scrollback.width as usize, theme);
+    let height = scrollback.height as usize;
+    let max_scroll = lines.len().saturating_sub(height);
+    let scroll = c.scroll.min(max_scroll);
+    let start = lines.len().saturating_sub(height + scroll);
+    let visible: Vec<Line> = lines.into_iter().skip(start).take(height).collect();
+    frame.render_widget(Paragraph::new(visible), scrollback);
+
+    let typing_line = if c.visitor_typing(app.now_ms) {
+        Span::styled(
+            strings::VISITOR_TYPING,
+            theme.visitor().add_modifier(Modifier::ITALIC),
+        )
+    } else {
+        Span::raw("")
+    };
+    let [typing_left, typing_right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(32)]).areas(typing);
+    frame.render_widget(typing_line, typing_left);
+    if scroll > 0 {
+        frame.render_widget(
+            Line::styled(strings::SCROLLED_UP, theme.attention()).alignment(Alignment::Right),
+            typing_right,
+        );
+    }
+
+    draw_input(frame, input_area, app, c, theme);
+}
+
+fn draw_input(frame: &mut Frame, area: Rect, app: &App, c: &Conversation, theme: Theme) {
+    let focused = app.focus == Focus::Input && app.popup.is_none();
+    let outer = block(strings::INPUT_TITLE.to_owned(), focused, theme);
+    if app.read_only() {
+        let text = Span::styled(strings::INPUT_READ_ONLY, theme.attention());
+        frame.render_widget(Paragraph::new(text).block(outer), area);
+        return;
+    }
+    if c.ended.is_some() {
+        let close = app
+            .keys
+            .end_conversation
+            .first()
+            .map(|k| k.label())
+            .unwrap_or_default();
+        let text = Span::styled(strings::input_ended(&close), theme.dim());
+        frame.render_widget(Paragraph::new(text).block(outer), area);
+        return;
+    }
+    // A copy with this frame's look; the state itself is not touched.
+    let mut input = c.draft.clone();
+    input.set_block(outer);
+    input.set_placeholder_style(theme.dim());
+    input.set_cursor_style(if focused {
+        theme.selected()
+    } else {
+        Style::default()
+    });
+    frame.render_widget(&input, area);
+}
+
+/// The scrollback as screen lines, wrapped to `width` with a hanging indent.
+fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for entry in &c.entries {
+        let (name, name_style) = match entry.from {
+            Party::Visitor => (fit(&c.nickname, NAME_COLUMN), theme.visitor()),
+            Party::Counselor => (strings::YOU.to_owned(), theme.counselor()),
+            Party::Relay => (strings::RELAY.to_owned(), theme.dim()),
+        };
+        let time = clock_time(entry.at_ms);
+        let prefix_width = time.width() + 1 + name.width() + 2;
+        let indent = time.width() + 1;
+        let (text_style, suffix) = match &entry.delivery {
+            Delivery::Stored { .. } => (Style::default(), None),
+            Delivery::Pending { .. } => (
+                theme.dim(),
+                Some(Span::styled(
+                    format!(" {}", strings::PENDING_MARK),
+                    theme.dim(),
+                )),
+            ),
+            Delivery::Failed { reason, .. } => (
+                theme.dim(),
+                Some(Span::styled(
+                    format!(" ✗ {} ({reason})", strings::NOT_SENT),
+                    theme.error(),
+                )),
+            ),
+        };
+        let text_style = if entry.from == Party::Relay {
+            text_style.add_modifier(Modifier::ITALIC)
+        } else {
+            text_style
+        };
+        let mut first = true;
+        for paragraph in entry.text.split('\n') {
+            let first_width = if first {
+                width.saturating_sub(prefix_width)
+            } else {
+                width.saturating_sub(indent)
+            };
+            let rest_width = width.saturating_sub(indent);
+            for piece in wrap(paragraph, first_width, rest_width) {
+                let mut spans = Vec::new();
+                if first {
+                    spans.push(Span::styled(format!("{time} "), theme.dim()));
+                    spans.push(Span::styled(name.clone(), name_style));
+                    spans.push(Span::raw(": "));
+                    first = false;
+                } else {
+                    spans.push(Span::raw(" ".repeat(indent)));
+                }
+                spans.push(Span::styled(piece, text_style));
+                out.push(spans);
+            }
+        }
+        if let (Some(suffix), Some(last)) = (suffix, out.last_mut()) {
+            last.push(suffix);
+        }
+    }
+    let mut lines: Vec<Line<'static>> = out.into_iter().map(Line::from).collect();
+    if let Some(ending) = &c.ended {
+        lines.push(Line::styled(
+            strings::ended_line(ending.by, ending.reason.as_deref()),
+            theme.dim(),
+        ));
+    }
+    lines
+}
+
+/// Greedy word wrap by display width: the first line gets `first_width` columns, the
+/// others `rest_width`. Words longer than a line are split.
+pub fn wrap(text: &str, first_width: usize, rest_width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    let mut current_width = 0;
+    let room = |lines: &Vec<String>| {
+        if lines.is_empty() {
+            first_width.max(1)
+        } else {
+            rest_width.max(1)
+        }
+    };
+    for word in text.split_inclusive(' ') {
+        let bare = word.trim_end_matches(' ');
+        if current_width + bare.width() > room(&lines) && !current.is_empty() {
+            lines.push(current.trim_end().to_owned());
+            current.clear();
+            current_width = 0;
+        }
+        if bare.width() > room(&lines) {
+            for ch in word.chars() {
+                let w = ch.width().unwrap_or(0);
+                if current_width + w > room(&lines) && !current.is_empty() {
+                    lines.push(std::mem::take(&mut current));
+                    current_width = 0;
+                }
+                current.push(ch);
+                current_width += w;
+            }
+        } else {
+            current.push_str(word);
+            current_width += word.width();
+        }
+    }
+    lines.push(current.trim_end().to_owned());
+    lines
+}
+
+/// Cuts `text` to `max` columns, ending in `…` if it was cut.
+fn fit(text: &str, max: usize) -> String {
+    if text.width() <= max {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut width = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if width + w + 1 > max {
+            break;
+        }
+        out.push(ch);
+        width += w;
+    }
+    out.push('…');
+    out
+}
+
+/// A waiting or talking time: `<1m`, `3m`, `1u05m`.
+pub fn format_duration(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        0 => "<1m".to_owned(),
+        m if m < 60 => format!("{m}m"),
+        m => format!("{}u{:02}m", m / 60, m % 60),
+    }
+}
+
+/// `HH:MM` in Brussels time.
+fn clock_time(at_ms: i64) -> String {
+    Timestamp::from_millisecond(at_ms)
+        .map(|t| {
+            t.to_zoned_datetime(BRUSSELS.clone())
+                .strftime("%H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| "--:--".to_owned())
+}
+
+fn draw_notice(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    if let Some(notice) = &app.notice {
+        let style = if notice.is_error {
+            theme.error()
+        } else {
+            theme.fg(Color::Cyan)
+        };
+        frame.render_widget(Line::styled(format!(" {}", notice.text), style), area);
+    }
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let items = app.keys.footer(&app.key_context());
+    frame.render_widget(key_hints(&items, area.width as usize, theme), area);
+}
+
+/// `key label` pairs, as many as fit in `width`, most important first.
+fn key_hints(items: &[(String, &'static str)], width: usize, theme: Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (key, label) in items {
+        let item_width = key.width() + 1 + label.width() + 2;
+        if used + item_width > width + 2 {
+            continue;
+        }
+        used += item_width;
+        spans.push(Span::styled(
+            key.clone(),
+            theme.bold().patch(theme.fg(Color::Cyan)),
+        ));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    Line::from(spans)
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let bindings = app.keys.bindings_for(app.read_only());
+    let keys: Vec<String> = bindings.iter().map(|b| key_text(b, b.keys)).collect();
+    let key_width = keys.iter().map(|k| k.width()).max().unwrap_or(0) + 2;
+    let lines: Vec<Line> = bindings
+        .iter()
+        .zip(&keys)
+        .map(|(b, k)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<key_width$}"), theme.bold()),
+                Span::raw(b.help),
+            ])
+        })
+        .collect();
+    let popup = centered(
+        area,
+        80.min(area.width.saturating_sub(2)),
+        lines.len() as u16 + 2,
+    );
+    frame.render_widget(Clear, popup);
+    let outer = block(strings::HELP_TITLE.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
+fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, theme: Theme, question: &str) {
+    let ctx = KeyContext {
+        popup: Some(PopupKind::Confirm),
+        ..app.key_context()
+    };
+    let hints = app.keys.hints(&ctx, true);
+    let width = 60.min(area.width.saturating_sub(4));
+    let inner_width = width.saturating_sub(2) as usize;
+    let question_lines = wrap(
+        question,
+        inner_width.saturating_sub(2),
+        inner_width.saturating_sub(2),
+    );
+    let mut lines: Vec<Line> = question_lines
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), theme.bold()))
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(key_hints(&hints, inner_width, theme));
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let outer = block(strings::CONFIRM_TITLE.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(format_duration(59_000), "<1m");
+        assert_eq!(format_duration(3 * 60_000 + 5_000), "3m");
+        assert_eq!(format_duration(65 * 60_000), "1u05m");
+        assert_eq!(format_duration(-5), "<1m");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_splits_long_words() {
+        assert_eq!(wrap("een twee drie", 8, 8), vec!["een twee", "drie"]);
+        assert_eq!(wrap("abcdefghij", 4, 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("kort", 2, 10), vec!["ko", "rt"]);
+        assert_eq!(wrap("", 10, 10), vec![""]);
+        assert_eq!(wrap("😢😢😢", 4, 4), vec!["😢😢", "😢"]);
+    }
+
+    #[test]
+    fn fit_cuts_with_an_ellipsis() {
+        assert_eq!(fit("Samantha", 20), "Samantha");
+        assert_eq!(fit("Samantha", 5), "Sama…");
+    }
+}

@@ -1,0 +1,135 @@
+//! Fixtures shared by the update and screen tests: an app with a fixed clock, and the
+//! relay events a real relay would send.
+#![allow(dead_code)]
+
+use chathulp::action::Action;
+use chathulp::app::{App, AppOptions, ClientIds};
+use chathulp::keymap::KeyConfig;
+use chathulp::net::{LoginInfo, NetEvent};
+use chathulp_shared::staff::{QueueEntry, ServiceQueue, StaffEvent};
+use chathulp_shared::{
+    ChatMessage, ConversationId, Gender, Intake, Party, Region, Role, ServiceId, ServiceStatus,
+};
+
+/// 2025-11-21 14:00 in Brussels.
+pub const NOW: i64 = 1_763_730_000_000;
+pub const MINUTE: i64 = 60_000;
+
+pub fn app() -> App {
+    App::new(AppOptions {
+        user: "an".into(),
+        server: "wss://127.0.0.1:8443".into(),
+        now_ms: NOW,
+        color: false,
+        client_ids: ClientIds::Sequential(0),
+        keys: KeyConfig::default(),
+    })
+}
+
+pub fn cid(s: &str) -> ConversationId {
+    ConversationId(s.into())
+}
+
+pub fn sid(s: &str) -> ServiceId {
+    ServiceId(s.into())
+}
+
+pub fn staff(app: &mut App, event: StaffEvent) {
+    app.update(Action::Net(NetEvent::Staff(event)));
+}
+
+pub fn login(app: &mut App, role: Role) {
+    app.update(Action::Net(NetEvent::Connected(LoginInfo {
+        protocol: 1,
+        user: "an".into(),
+        role,
+        capacity: 3,
+    })));
+}
+
+pub fn entry(id: &str, nickname: &str, intake: Intake, waited_min: i64) -> QueueEntry {
+    QueueEntry {
+        conversation: cid(id),
+        nickname: nickname.into(),
+        intake,
+        since_ms: NOW - waited_min * MINUTE,
+    }
+}
+
+pub fn sam_intake() -> Intake {
+    Intake {
+        age: Some(17),
+        region: Some(Region::Limburg),
+        gender: Some(Gender::X),
+    }
+}
+
+pub fn kim_intake() -> Intake {
+    Intake {
+        age: Some(15),
+        region: Some(Region::Antwerpen),
+        gender: Some(Gender::Female),
+    }
+}
+
+/// Two visitors waiting in caw (Sam 3 min, Lotte 1 min), one in jac (Kim 5 min).
+pub fn queue() -> StaffEvent {
+    StaffEvent::Queue {
+        services: vec![
+            ServiceQueue {
+                service: sid("caw"),
+                name: "CAW".into(),
+                status: ServiceStatus::Online,
+                waiting: vec![
+                    entry("c-sam", "Sam", sam_intake(), 3),
+                    entry("c-lotte", "Lotte", Intake::default(), 1),
+                ],
+            },
+            ServiceQueue {
+                service: sid("jac"),
+                name: "JAC".into(),
+                status: ServiceStatus::Online,
+                waiting: vec![entry("c-kim", "Kim", kim_intake(), 5)],
+            },
+        ],
+    }
+}
+
+pub fn message(seq: u64, from: Party, text: &str, at_ms: i64) -> ChatMessage {
+    ChatMessage {
+        seq,
+        from,
+        text: text.into(),
+        at_ms,
+    }
+}
+
+pub fn conversation(
+    id: &str,
+    service: &str,
+    nickname: &str,
+    intake: Intake,
+    started_at_ms: i64,
+    messages: Vec<ChatMessage>,
+) -> StaffEvent {
+    StaffEvent::Conversation {
+        conversation: cid(id),
+        service: sid(service),
+        nickname: nickname.into(),
+        intake,
+        started_at_ms,
+        messages,
+    }
+}
+
+/// Types `text` into the input, key by key.
+pub fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Action::Input(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ctrl: false,
+            alt: false,
+            shift: false,
+        }));
+    }
+}
