@@ -9,6 +9,7 @@
 //!
 //! - [`TestRelay`]: start, restart and stop a relay on one data folder.
 //! - [`Client`]: a TLS WebSocket client that speaks JSON frames and waits for events.
+//! - [`browser::Browser`]: headless Chromium over WebDriver, trusting only the relay's key.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,6 +27,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
+
+pub mod browser;
 
 /// How long a test waits for an expected event before failing. Not a timing assertion:
 /// it only turns a hang into a clear failure.

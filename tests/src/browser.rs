@@ -1,0 +1,308 @@
+//! Headless Chromium, driven over WebDriver by `fantoccini`, against a [`TestRelay`].
+//!
+//! [`Browser::start`] starts Debian's `chromedriver` on a free loopback port, waits until
+//! it accepts connections, and opens one Chromium session with a fresh profile that
+//! trusts exactly the relay's self-signed certificate, by the SHA-256 of its public key
+//! (`--ignore-certificate-errors-spki-list`). Nothing else is trusted beyond the normal
+//! web roots: no blanket `--ignore-certificate-errors`, no `acceptInsecureCerts`.
+//!
+//! The chromedriver process and every browser process it started are killed when the
+//! [`Browser`] is dropped, also when a test fails halfway.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use rcgen::PublicKeyData;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::{PATIENCE, TestRelay};
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// How often a [`Browser::wait_for`] condition is re-evaluated.
+const POLL: Duration = Duration::from_millis(50);
+
+/// A running chromedriver, killed with its whole process group on drop.
+struct Driver {
+    child: Child,
+    log: PathBuf,
+    // Dropped after `drop` below has killed the browser that writes into it.
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // chromedriver was started as the leader of its own process group, and Chromium
+        // and its helpers inherit that group: kill exactly that group, by its id.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One headless Chromium window looking at a relay.
+pub struct Browser {
+    pub client: Client,
+    /// `https://127.0.0.1:PORT`, without a trailing slash.
+    pub origin: String,
+    driver: Driver,
+}
+
+impl Browser {
+    /// Starts chromedriver and a Chromium session for `relay`. Fails with a hint to run
+    /// `scripts/test` when Chromium or chromedriver is not installed.
+    pub async fn start(relay: &TestRelay) -> anyhow::Result<Self> {
+        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            if !Path::new(path).exists() {
+                bail!(
+                    "{path} is missing: the browser tests need Debian's `{package}` package. \
+                     Run `scripts/test`, which installs chromium and chromium-driver, \
+                     and try again."
+                );
+            }
+        }
+        let spki = spki_sha256_base64(&relay.data_dir, &relay.cert_der)?;
+        let profile = tempfile::tempdir()?;
+        let port = free_port()?;
+        let log = profile.path().join("chromedriver.log");
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("starting {CHROMEDRIVER}"))?;
+        let user_data_dir = profile.path().join("chromium-profile");
+        let mut driver = Driver {
+            child,
+            log,
+            _profile: profile,
+        };
+        let driver_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        wait_for_listener(driver_addr, &mut driver).await?;
+
+        let args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--disable-quic".to_owned(),
+            format!("--user-data-dir={}", user_data_dir.display()),
+            "--window-size=1000,1000".to_owned(),
+            // Trust exactly the relay's key. Chromium honours this flag only together
+            // with --user-data-dir.
+            format!("--ignore-certificate-errors-spki-list={spki}"),
+            // Keep the browser off the network: every host name except the relay's
+            // address fails to resolve at once, so "Snel weg" to www.google.be ends on
+            // a quick error page instead of waiting on whatever this network does.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned(),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": CHROMIUM, "args": args }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://{driver_addr}"))
+            .await
+            .with_context(|| {
+                format!(
+                    "opening a Chromium session through chromedriver; its log:\n{}",
+                    log_tail(&driver.log)
+                )
+            })?;
+        Ok(Self {
+            client,
+            origin: format!("https://{}", relay.addr),
+            driver,
+        })
+    }
+
+    /// Ends the WebDriver session (chromedriver closes Chromium), then stops chromedriver.
+    pub async fn close(self) -> anyhow::Result<()> {
+        let Self { client, driver, .. } = self;
+        client.close().await?;
+        drop(driver);
+        Ok(())
+    }
+
+    /// Navigates to `path` on the relay, e.g. `/`.
+    pub async fn open(&self, path: &str) -> anyhow::Result<()> {
+        let url = format!("{}{path}", self.origin);
+        self.client
+            .goto(&url)
+            .await
+            .with_context(|| format!("opening {url}"))?;
+        // Chromium's certificate interstitial: the pinned key did not match.
+        if self.client.title().await? == "Privacy error" {
+            bail!("Chromium refused the relay's certificate at {url}");
+        }
+        Ok(())
+    }
+
+    pub async fn find(&self, css: &str) -> anyhow::Result<Element> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("finding {css}"))
+    }
+
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.find(css)
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("clicking {css}"))
+    }
+
+    /// Clicks into `css` and types `text` with real key events.
+    pub async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let field = self.find(css).await?;
+        field.click().await?;
+        field
+            .send_keys(text)
+            .await
+            .with_context(|| format!("typing into {css}"))
+    }
+
+    /// The rendered text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> anyhow::Result<String> {
+        Ok(self.find(css).await?.text().await?)
+    }
+
+    /// Runs `script` (a function body; use `return`) in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> anyhow::Result<Value> {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .with_context(|| format!("running {script}"))
+    }
+
+    /// Re-evaluates the JavaScript expression `condition` until it is truthy, for at
+    /// most [`PATIENCE`]. A script error (say, during a navigation) counts as "not yet".
+    pub async fn wait_for(&self, condition: &str) -> anyhow::Result<()> {
+        let script = format!("return Boolean({condition});");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let last_error = match self.client.execute(&script, Vec::new()).await {
+                Ok(Value::Bool(true)) => return Ok(()),
+                Ok(_) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            if Instant::now() >= deadline {
+                let url = self
+                    .client
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                let error = self
+                    .eval("const e = document.getElementById('error'); return e ? e.textContent : '';")
+                    .await
+                    .unwrap_or_default();
+                bail!(
+                    "page condition `{condition}` not met within {PATIENCE:?} \
+                     (url {url}, #error {error}, last script error {last_error:?})"
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until the element `css` exists and is shown.
+    pub async fn wait_displayed(&self, css: &str) -> anyhow::Result<()> {
+        let selector = serde_json::to_string(css)?;
+        self.wait_for(&format!(
+            "(function () {{ const e = document.querySelector({selector}); \
+             return !!e && e.getClientRects().length > 0; }})()"
+        ))
+        .await
+    }
+
+    /// A PNG of the viewport.
+    pub async fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
+        Ok(self.client.screenshot().await?)
+    }
+
+    /// The chromedriver log so far, for failure messages.
+    pub fn driver_log(&self) -> String {
+        log_tail(&self.driver.log)
+    }
+}
+
+/// base64(SHA-256(SubjectPublicKeyInfo DER)) of the relay's dev key: the form
+/// `--ignore-certificate-errors-spki-list` takes.
+pub fn spki_sha256_base64(data_dir: &Path, cert_der: &[u8]) -> anyhow::Result<String> {
+    let key_path = data_dir.join("dev-key.pem");
+    let pem = std::fs::read_to_string(&key_path)
+        .with_context(|| format!("reading {}", key_path.display()))?;
+    let key = rcgen::KeyPair::from_pem(&pem)?;
+    let spki = key.subject_public_key_info();
+    // The key file must belong to the certificate the relay serves: its SPKI is a
+    // verbatim part of the certificate's DER.
+    if !cert_der.windows(spki.len()).any(|w| w == spki.as_slice()) {
+        bail!(
+            "{} does not hold the key of the relay's certificate",
+            key_path.display()
+        );
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&spki)))
+}
+
+/// A loopback port nobody listens on right now.
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Polls until `addr` accepts a TCP connection, for at most [`PATIENCE`].
+async fn wait_for_listener(addr: SocketAddr, driver: &mut Driver) -> anyhow::Result<()> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if TcpStream::connect_timeout(&addr, POLL).is_ok() {
+            return Ok(());
+        }
+        if let Some(status) = driver.child.try_wait()? {
+            bail!(
+                "chromedriver exited with {status} before listening on {addr}; its log:\n{}",
+                log_tail(&driver.log)
+            );
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "chromedriver did not listen on {addr} within {PATIENCE:?}; its log:\n{}",
+                log_tail(&driver.log)
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
