@@ -11,21 +11,21 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chathulp_shared::staff::{QueueEntry, ServiceQueue, StaffEvent};
+use chathulp_shared::staff::{QueueEntry, ServiceQueue, StaffEvent, StaffSettings};
 use chathulp_shared::status::{ServiceStatusEntry, StatusResponse};
 use chathulp_shared::visitor::VisitorEvent;
 use chathulp_shared::{
     ChatMessage, ConversationId, ErrorCode, ErrorReply, Intake, PROTOCOL_VERSION, Party, Role,
-    ServiceId, ServiceStatus,
+    ServiceId, ServiceStatus, SurveyAnswer, SurveyKind, limits,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::random_hex;
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::hours::OpeningHours;
-use crate::store::{NewConversation, Store, StoreError};
+use crate::store::{NewConversation, ServiceClosure, Store, StoreError};
 
 /// The sending half of one client connection's outbound queue.
 ///
@@ -78,6 +78,10 @@ struct Live {
     started_at_ms: Option<i64>,
     /// The account that took it; `None` while queued.
     counselor: Option<String>,
+    /// The visitor refused a dossier.
+    no_dossier: bool,
+    /// The counselor marked it as a dossier candidate.
+    dossier_candidate: bool,
     visitor: Outbox<VisitorEvent>,
     /// Held while storing and forwarding, so events reach clients in seq order.
     lock: Arc<tokio::sync::Mutex<()>>,
@@ -88,9 +92,10 @@ struct Service {
     hours: OpeningHours,
     /// Waiting conversations, longest waiting first.
     queue: VecDeque<ConversationId>,
+    /// Set while an administrator has closed the service: their reason.
+    closed: Option<String>,
 }
 
-#[derive(Default)]
 struct State {
     /// Conversations one counselor may hold (from config).
     capacity: u32,
@@ -98,6 +103,8 @@ struct State {
     conversations: HashMap<ConversationId, Live>,
     staff: HashMap<StaffConnId, StaffConn>,
     next_staff_conn: StaffConnId,
+    /// The latest `/api/status`, for the page's live status stream.
+    status_tx: watch::Sender<StatusResponse>,
 }
 
 struct Shared {
@@ -139,14 +146,23 @@ impl Broker {
                     hours: config.opening_hours(s)?,
                     config: s.clone(),
                     queue: VecDeque::new(),
+                    closed: None,
                 })
             })
             .collect::<Result<Vec<_>, crate::config::ConfigError>>()?;
+        let (status_tx, _) = watch::channel(StatusResponse {
+            protocol: PROTOCOL_VERSION,
+            services: Vec::new(),
+        });
         let state = State {
             capacity: config.limits.counselor_capacity,
             services,
-            ..State::default()
+            conversations: HashMap::new(),
+            staff: HashMap::new(),
+            next_staff_conn: 0,
+            status_tx,
         };
+        state.publish_status(clock.now());
         Ok(Self {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
@@ -178,31 +194,76 @@ impl Broker {
     // ---- status ----
 
     pub fn status_response(&self) -> StatusResponse {
+        self.state().status_response(self.shared.clock.now())
+    }
+
+    /// Follows `/api/status` as it changes.
+    pub fn status_watch(&self) -> watch::Receiver<StatusResponse> {
+        self.state().status_tx.subscribe()
+    }
+
+    /// What the staff app needs from the config.
+    pub fn staff_settings(&self) -> StaffSettings {
+        let config = &self.shared.config;
+        StaffSettings {
+            guidance_warn_mins: config.guidance.warn_after_mins,
+            guidance_limit_mins: config.guidance.limit_mins,
+            canned: config.canned.clone(),
+        }
+    }
+
+    /// Periodic housekeeping, run every few seconds by the relay (and by tests after
+    /// moving the clock): picks up closures made with `chathulp-relay service close`,
+    /// notices opening and closing hours, and ends waiting visitors of services that
+    /// went offline.
+    pub async fn tick(&self) -> Result<(), StoreError> {
+        let closures = self.shared.store.service_closures().await?;
         let now = self.shared.clock.now();
-        let state = self.state();
-        let services = state
-            .services
-            .iter()
-            .map(|s| {
-                let status = state.status_of(s, now);
-                ServiceStatusEntry {
-                    id: s.config.id.clone(),
-                    name: s.config.name.clone(),
-                    status,
-                    message: status_message(status).to_owned(),
-                    email: s.config.email.clone(),
-                    contact_url: s.config.contact_url.clone(),
-                    hours: s.config.hours_text.clone(),
-                    next_opening: s
-                        .hours
-                        .next_opening(now)
-                        .map(|z| z.timestamp().display_with_offset(z.offset()).to_string()),
-                }
-            })
-            .collect();
-        StatusResponse {
-            protocol: PROTOCOL_VERSION,
-            services,
+        {
+            let mut state = self.state();
+            let mut changed = false;
+            for s in &mut state.services {
+                let closed = closures
+                    .iter()
+                    .find(|c| c.service == s.config.id)
+                    .map(|c| c.reason.clone());
+                changed |= s.closed != closed;
+                s.closed = closed;
+            }
+            changed |= *state.status_tx.borrow() != state.status_response(now);
+            if changed {
+                state.broadcast_queue(now);
+            }
+        }
+        self.end_stranded_visitors().await;
+        Ok(())
+    }
+
+    /// Ends the conversations of visitors waiting for a service that is offline (closed,
+    /// outside its hours, or without counselors), telling them where to write instead.
+    /// Nobody waits in a queue that no one will serve.
+    async fn end_stranded_visitors(&self) {
+        let now = self.shared.clock.now();
+        let stranded: Vec<(ConversationId, String)> = {
+            let state = self.state();
+            state
+                .services
+                .iter()
+                .filter(|s| state.status_of(s, now) == ServiceStatus::Offline)
+                .flat_map(|s| {
+                    let reason = format!(
+                        "{} Je kan ons een e-mail sturen: {}.",
+                        status_message(ServiceStatus::Offline),
+                        s.config.email
+                    );
+                    s.queue.iter().map(move |id| (id.clone(), reason.clone()))
+                })
+                .collect()
+        };
+        for (id, reason) in stranded {
+            if let Err(e) = self.end(&id, Party::Relay, Some(reason)).await {
+                tracing::warn!(code = ?e.code, "could not end a stranded visitor's conversation");
+            }
         }
     }
 
@@ -214,6 +275,7 @@ impl Broker {
         service: ServiceId,
         nickname: String,
         intake: Intake,
+        no_dossier: bool,
         outbox: Outbox<VisitorEvent>,
     ) -> Result<ConversationId, ErrorReply> {
         let now = self.shared.clock.now();
@@ -247,6 +309,7 @@ impl Broker {
                 service: service.clone(),
                 nickname: nickname.clone(),
                 intake: intake.clone(),
+                no_dossier,
                 queued_at_ms,
             })
             .await
@@ -261,6 +324,8 @@ impl Broker {
                 queued_at_ms,
                 started_at_ms: None,
                 counselor: None,
+                no_dossier,
+                dossier_candidate: false,
                 visitor: outbox,
                 lock: Arc::default(),
             },
@@ -282,7 +347,7 @@ impl Broker {
         let lock = self.conversation_lock(conversation)?;
         let _guard = lock.lock().await;
         self.conversation_lock(conversation)?; // still live after waiting?
-        let message = self
+        let appended = self
             .shared
             .store
             .append_message(
@@ -294,6 +359,11 @@ impl Broker {
             )
             .await
             .map_err(internal)?;
+        let message = appended.message;
+        if !appended.is_new {
+            // A resend of a stored message: ack it again, deliver it only once.
+            return Ok(message);
+        }
         let state = self.state();
         if let Some(live) = state.conversations.get(conversation)
             && let Some(counselor) = &live.counselor
@@ -307,6 +377,81 @@ impl Broker {
             );
         }
         Ok(message)
+    }
+
+    /// The visitor refuses a dossier, or withdraws the refusal. Tells their counselor.
+    pub async fn visitor_dossier(
+        &self,
+        conversation: &ConversationId,
+        refuse: bool,
+    ) -> Result<(), ErrorReply> {
+        let lock = self.conversation_lock(conversation)?;
+        let _guard = lock.lock().await;
+        self.shared
+            .store
+            .set_no_dossier(conversation.clone(), refuse)
+            .await
+            .map_err(internal)?;
+        let mut state = self.state();
+        if let Some(live) = state.conversations.get_mut(conversation) {
+            live.no_dossier = refuse;
+            live.dossier_candidate &= !refuse;
+        }
+        state.dossier_changed(conversation);
+        Ok(())
+    }
+
+    /// Stores the post-chat survey of an ended conversation. The answers are never sent
+    /// to staff.
+    pub async fn save_survey(
+        &self,
+        conversation: &ConversationId,
+        answers: Vec<SurveyAnswer>,
+    ) -> Result<(), ErrorReply> {
+        self.check_survey(&answers)?;
+        let json = serde_json::to_string(&answers)
+            .map_err(|e| ErrorReply::new(ErrorCode::Internal, e.to_string()))?;
+        let saved = self
+            .shared
+            .store
+            .save_survey(conversation.clone(), json, self.now_ms())
+            .await
+            .map_err(internal)?;
+        if saved {
+            Ok(())
+        } else {
+            Err(ErrorReply::new(
+                ErrorCode::SurveyClosed,
+                "the survey was already answered or is not open for this conversation",
+            ))
+        }
+    }
+
+    fn check_survey(&self, answers: &[SurveyAnswer]) -> Result<(), ErrorReply> {
+        let invalid = |m: String| ErrorReply::new(ErrorCode::Invalid, m);
+        for (i, a) in answers.iter().enumerate() {
+            if answers[..i].iter().any(|o| o.question == a.question) {
+                return Err(invalid(format!("question {:?} answered twice", a.question)));
+            }
+            let Some(q) = self
+                .shared
+                .config
+                .survey
+                .iter()
+                .find(|q| q.id == a.question)
+            else {
+                return Err(invalid(format!("no survey question {:?}", a.question)));
+            };
+            let ok = match q.kind {
+                SurveyKind::Scale => matches!(a.answer.as_str(), "1" | "2" | "3" | "4" | "5"),
+                SurveyKind::YesNo => matches!(a.answer.as_str(), "yes" | "no"),
+                SurveyKind::Text => a.answer.len() <= limits::MAX_SURVEY_TEXT_BYTES,
+            };
+            if !ok {
+                return Err(invalid(format!("answer to {:?} is not valid", q.id)));
+            }
+        }
+        Ok(())
     }
 
     pub fn visitor_typing(&self, conversation: &ConversationId) {
@@ -357,12 +502,17 @@ impl Broker {
         id
     }
 
-    pub fn staff_leave(&self, id: StaffConnId) {
+    /// Unregisters a staff connection. If that was a service's last counselor, the
+    /// visitors still waiting there are told and offered e-mail.
+    pub async fn staff_leave(&self, id: StaffConnId) {
         let now = self.shared.clock.now();
-        let mut state = self.state();
-        if state.staff.remove(&id).is_some() {
-            state.broadcast_queue(now);
+        {
+            let mut state = self.state();
+            if state.staff.remove(&id).is_some() {
+                state.broadcast_queue(now);
+            }
         }
+        self.end_stranded_visitors().await;
     }
 
     /// A counselor takes `conversation`, or the longest-waiting visitor of `service`.
@@ -448,7 +598,7 @@ impl Broker {
         let lock = self.own_conversation_lock(member, conversation)?;
         let _guard = lock.lock().await;
         self.own_conversation_lock(member, conversation)?;
-        let message = self
+        let appended = self
             .shared
             .store
             .append_message(
@@ -460,6 +610,11 @@ impl Broker {
             )
             .await
             .map_err(internal)?;
+        let message = appended.message;
+        if !appended.is_new {
+            // A resend of a stored message: ack it again, deliver it only once.
+            return Ok(message);
+        }
         if let Some(live) = self.state().conversations.get(conversation) {
             live.visitor.push(VisitorEvent::Message {
                 message: message.clone(),
@@ -479,6 +634,103 @@ impl Broker {
             live.visitor.push(VisitorEvent::Typing);
         }
         Ok(())
+    }
+
+    /// Marks one of the counselor's conversations as dossier candidate (or not).
+    pub async fn mark_dossier(
+        &self,
+        member: &StaffMember,
+        conversation: &ConversationId,
+        candidate: bool,
+    ) -> Result<(), ErrorReply> {
+        require_counselor(member)?;
+        let lock = self.own_conversation_lock(member, conversation)?;
+        let _guard = lock.lock().await;
+        let marked = self
+            .shared
+            .store
+            .set_dossier_candidate(conversation.clone(), candidate)
+            .await
+            .map_err(internal)?;
+        if !marked {
+            return Err(ErrorReply::new(
+                ErrorCode::DossierRefused,
+                "the visitor refused a dossier",
+            ));
+        }
+        let mut state = self.state();
+        if let Some(live) = state.conversations.get_mut(conversation) {
+            live.dossier_candidate = candidate;
+        }
+        state.dossier_changed(conversation);
+        Ok(())
+    }
+
+    /// An administrator closes a service at once. Waiting visitors are told and offered
+    /// e-mail; conversations in progress carry on.
+    pub async fn close_service(
+        &self,
+        member: &StaffMember,
+        service: &ServiceId,
+        reason: String,
+    ) -> Result<(), ErrorReply> {
+        require_admin(member)?;
+        let reason = reason.trim().to_owned();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(ErrorReply::new(
+                ErrorCode::Invalid,
+                "a reason of 1 to 500 characters is required",
+            ));
+        }
+        self.require_service(service)?;
+        let closure = ServiceClosure {
+            service: service.clone(),
+            reason: reason.clone(),
+            closed_by: member.user.clone(),
+            closed_at_ms: self.now_ms(),
+        };
+        self.shared
+            .store
+            .close_service(closure)
+            .await
+            .map_err(internal)?;
+        tracing::info!(%service, by = %member.user, "service closed by an administrator");
+        self.set_closed(service, Some(reason));
+        self.end_stranded_visitors().await;
+        Ok(())
+    }
+
+    pub async fn open_service(
+        &self,
+        member: &StaffMember,
+        service: &ServiceId,
+    ) -> Result<(), ErrorReply> {
+        require_admin(member)?;
+        self.require_service(service)?;
+        self.shared
+            .store
+            .open_service(service.clone())
+            .await
+            .map_err(internal)?;
+        tracing::info!(%service, by = %member.user, "service reopened by an administrator");
+        self.set_closed(service, None);
+        Ok(())
+    }
+
+    fn require_service(&self, service: &ServiceId) -> Result<(), ErrorReply> {
+        self.state()
+            .service(service)
+            .map(|_| ())
+            .ok_or_else(|| not_found("service"))
+    }
+
+    fn set_closed(&self, service: &ServiceId, reason: Option<String>) {
+        let now = self.shared.clock.now();
+        let mut state = self.state();
+        if let Some(s) = state.service_mut(service) {
+            s.closed = reason;
+        }
+        state.broadcast_queue(now);
     }
 
     pub async fn counselor_end(
@@ -518,9 +770,15 @@ impl Broker {
         let Some(live) = state.conversations.remove(conversation) else {
             return Ok(());
         };
+        let survey = if live.counselor.is_some() {
+            self.shared.config.survey.clone()
+        } else {
+            Vec::new()
+        };
         live.visitor.push(VisitorEvent::Ended {
             by,
             reason: reason.clone(),
+            survey,
         });
         if let Some(counselor) = &live.counselor {
             state.to_user(
@@ -600,8 +858,21 @@ impl Broker {
             intake: live.intake.clone(),
             started_at_ms: live.started_at_ms.unwrap_or(live.queued_at_ms),
             messages,
+            no_dossier: live.no_dossier,
+            dossier_candidate: live.dossier_candidate,
         });
         Ok(())
+    }
+}
+
+fn require_admin(member: &StaffMember) -> Result<(), ErrorReply> {
+    if member.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ErrorReply::new(
+            ErrorCode::Forbidden,
+            "only administrators may do this",
+        ))
     }
 }
 
@@ -652,7 +923,7 @@ impl State {
     /// online: open, and a counselor has room or the queue has room; busy: open, every
     /// counselor full and the queue full; offline: closed or no counselor signed in.
     fn status_of(&self, s: &Service, now: jiff::Timestamp) -> ServiceStatus {
-        if !s.hours.is_open(now) {
+        if s.closed.is_some() || !s.hours.is_open(now) {
             return ServiceStatus::Offline;
         }
         let counselors: std::collections::BTreeSet<&str> = self
@@ -719,6 +990,7 @@ impl State {
                         })
                     })
                     .collect(),
+                closed_reason: s.closed.clone(),
             })
             .collect()
     }
@@ -729,6 +1001,62 @@ impl State {
         };
         for conn in self.staff.values() {
             conn.outbox.push(event.clone());
+        }
+        self.publish_status(now);
+    }
+
+    fn status_response(&self, now: jiff::Timestamp) -> StatusResponse {
+        let services = self
+            .services
+            .iter()
+            .map(|s| {
+                let status = self.status_of(s, now);
+                ServiceStatusEntry {
+                    id: s.config.id.clone(),
+                    name: s.config.name.clone(),
+                    status,
+                    message: status_message(status).to_owned(),
+                    email: s.config.email.clone(),
+                    contact_url: s.config.contact_url.clone(),
+                    hours: s.config.hours_text.clone(),
+                    next_opening: s
+                        .hours
+                        .next_opening(now)
+                        .map(|z| z.timestamp().display_with_offset(z.offset()).to_string()),
+                }
+            })
+            .collect();
+        StatusResponse {
+            protocol: PROTOCOL_VERSION,
+            services,
+        }
+    }
+
+    /// Updates the live status stream, waking its followers only on a real change.
+    fn publish_status(&self, now: jiff::Timestamp) {
+        let fresh = self.status_response(now);
+        self.status_tx.send_if_modified(|current| {
+            let changed = *current != fresh;
+            if changed {
+                *current = fresh;
+            }
+            changed
+        });
+    }
+
+    /// Tells a conversation's counselor its dossier state.
+    fn dossier_changed(&self, id: &ConversationId) {
+        if let Some(live) = self.conversations.get(id)
+            && let Some(counselor) = &live.counselor
+        {
+            self.to_user(
+                counselor,
+                &StaffEvent::Dossier {
+                    conversation: id.clone(),
+                    no_dossier: live.no_dossier,
+                    dossier_candidate: live.dossier_candidate,
+                },
+            );
         }
     }
 

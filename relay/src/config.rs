@@ -7,7 +7,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use chathulp_shared::{ServiceId, limits};
+use chathulp_shared::staff::CannedResponse;
+use chathulp_shared::{ServiceId, SurveyKind, SurveyQuestion, limits};
 use serde::{Deserialize, Serialize};
 
 use crate::hours::{ClosureConfig, HoursError, OpeningHours, WindowConfig};
@@ -24,7 +25,40 @@ pub struct Config {
     pub timezone: String,
     pub tls: TlsConfig,
     pub limits: Limits,
+    pub web: WebConfig,
+    pub guidance: Guidance,
     pub services: Vec<ServiceConfig>,
+    /// Prepared texts counselors insert with two keystrokes.
+    pub canned: Vec<CannedResponse>,
+    /// The optional post-chat survey. Empty: no survey.
+    pub survey: Vec<SurveyQuestion>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// Origins (e.g. `https://www.caw.be`) whose pages may read `/api/status` (CORS), so
+    /// the organisation's own site can show the same status dot on its chat button.
+    pub status_cors_origins: Vec<String>,
+}
+
+/// The seed's "we proberen een chatgesprek na 1 uur af te ronden", for the counselor.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Guidance {
+    /// Minutes after which the app warns that the hour is nearly up.
+    pub warn_after_mins: u32,
+    /// Minutes after which the app marks the conversation as over the hour.
+    pub limit_mins: u32,
+}
+
+impl Default for Guidance {
+    fn default() -> Self {
+        Self {
+            warn_after_mins: 50,
+            limit_mins: 60,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -109,6 +143,10 @@ impl Default for Config {
             timezone: "Europe/Brussels".into(),
             tls: TlsConfig::default(),
             limits: Limits::default(),
+            web: WebConfig::default(),
+            guidance: Guidance::default(),
+            canned: default_canned(),
+            survey: default_survey(),
             services: vec![
                 ServiceConfig {
                     id: ServiceId("caw".into()),
@@ -135,6 +173,69 @@ impl Default for Config {
     }
 }
 
+fn default_canned() -> Vec<CannedResponse> {
+    let canned = |key, title: &str, text: &str| CannedResponse {
+        key,
+        title: title.to_owned(),
+        text: text.to_owned(),
+    };
+    vec![
+        canned(
+            '1',
+            "Noodnummers",
+            "Ben je in gevaar of is iemand anders in gevaar? Bel dan meteen 112 (of 101 voor \
+             de politie). De Zelfmoordlijn is dag en nacht bereikbaar op 1813, het \
+             Antigifcentrum op 070 245 245. Andere noodnummers: \
+             https://www.112.be/nl/andere-noodnummers.html",
+        ),
+        canned(
+            '2',
+            "Afronden na 1 uur",
+            "We proberen een chatgesprek na 1 uur af te ronden, zodat zoveel mogelijk mensen \
+             aan de beurt kunnen komen. Laten we stilaan bekijken wat je vandaag nog wil \
+             bespreken.",
+        ),
+        canned(
+            '3',
+            "E-mail",
+            "Je kan ons ook altijd een e-mail sturen, rechtstreeks naar het CAW of JAC van je \
+             voorkeur. De contactgegevens vind je op http://www.caw.be/zoek-je-hulp en \
+             https://www.caw.be/jac/contacteer-ons/ (algemeen: info@caw.be).",
+        ),
+        canned(
+            '4',
+            "Klachten",
+            "Heb je het gevoel dat er een fout werd gemaakt of dat je niet correct werd \
+             behandeld? Dan kan je een klacht indienen: http://www.caw.be/niet-tevreden",
+        ),
+    ]
+}
+
+fn default_survey() -> Vec<SurveyQuestion> {
+    let q = |id: &str, text: &str, kind| SurveyQuestion {
+        id: id.to_owned(),
+        text: text.to_owned(),
+        kind,
+    };
+    vec![
+        q(
+            "helped",
+            "Hoeveel heb je aan dit gesprek gehad? (1 = niets, 5 = heel veel)",
+            SurveyKind::Scale,
+        ),
+        q(
+            "recommend",
+            "Zou je de chat aanraden aan iemand anders?",
+            SurveyKind::YesNo,
+        ),
+        q(
+            "remarks",
+            "Wil je nog iets kwijt over de chat?",
+            SurveyKind::Text,
+        ),
+    ]
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -158,6 +259,8 @@ pub enum ConfigError {
     NoServices,
     #[error("limits.{0} must be greater than zero")]
     ZeroLimit(&'static str),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl Config {
@@ -205,16 +308,52 @@ impl Config {
             }
             self.opening_hours(s)?;
         }
+        for (i, c) in self.canned.iter().enumerate() {
+            if self.canned[..i].iter().any(|o| o.key == c.key) {
+                return Err(ConfigError::Invalid(format!(
+                    "canned response key {:?} appears twice",
+                    c.key
+                )));
+            }
+        }
+        for (i, q) in self.survey.iter().enumerate() {
+            if q.id.is_empty() || self.survey[..i].iter().any(|o| o.id == q.id) {
+                return Err(ConfigError::Invalid(format!(
+                    "survey question id {:?} is empty or appears twice",
+                    q.id
+                )));
+            }
+        }
+        if self.guidance.warn_after_mins > self.guidance.limit_mins {
+            return Err(ConfigError::Invalid(
+                "guidance.warn_after_mins must not exceed guidance.limit_mins".into(),
+            ));
+        }
         let l = &self.limits;
         for (name, value) in [
             ("max_text_bytes", l.max_text_bytes),
             ("max_frame_bytes", l.max_frame_bytes),
             ("send_queue_frames", l.send_queue_frames),
             ("counselor_capacity", l.counselor_capacity as usize),
+            (
+                "first_frame_deadline_secs",
+                l.first_frame_deadline_secs as usize,
+            ),
+            (
+                "tls_handshake_deadline_secs",
+                l.tls_handshake_deadline_secs as usize,
+            ),
+            ("session_hours", l.session_hours as usize),
         ] {
             if value == 0 {
                 return Err(ConfigError::ZeroLimit(name));
             }
+        }
+        // A text at the limit, JSON-escaped in a `send` frame, must still fit in a frame.
+        if l.max_text_bytes.saturating_mul(2).saturating_add(256) > l.max_frame_bytes {
+            return Err(ConfigError::Invalid(
+                "limits.max_frame_bytes must be at least 2 × max_text_bytes + 256".into(),
+            ));
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 /// One weekly opening window, as written in the config: `{ days = "mon-fri", from = "13:00", to = "17:00" }`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct WindowConfig {
     pub days: String,
     pub from: String,
@@ -17,6 +18,7 @@ pub struct WindowConfig {
 
 /// A closure, as written in the config: `{ from = "2026-12-25", to = "2026-12-26", reason = "Kerstmis" }`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClosureConfig {
     pub from: Date,
     /// Inclusive; defaults to `from` (a single day).

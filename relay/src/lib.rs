@@ -45,6 +45,10 @@ pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::config::Config;
 pub use crate::store::Store;
 
+/// How often the relay does its housekeeping ([`Broker::tick`]): the longest a closure
+/// made from the command line or a change of opening hours takes to show.
+pub const TICK: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A relay ready to serve: config, store, certificate and clock.
 pub struct Relay {
     app: web::AppState,
@@ -92,7 +96,24 @@ impl Relay {
         if ended > 0 {
             tracing::info!(ended, "closed conversations left open by the previous run");
         }
+        // Make the unknown-user hash now, so the first failed login is as slow as later ones.
+        tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&staff::DUMMY_HASH)).await?;
         let addr = listener.local_addr()?;
+        let broker = self.app.broker.clone();
+        let shutdown = self.app.shutdown.clone();
+        self.app.tracker.spawn(async move {
+            let mut ticks = tokio::time::interval(TICK);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    _ = ticks.tick() => {
+                        if let Err(e) = broker.tick().await {
+                            tracing::error!(error = %e, "housekeeping failed");
+                        }
+                    }
+                }
+            }
+        });
         tracing::info!("listening on https://{addr}");
         server::serve(listener, self.tls, self.app).await?;
         tracing::info!("relay stopped");

@@ -43,6 +43,25 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Close or reopen a service at once. A running relay picks the change up within
+    /// a few seconds.
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ServiceCommand {
+    /// Close a service ("uitzonderlijke omstandigheden"). Waiting visitors are told and
+    /// offered e-mail; conversations in progress carry on.
+    Close {
+        service: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a closure.
+    Open { service: String },
+    /// Show each service and whether it is closed.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -69,12 +88,18 @@ fn main() -> anyhow::Result<()> {
     let (config, data_dir) = settings(&cli)?;
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
-    restrict_permissions(&data_dir);
-    let store = Store::open(&data_dir.join("chathulp.db"))
+    restrict_permissions(&data_dir, 0o700);
+    let db = data_dir.join("chathulp.db");
+    let store = Store::open(&db)
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+    restrict_permissions(&db, 0o600);
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::User(UserCommand::Add { name, role }) => add_user(&store, &name, role),
+        Command::Service(command) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(manage_service(&config, &store, command))
+        }
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(serve(cli.dev, config, &data_dir, store))
@@ -122,12 +147,12 @@ async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyh
     };
     let fingerprint = identity.fingerprint();
     tracing::info!(%fingerprint, "certificate SHA-256 fingerprint");
-    if dev {
-        create_demo_accounts(&store, config.listen, &fingerprint).await?;
-    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    if dev {
+        create_demo_accounts(&store, listener.local_addr()?, &fingerprint).await?;
+    }
     let relay = Relay::new(config, identity, store, Arc::new(SystemClock))?;
     let shutdown = relay.shutdown_token();
     tokio::spawn(async move {
@@ -234,11 +259,64 @@ fn add_user(store: &Store, name: &str, role: Role) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The data folder holds secrets (keys, the database): owner only.
-fn restrict_permissions(dir: &Path) {
+async fn manage_service(
+    config: &Config,
+    store: &Store,
+    command: ServiceCommand,
+) -> anyhow::Result<()> {
+    let known = |id: &str| {
+        config
+            .services
+            .iter()
+            .find(|s| s.id.0 == id)
+            .map(|s| s.id.clone())
+            .with_context(|| format!("no service {id:?} in the config"))
+    };
+    let now = jiff::Timestamp::now().as_millisecond();
+    match command {
+        ServiceCommand::Close { service, reason } => {
+            let reason = reason.trim().to_owned();
+            if reason.is_empty() {
+                bail!("give a reason with --reason");
+            }
+            let closure = chathulp_relay::store::ServiceClosure {
+                service: known(&service)?,
+                reason,
+                closed_by: "command line".to_owned(),
+                closed_at_ms: now,
+            };
+            store.close_service(closure).await?;
+            println!("Closed {service}. A running relay applies this within a few seconds.");
+        }
+        ServiceCommand::Open { service } => {
+            if store.open_service(known(&service)?).await? {
+                println!("Reopened {service}.");
+            } else {
+                println!("{service} was not closed.");
+            }
+        }
+        ServiceCommand::List => {
+            let closures = store.service_closures().await?;
+            for s in &config.services {
+                match closures.iter().find(|c| c.service == s.id) {
+                    Some(c) => println!("{}\tclosed by {}: {}", s.id, c.closed_by, c.reason),
+                    None => println!("{}\topen ({})", s.id, s.hours_text),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The data folder and the database hold visitor data and keys: owner only.
+fn restrict_permissions(path: &Path, mode: u32) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot restrict permissions");
+        }
     }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
 }

@@ -19,7 +19,7 @@ use crate::web::AppState;
 
 /// A hash to verify against when the account does not exist, so a wrong name takes as
 /// long as a wrong password and names can't be probed by timing.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+pub(crate) static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     crate::accounts::hash_password(&random_hex(16)).unwrap_or_default()
 });
 
@@ -54,6 +54,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
                     role: member.role,
                     token,
                     capacity: limits.counselor_capacity,
+                    settings: app.broker.staff_settings(),
                 };
                 if send_json(&mut socket, &ok).await.is_err() {
                     return;
@@ -114,7 +115,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
             }
         }
     }
-    app.broker.staff_leave(conn);
+    app.broker.staff_leave(conn).await;
     tracing::info!(user = %member.user, "staff signed out");
 }
 
@@ -231,6 +232,23 @@ impl Session<'_> {
             }
             StaffRequest::End { conversation } => {
                 broker.counselor_end(member, &conversation).await?;
+                Ok(None)
+            }
+            StaffRequest::MarkDossier {
+                conversation,
+                candidate,
+            } => {
+                broker
+                    .mark_dossier(member, &conversation, candidate)
+                    .await?;
+                Ok(None)
+            }
+            StaffRequest::CloseService { service, reason } => {
+                broker.close_service(member, &service, reason).await?;
+                Ok(None)
+            }
+            StaffRequest::OpenService { service } => {
+                broker.open_service(member, &service).await?;
                 Ok(None)
             }
         }

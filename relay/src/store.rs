@@ -44,7 +44,26 @@ pub struct NewConversation {
     pub service: ServiceId,
     pub nickname: String,
     pub intake: Intake,
+    /// The visitor refused a dossier.
+    pub no_dossier: bool,
     pub queued_at_ms: i64,
+}
+
+/// A service an administrator closed, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceClosure {
+    pub service: ServiceId,
+    pub reason: String,
+    pub closed_by: String,
+    pub closed_at_ms: i64,
+}
+
+/// A stored message, and whether this call stored it (`false`: a resend of a message
+/// stored before, which must not be delivered twice).
+#[derive(Clone, Debug)]
+pub struct Appended {
+    pub message: ChatMessage,
+    pub is_new: bool,
 }
 
 /// A conversation row, as read back for transcripts and tests.
@@ -89,7 +108,19 @@ CREATE TABLE IF NOT EXISTS conversations (
     started_at_ms INTEGER,
     ended_at_ms   INTEGER,
     ended_by      TEXT,
-    end_reason    TEXT
+    end_reason    TEXT,
+    -- The visitor refused a dossier; the counselor can't mark it as a candidate then.
+    no_dossier        INTEGER NOT NULL DEFAULT 0,
+    dossier_candidate INTEGER NOT NULL DEFAULT 0,
+    -- Post-chat survey answers (JSON), never shown to the counselor.
+    survey        TEXT,
+    survey_at_ms  INTEGER
+);
+CREATE TABLE IF NOT EXISTS service_closures (
+    service      TEXT PRIMARY KEY,
+    reason       TEXT NOT NULL,
+    closed_by    TEXT NOT NULL,
+    closed_at_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS messages (
     conversation TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -228,14 +259,16 @@ impl Store {
             serde_json::to_string(&conv.intake).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.with(move |c| {
             c.execute(
-                "INSERT INTO conversations (id, service, nickname, intake, queued_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO conversations
+                    (id, service, nickname, intake, queued_at_ms, no_dossier)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     conv.id.0,
                     conv.service.0,
                     conv.nickname,
                     intake,
-                    conv.queued_at_ms
+                    conv.queued_at_ms,
+                    conv.no_dossier
                 ],
             )?;
             Ok(())
@@ -277,6 +310,102 @@ impl Store {
         .await
     }
 
+    /// Records the visitor's dossier refusal; a refusal also clears the candidate mark.
+    pub async fn set_no_dossier(&self, id: ConversationId, refuse: bool) -> Result<()> {
+        self.with(move |c| {
+            c.execute(
+                "UPDATE conversations SET no_dossier = ?2,
+                        dossier_candidate = CASE WHEN ?2 THEN 0 ELSE dossier_candidate END
+                 WHERE id = ?1",
+                params![id.0, refuse],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Marks a conversation as dossier candidate, unless the visitor refused a dossier.
+    /// Returns `false` (and changes nothing) when they did.
+    pub async fn set_dossier_candidate(&self, id: ConversationId, candidate: bool) -> Result<bool> {
+        self.with(move |c| {
+            let changed = c.execute(
+                "UPDATE conversations SET dossier_candidate = ?2
+                 WHERE id = ?1 AND (no_dossier = 0 OR ?2 = 0)",
+                params![id.0, candidate],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// Stores survey answers for an ended conversation that a counselor had taken, once.
+    /// Returns `false` when the survey is closed (not offered, or already answered).
+    pub async fn save_survey(
+        &self,
+        id: ConversationId,
+        answers: String,
+        at_ms: i64,
+    ) -> Result<bool> {
+        self.with(move |c| {
+            let changed = c.execute(
+                "UPDATE conversations SET survey = ?2, survey_at_ms = ?3
+                 WHERE id = ?1 AND survey IS NULL AND ended_at_ms IS NOT NULL
+                   AND started_at_ms IS NOT NULL",
+                params![id.0, answers, at_ms],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    pub async fn close_service(&self, closure: ServiceClosure) -> Result<()> {
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO service_closures (service, reason, closed_by, closed_at_ms)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (service) DO UPDATE SET reason = ?2, closed_by = ?3, closed_at_ms = ?4",
+                params![
+                    closure.service.0,
+                    closure.reason,
+                    closure.closed_by,
+                    closure.closed_at_ms
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Lifts a closure. Returns `false` if the service was not closed.
+    pub async fn open_service(&self, service: ServiceId) -> Result<bool> {
+        self.with(move |c| {
+            Ok(c.execute(
+                "DELETE FROM service_closures WHERE service = ?1",
+                [service.0],
+            )? == 1)
+        })
+        .await
+    }
+
+    pub async fn service_closures(&self) -> Result<Vec<ServiceClosure>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT service, reason, closed_by, closed_at_ms FROM service_closures
+                 ORDER BY service",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(ServiceClosure {
+                    service: ServiceId(r.get(0)?),
+                    reason: r.get(1)?,
+                    closed_by: r.get(2)?,
+                    closed_at_ms: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
     /// Ends every conversation left open, e.g. by a relay that stopped. Returns how many.
     pub async fn end_open_conversations(&self, reason: &str, at_ms: i64) -> Result<usize> {
         let reason = reason.to_owned();
@@ -290,8 +419,9 @@ impl Store {
         .await
     }
 
-    /// Stores one message and returns its sequence number. A repeat of the same
-    /// `client_id` from the same sender returns the first copy instead of storing twice.
+    /// Stores one message and returns it with its sequence number. A repeat of the same
+    /// `client_id` from the same sender returns the first copy (`is_new: false`) instead of
+    /// storing twice.
     pub async fn append_message(
         &self,
         id: ConversationId,
@@ -299,7 +429,7 @@ impl Store {
         client_id: String,
         text: String,
         at_ms: i64,
-    ) -> Result<ChatMessage> {
+    ) -> Result<Appended> {
         self.with(move |c| {
             let tx = c.transaction()?;
             let existing = tx
@@ -311,11 +441,14 @@ impl Store {
                 )
                 .optional()?;
             if let Some((seq, text, at_ms)) = existing {
-                return Ok(ChatMessage {
-                    seq: seq_u64(seq)?,
-                    from,
-                    text,
-                    at_ms,
+                return Ok(Appended {
+                    message: ChatMessage {
+                        seq: seq_u64(seq)?,
+                        from,
+                        text,
+                        at_ms,
+                    },
+                    is_new: false,
                 });
             }
             let seq: i64 = tx.query_row(
@@ -329,11 +462,14 @@ impl Store {
                 params![id.0, seq, party_str(from), client_id, text, at_ms],
             )?;
             tx.commit()?;
-            Ok(ChatMessage {
-                seq: seq_u64(seq)?,
-                from,
-                text,
-                at_ms,
+            Ok(Appended {
+                message: ChatMessage {
+                    seq: seq_u64(seq)?,
+                    from,
+                    text,
+                    at_ms,
+                },
+                is_new: true,
             })
         })
         .await
@@ -461,6 +597,7 @@ mod tests {
             service: ServiceId("caw".into()),
             nickname: "Sam".into(),
             intake: Intake::default(),
+            no_dossier: false,
             queued_at_ms: 1,
         }
     }
@@ -484,11 +621,54 @@ mod tests {
             .append_message(id.clone(), Party::Visitor, "v1".into(), "hoi".into(), 12)
             .await
             .unwrap();
-        assert_eq!((a.seq, b.seq, again.seq), (1, 2, 1));
-        assert_eq!(again.at_ms, 10);
+        assert_eq!((a.message.seq, b.message.seq, again.message.seq), (1, 2, 1));
+        assert_eq!((a.is_new, again.is_new), (true, false));
+        assert_eq!(again.message.at_ms, 10);
         let all = store.messages(id).await.unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].text, "dag");
+    }
+
+    #[tokio::test]
+    async fn survey_is_stored_once_and_only_after_a_taken_conversation_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        store.create_conversation(conv("c1")).await.unwrap();
+        let id = ConversationId("c1".into());
+        let save = || store.save_survey(id.clone(), "[]".into(), 5);
+        assert!(!save().await.unwrap(), "not before it ended");
+        store
+            .end_conversation(id.clone(), Party::Visitor, None, 3)
+            .await
+            .unwrap();
+        assert!(!save().await.unwrap(), "not when nobody took it");
+        store.create_conversation(conv("c2")).await.unwrap();
+        let id = ConversationId("c2".into());
+        store
+            .assign_conversation(id.clone(), "an".into(), 2)
+            .await
+            .unwrap();
+        store
+            .end_conversation(id.clone(), Party::Visitor, None, 3)
+            .await
+            .unwrap();
+        assert!(store.save_survey(id.clone(), "[]".into(), 5).await.unwrap());
+        assert!(
+            !store.save_survey(id, "[]".into(), 6).await.unwrap(),
+            "only once"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_dossier_blocks_the_candidate_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        store.create_conversation(conv("c1")).await.unwrap();
+        let id = ConversationId("c1".into());
+        assert!(store.set_dossier_candidate(id.clone(), true).await.unwrap());
+        store.set_no_dossier(id.clone(), true).await.unwrap();
+        assert!(!store.set_dossier_candidate(id.clone(), true).await.unwrap());
+        assert!(store.set_dossier_candidate(id, false).await.unwrap());
     }
 
     #[tokio::test]

@@ -118,6 +118,7 @@ impl Session<'_> {
                 service,
                 nickname,
                 intake,
+                no_dossier,
             } => {
                 if self.conversation.is_some() {
                     return Err(ErrorReply::new(
@@ -129,7 +130,7 @@ impl Session<'_> {
                 let nickname = clean_nickname(&nickname)?;
                 check_intake(&intake)?;
                 let id = broker
-                    .visitor_hello(service, nickname, intake, self.outbox.clone())
+                    .visitor_hello(service, nickname, intake, no_dossier, self.outbox.clone())
                     .await?;
                 self.conversation = Some(id);
                 Ok(Some(VisitorEvent::Welcome {
@@ -160,6 +161,16 @@ impl Session<'_> {
                     .end(&self.conversation()?, Party::Visitor, None)
                     .await?;
                 Ok(None)
+            }
+            VisitorRequest::Dossier { refuse } => {
+                broker
+                    .visitor_dossier(&self.conversation()?, refuse)
+                    .await?;
+                Ok(None)
+            }
+            VisitorRequest::Survey { answers } => {
+                broker.save_survey(&self.conversation()?, answers).await?;
+                Ok(Some(VisitorEvent::SurveySaved))
             }
         }
     }

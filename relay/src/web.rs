@@ -4,9 +4,13 @@
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use std::convert::Infallible;
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -49,6 +53,7 @@ pub fn router(state: AppState) -> Router {
             get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
         )
         .route("/api/status", get(status))
+        .route("/api/status/events", get(status_events))
         .route("/ws/visitor", get(visitor_ws))
         .route("/ws/staff", get(staff_ws))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
@@ -60,8 +65,39 @@ async fn asset(body: &'static str, content_type: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-async fn status(State(state): State<AppState>) -> Response {
-    axum::Json(state.broker.status_response()).into_response()
+/// `/api/status`. Pages of the configured origins (the organisation's own site) may read
+/// it too, so their chat button can show the same dot.
+async fn status(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let mut response = axum::Json(state.broker.status_response()).into_response();
+    let allowed = &state.broker.config().web.status_cors_origins;
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && allowed.iter().any(|a| a.as_bytes() == origin.as_bytes())
+    {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+/// `/api/status/events`: the status JSON as Server-Sent Events, once on connect and
+/// again on every change, so the page's dot updates without polling.
+async fn status_events(State(state): State<AppState>) -> Response {
+    let updates = state.broker.status_watch();
+    let stream = futures_util::stream::unfold((updates, true), |(mut updates, first)| async move {
+        if !first {
+            updates.changed().await.ok()?;
+        }
+        let event = Event::default()
+            .json_data(&*updates.borrow_and_update())
+            .ok()?;
+        Some((Ok::<_, Infallible>(event), (updates, false)))
+    });
+    // End the stream at shutdown, or graceful shutdown would wait for it.
+    let stream = stream.take_until(state.shutdown.clone().cancelled_owned());
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 async fn visitor_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {

@@ -13,6 +13,8 @@ pub mod limits {
     pub const MAX_NICKNAME_CHARS: usize = 32;
     /// Longest client-chosen message id, in bytes.
     pub const MAX_CLIENT_ID_BYTES: usize = 64;
+    /// Longest free-text survey answer, in bytes.
+    pub const MAX_SURVEY_TEXT_BYTES: usize = 2000;
 }
 
 /// WebSocket close codes the relay uses (RFC 6455 §7.4).
@@ -122,6 +124,34 @@ impl Intake {
     }
 }
 
+/// One question of the post-chat survey (configured on the relay).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyQuestion {
+    /// Stable id, used in answers.
+    pub id: String,
+    /// The question as the visitor reads it (Dutch by default).
+    pub text: String,
+    pub kind: SurveyKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyKind {
+    /// An answer "1" to "5".
+    Scale,
+    /// An answer "yes" or "no".
+    YesNo,
+    /// Free text, at most [`limits::MAX_SURVEY_TEXT_BYTES`].
+    Text,
+}
+
+/// A visitor's answer to one survey question.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyAnswer {
+    pub question: String,
+    pub answer: String,
+}
+
 /// Who wrote a message or ended a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -217,6 +247,10 @@ pub enum ErrorCode {
     ServiceBusy,
     /// The conversation has ended; nothing more can be sent in it.
     ConversationEnded,
+    /// The visitor refused a dossier, so the conversation can't be a dossier candidate.
+    DossierRefused,
+    /// The survey was already answered, or was not offered for this conversation.
+    SurveyClosed,
     /// The relay could not store the message; it was not delivered. Safe to resend.
     Internal,
 }

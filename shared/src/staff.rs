@@ -38,10 +38,31 @@ pub enum StaffRequest {
     Typing { conversation: ConversationId },
     /// End one of your conversations.
     End { conversation: ConversationId },
+    /// Mark (or unmark) one of your conversations as a dossier candidate. Refused with
+    /// `dossier_refused` when the visitor said "geen dossier".
+    MarkDossier {
+        conversation: ConversationId,
+        candidate: bool,
+    },
+    /// Administrators only: close a service at once ("uitzonderlijke omstandigheden").
+    /// Waiting visitors are told and offered e-mail.
+    CloseService { service: ServiceId, reason: String },
+    /// Administrators only: lift a `close_service`.
+    OpenService { service: ServiceId },
 }
 
 impl crate::decode::Decode for StaffRequest {
-    const TYPES: &'static [&'static str] = &["login", "session", "take", "send", "typing", "end"];
+    const TYPES: &'static [&'static str] = &[
+        "login",
+        "session",
+        "take",
+        "send",
+        "typing",
+        "end",
+        "mark_dossier",
+        "close_service",
+        "open_service",
+    ];
 }
 
 /// One waiting visitor, as staff see them. Never holds an IP address.
@@ -62,6 +83,28 @@ pub struct ServiceQueue {
     pub status: ServiceStatus,
     /// Waiting visitors, longest waiting first.
     pub waiting: Vec<QueueEntry>,
+    /// Set while an administrator has closed the service, with their reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_reason: Option<String>,
+}
+
+/// A prepared text a counselor inserts with two keystrokes (from the relay's config).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedResponse {
+    /// The second keystroke, one character.
+    pub key: char,
+    pub title: String,
+    pub text: String,
+}
+
+/// Settings from the relay's config that the app needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffSettings {
+    /// Minutes after which a conversation shows a "round off soon" warning (seed: 1 hour).
+    pub guidance_warn_mins: u32,
+    /// Minutes after which a conversation is marked as over the 1-hour guidance.
+    pub guidance_limit_mins: u32,
+    pub canned: Vec<CannedResponse>,
 }
 
 /// Frames the relay sends to staff.
@@ -76,6 +119,8 @@ pub enum StaffEvent {
         token: String,
         /// How many conversations this account may hold at once.
         capacity: u32,
+        #[serde(default)]
+        settings: StaffSettings,
     },
     /// The full queue of every service. Sent after login and on every change.
     Queue {
@@ -89,6 +134,18 @@ pub enum StaffEvent {
         intake: Intake,
         started_at_ms: i64,
         messages: Vec<ChatMessage>,
+        /// The visitor refused a dossier.
+        #[serde(default)]
+        no_dossier: bool,
+        /// The counselor marked it as a dossier candidate.
+        #[serde(default)]
+        dossier_candidate: bool,
+    },
+    /// The dossier state of one of your conversations changed.
+    Dossier {
+        conversation: ConversationId,
+        no_dossier: bool,
+        dossier_candidate: bool,
     },
     /// A new message from the visitor of one of your conversations.
     Message {

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::common::{ChatMessage, ErrorReply, Intake, Party, ServiceId};
+use crate::common::{
+    ChatMessage, ErrorReply, Intake, Party, ServiceId, SurveyAnswer, SurveyQuestion,
+};
 
 /// Frames the visitor page sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +21,9 @@ pub enum VisitorRequest {
         nickname: String,
         #[serde(default)]
         intake: Intake,
+        /// The visitor refuses a dossier ("geen dossier"). Default `false`.
+        #[serde(default)]
+        no_dossier: bool,
     },
     /// A chat message. `client_id` is chosen by the page and echoed in the ack.
     Send { client_id: String, text: String },
@@ -26,10 +31,15 @@ pub enum VisitorRequest {
     Typing,
     /// The visitor ends the conversation (or leaves the queue).
     End,
+    /// The visitor refuses a dossier (`refuse: true`) or withdraws the refusal.
+    Dossier { refuse: bool },
+    /// Answers to the post-chat survey offered in `ended`. Once per conversation; every
+    /// answer is optional.
+    Survey { answers: Vec<SurveyAnswer> },
 }
 
 impl crate::decode::Decode for VisitorRequest {
-    const TYPES: &'static [&'static str] = &["hello", "send", "typing", "end"];
+    const TYPES: &'static [&'static str] = &["hello", "send", "typing", "end", "dossier", "survey"];
 }
 
 /// Frames the relay sends to the visitor page.
@@ -58,11 +68,17 @@ pub enum VisitorEvent {
     },
     /// The counselor is typing.
     Typing,
-    /// The conversation is over. `by` says who ended it.
+    /// The conversation is over. `by` says who ended it; `by: "relay"` means the service
+    /// closed or its last counselor left, and the page offers e-mail instead.
     Ended {
         by: Party,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// The optional post-chat survey, offered when a counselor had taken the chat.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        survey: Vec<SurveyQuestion>,
     },
+    /// The survey answers are stored.
+    SurveySaved,
     Error(ErrorReply),
 }

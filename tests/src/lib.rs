@@ -49,6 +49,9 @@ pub struct TestRelay {
     pub addr: std::net::SocketAddr,
     pub data_dir: PathBuf,
     pub clock: ManualClock,
+    /// The running relay's broker, for [`chathulp_relay::Broker::tick`] after moving the
+    /// clock.
+    pub broker: chathulp_relay::Broker,
     pub cert_der: Vec<u8>,
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
@@ -111,11 +114,13 @@ impl TestRelay {
             Arc::new(clock.clone()) as Arc<dyn Clock>,
         )?;
         let shutdown = relay.shutdown_token();
+        let broker = relay.broker().clone();
         let task = tokio::spawn(relay.serve(listener));
         Ok(Self {
             addr,
             data_dir: data_dir.to_owned(),
             clock,
+            broker,
             cert_der,
             shutdown,
             task,
@@ -188,7 +193,69 @@ impl TestRelay {
     /// `GET path` over real TLS with `curl`-free plain HTTP/1.1 through rustls; returns
     /// status, headers (lower-case names) and body.
     pub async fn get(&self, path: &str) -> anyhow::Result<HttpResponse> {
-        http_get(self.addr, path, self.client_tls()?).await
+        http_get(self.addr, path, &[], self.client_tls()?).await
+    }
+
+    /// `GET path` with extra request headers.
+    pub async fn get_with(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<HttpResponse> {
+        http_get(self.addr, path, headers, self.client_tls()?).await
+    }
+
+    /// Follows `/api/status/events` (Server-Sent Events).
+    pub async fn status_events(&self) -> anyhow::Result<StatusEvents> {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tls_connect(self.addr, self.client_tls()?).await?;
+        let request = "GET /api/status/events HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        stream.write_all(request.as_bytes()).await?;
+        Ok(StatusEvents {
+            stream,
+            buffer: String::new(),
+        })
+    }
+}
+
+/// A Server-Sent Events stream of status JSON.
+pub struct StatusEvents {
+    stream: tokio_rustls::client::TlsStream<TcpStream>,
+    buffer: String,
+}
+
+impl StatusEvents {
+    /// The next `data:` payload, parsed. (The body is chunked; each event arrives as one
+    /// chunk, so chunk-size lines never sit inside a `data:` line.)
+    pub async fn next(&mut self) -> anyhow::Result<Value> {
+        use tokio::io::AsyncReadExt;
+        loop {
+            if let Some(start) = self.buffer.find("data: ")
+                && let Some(len) = self.buffer[start..].find('\n')
+            {
+                let line = self.buffer[start + 6..start + len].to_owned();
+                self.buffer.drain(..start + len);
+                return Ok(serde_json::from_str(line.trim())?);
+            }
+            let mut chunk = [0u8; 4096];
+            let n = tokio::time::timeout(PATIENCE, self.stream.read(&mut chunk))
+                .await
+                .map_err(|_| anyhow!("no status event within {PATIENCE:?}"))??;
+            if n == 0 {
+                bail!("status stream ended");
+            }
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    }
+
+    /// Skips events until one satisfies `pred`.
+    pub async fn until(&mut self, pred: impl Fn(&Value) -> bool) -> anyhow::Result<Value> {
+        loop {
+            let event = self.next().await?;
+            if pred(&event) {
+                return Ok(event);
+            }
+        }
     }
 }
 
@@ -291,17 +358,30 @@ impl HttpResponse {
     }
 }
 
-async fn http_get(
+async fn tls_connect(
     addr: std::net::SocketAddr,
-    path: &str,
     tls: Arc<rustls::ClientConfig>,
-) -> anyhow::Result<HttpResponse> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let tcp = TcpStream::connect(addr).await?;
     let connector = tokio_rustls::TlsConnector::from(tls);
     let name = rustls::pki_types::ServerName::try_from("localhost")?;
-    let mut stream = connector.connect(name, tcp).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    Ok(connector.connect(name, tcp).await?)
+}
+
+async fn http_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    tls: Arc<rustls::ClientConfig>,
+) -> anyhow::Result<HttpResponse> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tls_connect(addr, tls).await?;
+    let extra: String = headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{extra}\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut raw = Vec::new();
     tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw)).await??;

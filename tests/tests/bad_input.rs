@@ -105,16 +105,34 @@ async fn a_frame_over_the_size_limit_closes_with_1009_and_the_relay_keeps_servin
 }
 
 #[tokio::test]
-async fn a_resent_client_id_is_stored_once_and_acked_with_the_same_seq() -> anyhow::Result<()> {
+async fn a_resent_client_id_is_stored_once_acked_with_the_same_seq_and_delivered_once()
+-> anyhow::Result<()> {
     let relay = TestRelay::start().await?;
-    let _counselor = relay.staff("an").await?;
+    let mut counselor = relay.staff("an").await?;
     let mut visitor = relay.queued_visitor("caw", "Sam").await?;
+    counselor
+        .send(json!({"type":"take","service":"caw"}))
+        .await?;
+    counselor.expect("conversation").await?;
     let frame = json!({"type":"send","client_id":"same","text":"hallo"});
     visitor.send(frame.clone()).await?;
     let first = visitor.expect("ack").await?;
     visitor.send(frame).await?;
     let second = visitor.expect("ack").await?;
     assert_eq!(first["seq"], second["seq"]);
+    assert_eq!(
+        counselor.expect("message").await?["message"]["text"],
+        "hallo"
+    );
+    // Barrier: an error reply proves every earlier frame has arrived; no second copy.
+    counselor
+        .send(json!({"type":"take","service":"none"}))
+        .await?;
+    let next = counselor.next().await?;
+    assert_eq!(
+        (next["type"].as_str(), next["code"].as_str()),
+        (Some("error"), Some("not_found"))
+    );
     relay.stop().await
 }
 

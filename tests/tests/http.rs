@@ -3,7 +3,7 @@
 use anyhow::Context;
 use chathulp_relay::Config;
 use chathulp_tests::TestRelay;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn statuses(relay: &TestRelay) -> anyhow::Result<Vec<(String, String)>> {
     let r = relay.get("/api/status").await?;
@@ -57,54 +57,62 @@ async fn page_is_served_with_a_strict_csp_and_no_third_party_references() -> any
 }
 
 #[tokio::test]
-async fn status_goes_offline_online_busy_online_offline() -> anyhow::Result<()> {
+async fn status_goes_offline_online_busy_online_offline_over_the_api_and_the_live_push()
+-> anyhow::Result<()> {
     let mut config = Config::default();
     config.limits.counselor_capacity = 1;
     for s in &mut config.services {
         s.max_queue = 1;
     }
     let relay = TestRelay::start_with(config).await?;
+    // The page's live stream must show every transition too, in order.
+    let mut pushed = relay.status_events().await?;
+    let caw_is = |status: &'static str| move |s: &Value| s["services"][0]["status"] == status;
+
     // Open hours, but nobody signed in.
-    assert_eq!(
-        statuses(&relay).await?,
-        [pair("caw", "offline"), pair("jac", "offline")]
-    );
+    let both = [pair("caw", "offline"), pair("jac", "offline")];
+    assert_eq!(statuses(&relay).await?, both);
+    pushed.until(caw_is("offline")).await?;
 
     let mut counselor = relay.staff("an").await?;
-    assert_eq!(
-        statuses(&relay).await?,
-        [pair("caw", "online"), pair("jac", "online")]
-    );
+    let both = [pair("caw", "online"), pair("jac", "online")];
+    assert_eq!(statuses(&relay).await?, both);
+    pushed.until(caw_is("online")).await?;
 
     // The only counselor is full and the CAW queue reaches its maximum: busy.
     let _v1 = relay.queued_visitor("caw", "Een").await?;
     counselor
-        .send(serde_json::json!({"type":"take","service":"caw"}))
+        .send(json!({"type":"take","service":"caw"}))
         .await?;
     let id = counselor.expect("conversation").await?["conversation"].clone();
     assert_eq!(statuses(&relay).await?[0], pair("caw", "online"));
     let _v2 = relay.queued_visitor("caw", "Twee").await?;
-    assert_eq!(
-        statuses(&relay).await?,
-        [pair("caw", "busy"), pair("jac", "online")]
-    );
+    let both = [pair("caw", "busy"), pair("jac", "online")];
+    assert_eq!(statuses(&relay).await?, both);
+    pushed.until(caw_is("busy")).await?;
     let mut v3 = relay.visitor().await?;
-    v3.send(serde_json::json!({"type":"hello","protocol":1,"service":"caw","nickname":"Drie"}))
+    v3.send(json!({"type":"hello","protocol":1,"service":"caw","nickname":"Drie"}))
         .await?;
     assert_eq!(v3.expect("error").await?["code"], "service_busy");
 
     // The counselor ends a conversation: room again.
     counselor
-        .send(serde_json::json!({"type":"end","conversation":id}))
+        .send(json!({"type":"end","conversation":id}))
         .await?;
     counselor.expect("ended").await?;
     assert_eq!(statuses(&relay).await?[0], pair("caw", "online"));
+    pushed.until(caw_is("online")).await?;
 
-    // 17:30 Brussels time: CAW has closed, JAC (until 19:00) is still open.
+    // 17:30 Brussels time: CAW has closed, JAC (until 19:00) is still open. The
+    // relay's housekeeping tick notices and pushes the change.
     relay.clock.set("2026-11-27T16:30:00Z".parse()?);
+    relay.broker.tick().await?;
+    let both = [pair("caw", "offline"), pair("jac", "online")];
+    assert_eq!(statuses(&relay).await?, both);
+    let pushed_closed = pushed.until(caw_is("offline")).await?;
     assert_eq!(
-        statuses(&relay).await?,
-        [pair("caw", "offline"), pair("jac", "online")]
+        pushed_closed["services"][0]["next_opening"],
+        "2026-11-30T13:00:00+01:00"
     );
     let r: Value = serde_json::from_str(&relay.get("/api/status").await?.body)?;
     assert_eq!(
@@ -117,7 +125,7 @@ async fn status_goes_offline_online_busy_online_offline() -> anyhow::Result<()> 
     );
     assert_eq!(r["services"][0]["email"], "info@caw.be");
     let mut late = relay.visitor().await?;
-    late.send(serde_json::json!({"type":"hello","protocol":1,"service":"caw","nickname":"Laat"}))
+    late.send(json!({"type":"hello","protocol":1,"service":"caw","nickname":"Laat"}))
         .await?;
     assert_eq!(late.expect("error").await?["code"], "service_offline");
     relay.stop().await

@@ -9,6 +9,8 @@ pub enum Action {
     Tick(i64),
     /// Something arrived from the network worker.
     Net(NetEvent),
+    /// The terminal has this size (columns, rows).
+    Resize(u16, u16),
 
     /// Focus the next pane (wachtrij → gesprekken → invoer).
     FocusNext,
@@ -45,6 +47,20 @@ pub enum Action {
     Input(ratatui_textarea::Input),
     /// Text pasted into the terminal (bracketed paste).
     Paste(String),
+
+    /// Open the canned responses; the next key (or a search and Enter) picks one and
+    /// puts its text in the input, unsent.
+    OpenCanned,
+    /// In the canned list: filter by typing instead of picking by key.
+    SearchCanned,
+    /// In a popup with input: pick the highlighted response, or go on with the reason.
+    Accept,
+    /// Mark or unmark the active conversation as a dossier candidate.
+    ToggleDossier,
+    /// Administrators: close the selected service (asks a reason, then confirms).
+    CloseService,
+    /// Administrators: lift the closing of the selected service.
+    OpenService,
 
     ShowHelp,
     ClosePopup,

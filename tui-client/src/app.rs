@@ -6,12 +6,14 @@
 //! passes through [`crate::sanitize`] here, on its way in.
 
 use chathulp_shared::limits::MAX_TEXT_BYTES;
-use chathulp_shared::staff::{QueueEntry, ServiceQueue, StaffEvent, StaffRequest};
+use chathulp_shared::staff::{
+    CannedResponse, QueueEntry, ServiceQueue, StaffEvent, StaffRequest, StaffSettings,
+};
 use chathulp_shared::{
     ChatMessage, ConversationId, ErrorCode, ErrorReply, Intake, Party, Role, ServiceId,
 };
 use ratatui::style::Style;
-use ratatui_textarea::TextArea;
+use ratatui_textarea::{Input, Key, TextArea};
 
 use crate::action::Action;
 use crate::keymap::{KeyConfig, KeyContext, PopupKind};
@@ -25,8 +27,28 @@ pub const TYPING_SHOWN_MS: i64 = 5_000;
 /// Notices disappear after this long; errors stay longer.
 const NOTICE_MS: i64 = 8_000;
 const ERROR_NOTICE_MS: i64 = 30_000;
+/// The guidance warning stays up longer than other notices: it must not be missed.
+const GUIDANCE_NOTICE_MS: i64 = 60_000;
 /// Lines one scroll step moves the scrollback.
 const SCROLL_STEP: usize = 10;
+const MINUTE_MS: i64 = 60_000;
+/// The 1-hour guidance, when the relay sends no settings (an older relay).
+pub const DEFAULT_GUIDANCE_WARN_MINS: u32 = 50;
+pub const DEFAULT_GUIDANCE_LIMIT_MINS: u32 = 60;
+/// The longest reason an administrator can type for closing a service: visitors read it.
+pub const MAX_CLOSE_REASON_CHARS: usize = 200;
+/// Until the event loop reports the terminal size (and in tests): the smallest supported.
+const DEFAULT_SCREEN: (u16, u16) = (80, 24);
+
+/// Where a conversation stands against the 1-hour guidance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guidance {
+    Normal,
+    /// Past `guidance_warn_mins`: round off soon.
+    Warn,
+    /// Past `guidance_limit_mins`.
+    Over,
+}
 
 /// Which pane keys go to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,8 +143,14 @@ pub struct Conversation {
     pub scroll: usize,
     /// What the counselor is writing here; each conversation keeps its own draft.
     pub draft: TextArea<'static>,
+    /// The visitor refused a dossier: it can't be marked as a candidate.
+    pub no_dossier: bool,
+    /// The counselor marked it as a dossier candidate.
+    pub dossier_candidate: bool,
     /// When we last told the relay we are typing here.
     last_typing_sent_ms: Option<i64>,
+    /// The guidance warning was shown (it shows once per conversation).
+    guidance_warned: bool,
 }
 
 impl Conversation {
@@ -170,6 +198,22 @@ pub enum Popup {
     Help,
     ConfirmEnd(ConversationId),
     ConfirmQuit,
+    /// The canned responses, waiting for a key. `search` is `Some` once the counselor
+    /// searches; `selected` indexes [`App::canned_matches`].
+    Canned {
+        search: Option<String>,
+        selected: usize,
+    },
+    /// An administrator types why `service` closes.
+    CloseReason {
+        service: ServiceId,
+        reason: String,
+    },
+    /// The last question before `close_service` goes out.
+    ConfirmClose {
+        service: ServiceId,
+        reason: String,
+    },
 }
 
 /// A line in the status bar.
@@ -245,8 +289,18 @@ pub struct App {
     pub should_quit: bool,
     /// Printed after the terminal is restored, e.g. why the app had to stop.
     pub exit_message: Option<String>,
+    /// Guidance times and canned responses from the relay, sanitized, with defaults
+    /// filled in.
+    pub settings: StaffSettings,
+    /// The first line of the help popup that shows (it scrolls on small screens).
+    pub help_scroll: usize,
+    /// The terminal's size, for scrolling the help popup.
+    pub screen: (u16, u16),
     /// We asked to take a visitor; their conversation becomes the active one.
     awaiting_take: bool,
+    /// The conversation of our last `mark_dossier`, for a `dossier_refused` reply (which
+    /// does not name it).
+    pending_dossier: Option<ConversationId>,
     client_ids: ClientIds,
     outbox: Vec<NetCommand>,
 }
@@ -271,7 +325,11 @@ impl App {
             notice: None,
             should_quit: false,
             exit_message: None,
+            settings: effective_settings(StaffSettings::default()),
+            help_scroll: 0,
+            screen: DEFAULT_SCREEN,
             awaiting_take: false,
+            pending_dossier: None,
             client_ids: options.client_ids,
             outbox: Vec::new(),
         }
@@ -287,6 +345,42 @@ impl App {
         self.account
             .as_ref()
             .is_some_and(|a| a.role != Role::Counselor)
+    }
+
+    /// Administrators may close and open services.
+    pub fn is_admin(&self) -> bool {
+        self.account.as_ref().is_some_and(|a| a.role == Role::Admin)
+    }
+
+    /// Where `c` stands against the 1-hour guidance now. Ended conversations are done.
+    pub fn guidance(&self, c: &Conversation) -> Guidance {
+        if !c.is_open() {
+            return Guidance::Normal;
+        }
+        let minutes = (self.now_ms - c.started_at_ms).max(0) / MINUTE_MS;
+        if minutes >= i64::from(self.settings.guidance_limit_mins) {
+            Guidance::Over
+        } else if minutes >= i64::from(self.settings.guidance_warn_mins) {
+            Guidance::Warn
+        } else {
+            Guidance::Normal
+        }
+    }
+
+    /// The canned responses the popup lists: all of them, or those the search matches.
+    pub fn canned_matches(&self) -> Vec<&CannedResponse> {
+        let search = match &self.popup {
+            Some(Popup::Canned {
+                search: Some(search),
+                ..
+            }) => search.as_str(),
+            _ => "",
+        };
+        self.settings
+            .canned
+            .iter()
+            .filter(|c| canned_matches(search, c))
+            .collect()
     }
 
     pub fn is_connected(&self) -> bool {
@@ -353,13 +447,20 @@ impl App {
         KeyContext {
             popup: self.popup.as_ref().map(|p| match p {
                 Popup::Help => PopupKind::Help,
-                Popup::ConfirmEnd(_) | Popup::ConfirmQuit => PopupKind::Confirm,
+                Popup::ConfirmEnd(_) | Popup::ConfirmQuit | Popup::ConfirmClose { .. } => {
+                    PopupKind::Confirm
+                }
+                Popup::Canned { search, .. } => PopupKind::Canned {
+                    searching: search.is_some(),
+                },
+                Popup::CloseReason { .. } => PopupKind::Reason,
             }),
             focus: self.focus,
             input_empty: self
                 .active_conversation()
                 .is_none_or(|c| c.draft.is_empty()),
             read_only: self.read_only(),
+            admin: self.is_admin(),
         }
     }
 
@@ -370,6 +471,10 @@ impl App {
             Action::Net(event) => self.on_net(event),
             Action::FocusNext => self.cycle_focus(true),
             Action::FocusPrev => self.cycle_focus(false),
+            Action::Resize(width, height) => {
+                self.screen = (width, height);
+                self.scroll_help(0);
+            }
             Action::MoveDown => self.move_selection(1),
             Action::MoveUp => self.move_selection(-1),
             Action::TakeSelected => self.take(false),
@@ -394,6 +499,12 @@ impl App {
                 }
             }
             Action::EndConversation => self.ask_end(),
+            Action::ScrollUp if self.popup == Some(Popup::Help) => {
+                self.scroll_help(-(SCROLL_STEP as isize));
+            }
+            Action::ScrollDown if self.popup == Some(Popup::Help) => {
+                self.scroll_help(SCROLL_STEP as isize);
+            }
             Action::ScrollUp => {
                 if let Some(c) = self.active_mut() {
                     c.scroll = c.scroll.saturating_add(SCROLL_STEP);
@@ -413,6 +524,27 @@ impl App {
                 }
             }
             Action::LeaveInput => self.focus = Focus::Conversations,
+            Action::Input(input) if matches!(self.popup, Some(Popup::Canned { .. })) => {
+                self.canned_key(input);
+            }
+            Action::Input(input) if matches!(self.popup, Some(Popup::CloseReason { .. })) => {
+                self.reason_key(input);
+            }
+            Action::Paste(text) if matches!(self.popup, Some(Popup::CloseReason { .. })) => {
+                if let Some(Popup::CloseReason { reason, .. }) = &mut self.popup {
+                    push_reason(reason, &sanitize::line(&text.replace(['\r', '\n'], " ")));
+                }
+            }
+            Action::Paste(text) if matches!(self.popup, Some(Popup::Canned { .. })) => {
+                if let Some(Popup::Canned {
+                    search: Some(search),
+                    selected,
+                }) = &mut self.popup
+                {
+                    search.push_str(&sanitize::line(&text.replace(['\r', '\n'], " ")));
+                    *selected = 0;
+                }
+            }
             Action::Input(input) => {
                 if self.focus == Focus::Input
                     && self.can_write()
@@ -431,7 +563,23 @@ impl App {
                     self.typed();
                 }
             }
-            Action::ShowHelp => self.popup = Some(Popup::Help),
+            Action::OpenCanned => self.open_canned(),
+            Action::SearchCanned => {
+                if let Some(Popup::Canned { search, selected }) = &mut self.popup
+                    && search.is_none()
+                {
+                    *search = Some(String::new());
+                    *selected = 0;
+                }
+            }
+            Action::Accept => self.accept(),
+            Action::ToggleDossier => self.toggle_dossier(),
+            Action::CloseService => self.ask_close_service(),
+            Action::OpenService => self.open_service(),
+            Action::ShowHelp => {
+                self.popup = Some(Popup::Help);
+                self.help_scroll = 0;
+            }
             Action::ClosePopup | Action::Cancel => self.popup = None,
             Action::Confirm => self.confirm(),
             Action::Quit => {
@@ -449,6 +597,45 @@ impl App {
         if self.notice.as_ref().is_some_and(|n| n.until_ms <= now_ms) {
             self.notice = None;
         }
+        self.check_guidance();
+    }
+
+    /// Shows the guidance warning once per conversation, when it passes
+    /// `guidance_warn_mins`. One first seen past the limit gets no "nog 10 minuten".
+    fn check_guidance(&mut self) {
+        let mut warning = None;
+        for at in 0..self.conversations.len() {
+            let guidance = self.guidance(&self.conversations[at]);
+            let c = &mut self.conversations[at];
+            if c.guidance_warned || guidance == Guidance::Normal {
+                continue;
+            }
+            c.guidance_warned = true;
+            if guidance == Guidance::Warn {
+                let left = self
+                    .settings
+                    .guidance_limit_mins
+                    .saturating_sub(self.settings.guidance_warn_mins);
+                warning = Some(strings::guidance_warning(left, &c.nickname));
+            }
+        }
+        if let Some(text) = warning {
+            self.notice = Some(Notice {
+                text,
+                is_error: false,
+                until_ms: self.now_ms + GUIDANCE_NOTICE_MS,
+            });
+        }
+    }
+
+    /// Moves the help popup by `step` lines, keeping its last page on screen.
+    fn scroll_help(&mut self, step: isize) {
+        let total = self
+            .keys
+            .bindings_for(self.read_only(), self.is_admin())
+            .len();
+        let max = total.saturating_sub(crate::ui::help_rows_visible(self.screen.1, total));
+        self.help_scroll = self.help_scroll.saturating_add_signed(step).min(max);
     }
 
     fn quit(&mut self) {
@@ -499,6 +686,17 @@ impl App {
     }
 
     fn move_selection(&mut self, step: isize) {
+        match self.popup {
+            Some(Popup::Help) => return self.scroll_help(step),
+            Some(Popup::Canned { .. }) => {
+                let last = self.canned_matches().len().saturating_sub(1);
+                if let Some(Popup::Canned { selected, .. }) = &mut self.popup {
+                    *selected = selected.saturating_add_signed(step).min(last);
+                }
+                return;
+            }
+            _ => {}
+        }
         match self.focus {
             Focus::Queue => {
                 let rows = self.queue_rows();
@@ -606,14 +804,182 @@ impl App {
     }
 
     fn confirm(&mut self) {
-        match self.popup.take() {
+        let (request, doing) = match self.popup.take() {
             Some(Popup::ConfirmEnd(id)) => {
-                if self.request(StaffRequest::End { conversation: id }) {
-                    self.info(strings::ENDING.into());
+                (StaffRequest::End { conversation: id }, strings::ENDING)
+            }
+            Some(Popup::ConfirmClose { service, reason }) => (
+                StaffRequest::CloseService { service, reason },
+                strings::CLOSING_SERVICE,
+            ),
+            Some(Popup::ConfirmQuit) => return self.quit(),
+            // Not a question: "yes" means nothing there.
+            other => {
+                self.popup = other;
+                return;
+            }
+        };
+        if self.request(request) {
+            self.info(doing.into());
+        }
+    }
+
+    fn open_canned(&mut self) {
+        if self.read_only() {
+            self.error(strings::READ_ONLY_REFUSED.into());
+        } else if !self.can_write() {
+            self.error(strings::NO_CONVERSATION.into());
+        } else if self.settings.canned.is_empty() {
+            self.info(strings::NO_CANNED.into());
+        } else {
+            self.popup = Some(Popup::Canned {
+                search: None,
+                selected: 0,
+            });
+        }
+    }
+
+    /// A key in the canned popup: the key of a response picks it; while searching,
+    /// letters and Backspace edit the search.
+    fn canned_key(&mut self, input: Input) {
+        let Some(Popup::Canned { search, selected }) = &mut self.popup else {
+            return;
+        };
+        match (input.key, search) {
+            (Key::Char(c), Some(search)) if !input.ctrl && !input.alt => {
+                search.push(c);
+                *selected = 0;
+            }
+            (Key::Backspace, Some(search)) => {
+                search.pop();
+                *selected = 0;
+            }
+            (Key::Char(key), None) if !input.ctrl && !input.alt => {
+                match self.settings.canned.iter().find(|c| c.key == key) {
+                    Some(canned) => {
+                        let text = canned.text.clone();
+                        self.insert_canned(&text);
+                    }
+                    None => {
+                        let key = sanitize::line(&key.to_string());
+                        self.error(strings::no_canned_under(&key));
+                    }
                 }
             }
-            Some(Popup::ConfirmQuit) => self.quit(),
-            Some(Popup::Help) | None => {}
+            _ => {}
+        }
+    }
+
+    /// Puts a canned text in the active draft, unsent, for the counselor to edit.
+    fn insert_canned(&mut self, text: &str) {
+        self.popup = None;
+        if !self.can_write() {
+            self.error(strings::NO_CONVERSATION.into());
+            return;
+        }
+        self.focus = Focus::Input;
+        if let Some(c) = self.active_mut()
+            && c.draft.insert_str(text)
+        {
+            self.typed();
+        }
+    }
+
+    fn accept(&mut self) {
+        match &self.popup {
+            Some(Popup::Canned { selected, .. }) => {
+                let text = self.canned_matches().get(*selected).map(|c| c.text.clone());
+                if let Some(text) = text {
+                    self.insert_canned(&text);
+                }
+            }
+            Some(Popup::CloseReason { service, reason }) => {
+                let reason = reason.trim().to_owned();
+                if reason.is_empty() {
+                    self.error(strings::NEED_REASON.into());
+                    return;
+                }
+                self.popup = Some(Popup::ConfirmClose {
+                    service: service.clone(),
+                    reason,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn reason_key(&mut self, input: Input) {
+        let Some(Popup::CloseReason { reason, .. }) = &mut self.popup else {
+            return;
+        };
+        match input.key {
+            Key::Char(c) if !input.ctrl && !input.alt => {
+                push_reason(reason, &sanitize::line(&c.to_string()));
+            }
+            Key::Backspace => {
+                reason.pop();
+            }
+            _ => {}
+        }
+    }
+
+    fn toggle_dossier(&mut self) {
+        if self.read_only() {
+            self.error(strings::READ_ONLY_REFUSED.into());
+            return;
+        }
+        let Some(c) = self.active_conversation() else {
+            return;
+        };
+        if c.no_dossier {
+            self.error(strings::DOSSIER_REFUSED.into());
+            return;
+        }
+        let request = StaffRequest::MarkDossier {
+            conversation: c.id.clone(),
+            candidate: !c.dossier_candidate,
+        };
+        let id = c.id.clone();
+        if self.request(request) {
+            self.pending_dossier = Some(id);
+            self.info(strings::DOSSIER_UPDATING.into());
+        }
+    }
+
+    /// The selected queue row's service, for the administrator's keys.
+    fn admin_service(&mut self) -> Option<ServiceId> {
+        if !self.is_admin() {
+            self.error(strings::ADMIN_ONLY.into());
+            return None;
+        }
+        let service = self.queue_cursor.as_ref().map(|r| r.service().clone());
+        if service.is_none() {
+            self.error(strings::NOTHING_SELECTED.into());
+        }
+        service
+    }
+
+    fn ask_close_service(&mut self) {
+        if let Some(service) = self.admin_service() {
+            self.popup = Some(Popup::CloseReason {
+                service,
+                reason: String::new(),
+            });
+        }
+    }
+
+    fn open_service(&mut self) {
+        let Some(service) = self.admin_service() else {
+            return;
+        };
+        let closed = self
+            .services
+            .iter()
+            .any(|s| s.service == service && s.closed_reason.is_some());
+        if !closed {
+            self.info(strings::SERVICE_NOT_CLOSED.into());
+        } else if self.request(StaffRequest::OpenService { service }) {
+            self.info(strings::OPENING_SERVICE.into());
         }
     }
 
@@ -721,6 +1087,7 @@ impl App {
         };
         self.user = account.user.clone();
         self.account = Some(account);
+        self.settings = effective_settings(info.settings);
         self.connection = Connection::Connected;
         if self.focus == Focus::Input && !self.can_write() {
             self.focus = Focus::Queue;
@@ -728,6 +1095,14 @@ impl App {
         if reconnected {
             self.info(strings::RECONNECTED.into());
         }
+        if matches!(
+            self.popup,
+            Some(Popup::CloseReason { .. } | Popup::ConfirmClose { .. })
+        ) && !self.is_admin()
+        {
+            self.popup = None;
+        }
+        self.check_guidance();
     }
 
     fn on_staff(&mut self, event: StaffEvent) {
@@ -737,12 +1112,14 @@ impl App {
                 user,
                 role,
                 capacity,
-                ..
+                settings,
+                token: _,
             } => self.signed_in(LoginInfo {
                 protocol,
                 user,
                 role,
                 capacity,
+                settings,
             }),
             StaffEvent::Queue { services } => self.queue_snapshot(services),
             StaffEvent::Conversation {
@@ -752,6 +1129,8 @@ impl App {
                 intake,
                 started_at_ms,
                 messages,
+                no_dossier,
+                dossier_candidate,
             } => self.conversation_snapshot(Conversation {
                 id: conversation,
                 service: ServiceId(sanitize::line(&service.0)),
@@ -764,8 +1143,16 @@ impl App {
                 ended: None,
                 scroll: 0,
                 draft: new_draft(),
+                no_dossier,
+                dossier_candidate,
                 last_typing_sent_ms: None,
+                guidance_warned: false,
             }),
+            StaffEvent::Dossier {
+                conversation,
+                no_dossier,
+                dossier_candidate,
+            } => self.dossier(&conversation, no_dossier, dossier_candidate),
             StaffEvent::Message {
                 conversation,
                 message,
@@ -830,6 +1217,7 @@ impl App {
                 service: ServiceId(sanitize::line(&s.service.0)),
                 name: sanitize::line(&s.name),
                 status: s.status,
+                closed_reason: s.closed_reason.as_deref().map(sanitize::line),
                 waiting: s
                     .waiting
                     .into_iter()
@@ -870,7 +1258,10 @@ impl App {
             c.intake = fresh.intake;
             c.service = fresh.service;
             c.started_at_ms = fresh.started_at_ms;
+            c.no_dossier = fresh.no_dossier;
+            c.dossier_candidate = fresh.dossier_candidate;
             c.ended = None;
+            self.check_guidance();
             return;
         }
         let nickname = fresh.nickname.clone();
@@ -887,6 +1278,29 @@ impl App {
             self.conversation_cursor = Some(id);
         }
         self.awaiting_take = false;
+        self.check_guidance();
+    }
+
+    fn dossier(&mut self, id: &ConversationId, no_dossier: bool, candidate: bool) {
+        let ours = self.pending_dossier.as_ref() == Some(id);
+        let Some(c) = self.conversation_mut(id) else {
+            return;
+        };
+        let newly_refused = no_dossier && !c.no_dossier;
+        let changed = candidate != c.dossier_candidate;
+        c.no_dossier = no_dossier;
+        c.dossier_candidate = candidate;
+        let text = if newly_refused {
+            strings::visitor_refused_dossier(&c.nickname)
+        } else if ours || changed {
+            strings::dossier_marked(&c.nickname, candidate)
+        } else {
+            return;
+        };
+        if ours {
+            self.pending_dossier = None;
+        }
+        self.info(text);
     }
 
     fn ended(&mut self, id: &ConversationId, by: Party, reason: Option<String>) {
@@ -918,6 +1332,17 @@ impl App {
                 | ErrorCode::ServiceBusy
         ) {
             self.awaiting_take = false;
+        }
+        if reply.code == ErrorCode::DossierRefused {
+            // The visitor said "geen dossier", maybe just now: show it on the conversation.
+            if let Some(id) = self.pending_dossier.take()
+                && let Some(c) = self.conversation_mut(&id)
+            {
+                c.no_dossier = true;
+                c.dossier_candidate = false;
+            }
+            self.error(strings::DOSSIER_REFUSED.into());
+            return;
         }
         let text = strings::relay_error(reply.code, &message);
         if let Some(client_id) = &reply.client_id {
@@ -959,6 +1384,50 @@ fn stored_entry(message: ChatMessage) -> Entry {
         at_ms: message.at_ms,
         delivery: Delivery::Stored { seq: message.seq },
     }
+}
+
+/// The relay's settings made safe to show, with the defaults for what it left out.
+fn effective_settings(settings: StaffSettings) -> StaffSettings {
+    let or_default = |mins, default| if mins == 0 { default } else { mins };
+    let warn = or_default(settings.guidance_warn_mins, DEFAULT_GUIDANCE_WARN_MINS);
+    let limit = or_default(settings.guidance_limit_mins, DEFAULT_GUIDANCE_LIMIT_MINS).max(warn);
+    let canned = settings
+        .canned
+        .into_iter()
+        // A key that is a control character could never be typed, nor shown safely.
+        .filter(|c| sanitize::line(&c.key.to_string()) == c.key.to_string() && c.key != ' ')
+        .map(|c| CannedResponse {
+            key: c.key,
+            title: sanitize::line(&c.title),
+            text: sanitize::pasted(&c.text),
+        })
+        .collect();
+    StaffSettings {
+        guidance_warn_mins: warn,
+        guidance_limit_mins: limit,
+        canned,
+    }
+}
+
+/// Whether a canned response fits the search: the letters of the search in order in its
+/// title (so "gb" finds "Goedenavond, bedankt"), or the search inside its text.
+fn canned_matches(search: &str, canned: &CannedResponse) -> bool {
+    let search = search.trim().to_lowercase();
+    if search.is_empty() {
+        return true;
+    }
+    let title = canned.title.to_lowercase();
+    let mut letters = title.chars();
+    let in_title = search
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .all(|s| letters.any(|t| t == s));
+    in_title || canned.text.to_lowercase().contains(&search)
+}
+
+fn push_reason(reason: &mut String, text: &str) {
+    let room = MAX_CLOSE_REASON_CHARS.saturating_sub(reason.chars().count());
+    reason.extend(text.chars().take(room));
 }
 
 fn new_draft() -> TextArea<'static> {

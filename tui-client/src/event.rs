@@ -28,6 +28,7 @@ pub fn terminal_action(app: &App, event: Event) -> Option<Action> {
             keymap::action_for(&app.keys, &app.key_context(), key)
         }
         Event::Paste(text) => Some(Action::Paste(text)),
+        Event::Resize(width, height) => Some(Action::Resize(width, height)),
         _ => None,
     }
 }
@@ -44,6 +45,8 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut net_open = true;
+    let size = tui.terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
 
     loop {
         tui.terminal.draw(|frame| crate::ui::draw(frame, app))?;

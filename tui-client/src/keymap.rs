@@ -2,7 +2,9 @@
 //!
 //! [`KeyConfig`] has one field per command with its keys. [`KeyConfig::bindings`] turns it
 //! into the one list that [`action_for`] dispatches from and that the footer and the help
-//! popup are drawn from, so they can never disagree.
+//! popup are drawn from, so they can never disagree. Each row says where it applies
+//! ([`Scope`]s) and for whom ([`Who`]): a key an account may not use is neither
+//! dispatched nor shown to it.
 //!
 //! Hook for user overrides (a later issue): read a TOML file from the config folder into
 //! a partial `KeyConfig` and replace the fields it names on top of
@@ -124,6 +126,12 @@ pub enum Command {
     ClosePopup,
     Confirm,
     Cancel,
+    InsertCanned,
+    SearchCanned,
+    Accept,
+    ToggleDossier,
+    CloseService,
+    OpenService,
 }
 
 /// Where a binding applies.
@@ -138,6 +146,20 @@ pub enum Scope {
     Input,
     HelpPopup,
     ConfirmPopup,
+    /// The list of canned responses, waiting for the second key.
+    CannedPopup,
+    /// The administrator types why a service closes.
+    ReasonPopup,
+}
+
+/// Which accounts a binding is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    Everyone,
+    /// Accounts that may write: counselors.
+    Writers,
+    /// Administrators only.
+    Admins,
 }
 
 /// One row of the list: a command, its keys, where it applies and how it is described.
@@ -145,13 +167,23 @@ pub enum Scope {
 pub struct Binding<'a> {
     pub command: Command,
     pub keys: &'a [KeyPress],
-    pub scope: Scope,
+    /// Where it applies; one row can serve several places (↑/↓ in lists and popups).
+    pub scopes: &'static [Scope],
     /// The help popup's description.
     pub help: &'static str,
     /// The footer's short label; `None` keeps it out of the footer.
     pub footer: Option<&'static str>,
-    /// Only for accounts that may write (counselors).
-    pub writes: bool,
+    pub who: Who,
+}
+
+impl Binding<'_> {
+    fn is_for(&self, read_only: bool, admin: bool) -> bool {
+        match self.who {
+            Who::Everyone => true,
+            Who::Writers => !read_only,
+            Who::Admins => admin,
+        }
+    }
 }
 
 /// The popup that is open, as far as keys are concerned.
@@ -159,6 +191,18 @@ pub struct Binding<'a> {
 pub enum PopupKind {
     Help,
     Confirm,
+    /// `searching`: typed letters filter the list instead of picking a response.
+    Canned {
+        searching: bool,
+    },
+    Reason,
+}
+
+impl PopupKind {
+    /// Popups whose plain characters are text (a search, a reason, a canned key).
+    fn takes_text(self) -> bool {
+        matches!(self, PopupKind::Canned { .. } | PopupKind::Reason)
+    }
 }
 
 /// The app state a key's meaning depends on.
@@ -169,6 +213,8 @@ pub struct KeyContext {
     /// The active conversation's input holds no text (then `?` opens help there too).
     pub input_empty: bool,
     pub read_only: bool,
+    /// Administrators get the service close/open keys.
+    pub admin: bool,
 }
 
 /// The keys of every command. One field per command; see the module docs for overrides.
@@ -196,6 +242,16 @@ pub struct KeyConfig {
     pub close_popup: Vec<KeyPress>,
     pub confirm: Vec<KeyPress>,
     pub cancel: Vec<KeyPress>,
+    /// Opens the canned responses; the next key picks one.
+    pub insert_canned: Vec<KeyPress>,
+    /// In the canned list: filter by typing instead of picking by key. It wins over a
+    /// canned response with the same key; that one stays reachable with ↓ and Enter.
+    pub search_canned: Vec<KeyPress>,
+    /// In a popup with input: pick the highlighted response, or go on with the reason.
+    pub accept: Vec<KeyPress>,
+    pub toggle_dossier: Vec<KeyPress>,
+    pub close_service: Vec<KeyPress>,
+    pub open_service: Vec<KeyPress>,
 }
 
 impl Default for KeyConfig {
@@ -226,6 +282,12 @@ impl Default for KeyConfig {
             close_popup: vec![KeyPress::key(Esc), KeyPress::char('?'), KeyPress::char('q')],
             confirm: vec![KeyPress::char('y'), KeyPress::char('j')],
             cancel: vec![KeyPress::char('n'), KeyPress::key(Esc)],
+            insert_canned: vec![KeyPress::ctrl('t')],
+            search_canned: vec![KeyPress::char('/')],
+            accept: vec![KeyPress::key(Enter)],
+            toggle_dossier: vec![KeyPress::char('d'), KeyPress::ctrl('d')],
+            close_service: vec![KeyPress::char('s')],
+            open_service: vec![KeyPress::char('o')],
         }
     }
 }
@@ -236,178 +298,243 @@ impl KeyConfig {
     pub fn bindings(&self) -> Vec<Binding<'_>> {
         use Command as C;
         use Scope as S;
+        use Who::{Admins, Everyone, Writers};
         use strings::keys as h;
         let b = binding;
         vec![
             b(
                 C::TakeSelected,
                 &self.take_selected,
-                S::Queue,
+                &[S::Queue],
                 h::TAKE_SELECTED,
                 Some(h::TAKE_SELECTED_SHORT),
-                true,
+                Writers,
             ),
             b(
                 C::TakeNext,
                 &self.take_next,
-                S::Queue,
+                &[S::Queue],
                 h::TAKE_NEXT,
                 Some(h::TAKE_NEXT_SHORT),
-                true,
+                Writers,
+            ),
+            b(
+                C::CloseService,
+                &self.close_service,
+                &[S::Queue],
+                h::CLOSE_SERVICE,
+                Some(h::CLOSE_SERVICE_SHORT),
+                Admins,
+            ),
+            b(
+                C::OpenService,
+                &self.open_service,
+                &[S::Queue],
+                h::OPEN_SERVICE,
+                Some(h::OPEN_SERVICE_SHORT),
+                Admins,
             ),
             b(
                 C::OpenConversation,
                 &self.open_conversation,
-                S::Conversations,
+                &[S::Conversations],
                 h::OPEN,
                 Some(h::OPEN_SHORT),
-                false,
+                Everyone,
             ),
             b(
                 C::Send,
                 &self.send,
-                S::Input,
+                &[S::Input],
                 h::SEND,
                 Some(h::SEND_SHORT),
-                true,
+                Writers,
             ),
             b(
                 C::Newline,
                 &self.newline,
-                S::Input,
+                &[S::Input],
                 h::NEWLINE,
                 Some(h::NEWLINE_SHORT),
-                true,
+                Writers,
+            ),
+            b(
+                C::InsertCanned,
+                &self.insert_canned,
+                &[S::Input],
+                h::CANNED,
+                Some(h::CANNED_SHORT),
+                Writers,
             ),
             b(
                 C::MoveDown,
                 &self.move_down,
-                S::Lists,
+                &[S::Lists, S::HelpPopup, S::CannedPopup],
                 h::MOVE_DOWN,
                 None,
-                false,
+                Everyone,
             ),
-            b(C::MoveUp, &self.move_up, S::Lists, h::MOVE_UP, None, false),
+            b(
+                C::MoveUp,
+                &self.move_up,
+                &[S::Lists, S::HelpPopup, S::CannedPopup],
+                h::MOVE_UP,
+                None,
+                Everyone,
+            ),
             b(
                 C::NextConversation,
                 &self.next_conversation,
-                S::Global,
+                &[S::Global],
                 h::NEXT_CONVERSATION,
                 Some(h::NEXT_CONVERSATION_SHORT),
-                false,
+                Everyone,
             ),
             b(
                 C::PrevConversation,
                 &self.prev_conversation,
-                S::Global,
+                &[S::Global],
                 h::PREV_CONVERSATION,
                 None,
-                false,
+                Everyone,
             ),
             b(
                 C::JumpConversation,
                 &self.jump_conversation,
-                S::Global,
+                &[S::Global],
                 h::JUMP_CONVERSATION,
                 None,
-                false,
+                Everyone,
             ),
             b(
                 C::EndConversation,
                 &self.end_conversation,
-                S::Global,
+                &[S::Global],
                 h::END,
                 Some(h::END_SHORT),
-                true,
+                Writers,
+            ),
+            b(
+                C::ToggleDossier,
+                &self.toggle_dossier,
+                &[S::Global],
+                h::DOSSIER,
+                None,
+                Writers,
             ),
             b(
                 C::ScrollUp,
                 &self.scroll_up,
-                S::Global,
+                &[S::Global, S::HelpPopup],
                 h::SCROLL_UP,
                 None,
-                false,
+                Everyone,
             ),
             b(
                 C::ScrollDown,
                 &self.scroll_down,
-                S::Global,
+                &[S::Global, S::HelpPopup],
                 h::SCROLL_DOWN,
                 None,
-                false,
+                Everyone,
             ),
             b(
                 C::LeaveInput,
                 &self.leave_input,
-                S::Input,
+                &[S::Input],
                 h::LEAVE_INPUT,
                 None,
-                false,
+                Everyone,
             ),
             b(
                 C::FocusNext,
                 &self.focus_next,
-                S::Global,
+                &[S::Global],
                 h::FOCUS_NEXT,
                 Some(h::FOCUS_NEXT_SHORT),
-                false,
+                Everyone,
             ),
             b(
                 C::FocusPrev,
                 &self.focus_prev,
-                S::Global,
+                &[S::Global],
                 h::FOCUS_PREV,
                 None,
-                false,
+                Everyone,
             ),
             b(
                 C::Help,
                 &self.help,
-                S::Global,
+                &[S::Global],
                 h::HELP,
                 Some(h::HELP_SHORT),
-                false,
+                Everyone,
             ),
             b(
                 C::Quit,
                 &self.quit,
-                S::Global,
+                &[S::Global],
                 h::QUIT,
                 Some(h::QUIT_SHORT),
-                false,
+                Everyone,
+            ),
+            b(
+                C::SearchCanned,
+                &self.search_canned,
+                &[S::CannedPopup],
+                h::CANNED_SEARCH,
+                Some(h::CANNED_SEARCH_SHORT),
+                Writers,
+            ),
+            b(
+                C::Accept,
+                &self.accept,
+                &[S::CannedPopup],
+                h::ACCEPT_CANNED,
+                Some(h::ACCEPT_CANNED_SHORT),
+                Writers,
+            ),
+            b(
+                C::Accept,
+                &self.accept,
+                &[S::ReasonPopup],
+                h::ACCEPT_REASON,
+                Some(h::ACCEPT_REASON_SHORT),
+                Admins,
             ),
             b(
                 C::ClosePopup,
                 &self.close_popup,
-                S::HelpPopup,
+                &[S::HelpPopup, S::CannedPopup, S::ReasonPopup],
                 h::CLOSE_POPUP,
                 Some(h::CLOSE_POPUP_SHORT),
-                false,
+                Everyone,
             ),
             b(
                 C::Confirm,
                 &self.confirm,
-                S::ConfirmPopup,
+                &[S::ConfirmPopup],
                 h::CONFIRM,
                 Some(h::CONFIRM_SHORT),
-                false,
+                Everyone,
             ),
             b(
                 C::Cancel,
                 &self.cancel,
-                S::ConfirmPopup,
+                &[S::ConfirmPopup],
                 h::CANCEL,
                 Some(h::CANCEL_SHORT),
-                false,
+                Everyone,
             ),
         ]
     }
 
-    /// The bindings an account may use: without the writing ones for read-only roles.
-    pub fn bindings_for(&self, read_only: bool) -> Vec<Binding<'_>> {
+    /// The bindings an account may use: without the writing ones for read-only roles,
+    /// and with the service keys only for administrators.
+    pub fn bindings_for(&self, read_only: bool, admin: bool) -> Vec<Binding<'_>> {
         self.bindings()
             .into_iter()
-            .filter(|b| !(read_only && b.writes))
+            .filter(|b| b.is_for(read_only, admin))
             .collect()
     }
 
@@ -419,9 +546,9 @@ impl KeyConfig {
 
     /// Like [`Self::footer`]; with `all_keys`, every key that works here is listed.
     pub fn hints(&self, ctx: &KeyContext, all_keys: bool) -> Vec<(String, &'static str)> {
-        self.bindings_for(ctx.read_only)
+        self.bindings_for(ctx.read_only, ctx.admin)
             .into_iter()
-            .filter(|b| scope_applies(b.scope, ctx))
+            .filter(|b| applies(b, ctx))
             .filter_map(|b| {
                 let label = b.footer?;
                 let mut keys: Vec<KeyPress> = b
@@ -442,18 +569,18 @@ impl KeyConfig {
 fn binding<'a>(
     command: Command,
     keys: &'a [KeyPress],
-    scope: Scope,
+    scopes: &'static [Scope],
     help: &'static str,
     footer: Option<&'static str>,
-    writes: bool,
+    who: Who,
 ) -> Binding<'a> {
     Binding {
         command,
         keys,
-        scope,
+        scopes,
         help,
         footer,
-        writes,
+        who,
     }
 }
 
@@ -472,26 +599,47 @@ pub fn key_text(binding: &Binding<'_>, keys: &[KeyPress]) -> String {
         .join("/")
 }
 
+fn applies(binding: &Binding<'_>, ctx: &KeyContext) -> bool {
+    binding.scopes.iter().any(|s| scope_applies(*s, ctx))
+}
+
 fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
     match (ctx.popup, scope) {
         (Some(PopupKind::Help), s) => s == Scope::HelpPopup,
         (Some(PopupKind::Confirm), s) => s == Scope::ConfirmPopup,
+        (Some(PopupKind::Canned { .. }), s) => s == Scope::CannedPopup,
+        (Some(PopupKind::Reason), s) => s == Scope::ReasonPopup,
         (None, Scope::Global) => true,
         (None, Scope::Lists) => matches!(ctx.focus, Focus::Queue | Focus::Conversations),
         (None, Scope::Queue) => ctx.focus == Focus::Queue,
         (None, Scope::Conversations) => ctx.focus == Focus::Conversations,
         (None, Scope::Input) => ctx.focus == Focus::Input,
-        (None, Scope::HelpPopup | Scope::ConfirmPopup) => false,
+        (
+            None,
+            Scope::HelpPopup | Scope::ConfirmPopup | Scope::CannedPopup | Scope::ReasonPopup,
+        ) => false,
     }
 }
 
-/// Plain characters are text while the input has focus; only `?` on an empty input
-/// still opens help.
+/// Whether plain characters are text here: in the input, and in popups that take text.
+fn takes_text(ctx: &KeyContext) -> bool {
+    match ctx.popup {
+        None => ctx.focus == Focus::Input,
+        Some(kind) => kind.takes_text(),
+    }
+}
+
+/// Plain characters are text while something takes text; only `?` on an empty input
+/// still opens help, and the search key still starts a search in the canned list.
 fn key_allowed(key: &KeyPress, binding: &Binding<'_>, ctx: &KeyContext) -> bool {
-    if ctx.popup.is_some() || ctx.focus != Focus::Input || !key.is_text() {
+    if !takes_text(ctx) || !key.is_text() {
         return true;
     }
-    binding.command == Command::Help && ctx.input_empty
+    match binding.command {
+        Command::Help => ctx.popup.is_none() && ctx.input_empty,
+        Command::SearchCanned => ctx.popup == Some(PopupKind::Canned { searching: false }),
+        _ => false,
+    }
 }
 
 /// Turns a terminal key into an action, or `None` if it means nothing here.
@@ -499,8 +647,8 @@ pub fn action_for(keys: &KeyConfig, ctx: &KeyContext, event: KeyEvent) -> Option
     if event.kind == KeyEventKind::Release {
         return None;
     }
-    for binding in keys.bindings_for(ctx.read_only) {
-        if !scope_applies(binding.scope, ctx) {
+    for binding in keys.bindings_for(ctx.read_only, ctx.admin) {
+        if !applies(&binding, ctx) {
             continue;
         }
         let Some(key) = binding.keys.iter().find(|k| k.matches(&event)) else {
@@ -511,17 +659,20 @@ pub fn action_for(keys: &KeyConfig, ctx: &KeyContext, event: KeyEvent) -> Option
         }
         return Some(command_action(binding.command, key));
     }
-    // Ctrl-c (or whatever quits) always gets out, even from a confirmation.
-    if ctx.popup == Some(PopupKind::Confirm)
+    // Ctrl-c (or whatever quits) always gets out, even from a popup.
+    if ctx.popup.is_some()
         && let Some(key) = keys.quit.iter().find(|k| k.matches(&event))
         && !key.is_text()
     {
         return Some(Action::Quit);
     }
-    if ctx.popup.is_none() && ctx.focus == Focus::Input && !ctx.read_only {
-        return Some(Action::Input(event.into()));
-    }
-    None
+    // The rest is text: for the input, a search, a reason, or the key of a canned
+    // response (`update` decides which).
+    let text_goes_somewhere = match ctx.popup {
+        None => ctx.focus == Focus::Input && !ctx.read_only,
+        Some(kind) => kind.takes_text(),
+    };
+    text_goes_somewhere.then(|| Action::Input(event.into()))
 }
 
 fn command_action(command: Command, key: &KeyPress) -> Action {
@@ -550,6 +701,12 @@ fn command_action(command: Command, key: &KeyPress) -> Action {
         Command::ClosePopup => Action::ClosePopup,
         Command::Confirm => Action::Confirm,
         Command::Cancel => Action::Cancel,
+        Command::InsertCanned => Action::OpenCanned,
+        Command::SearchCanned => Action::SearchCanned,
+        Command::Accept => Action::Accept,
+        Command::ToggleDossier => Action::ToggleDossier,
+        Command::CloseService => Action::CloseService,
+        Command::OpenService => Action::OpenService,
     }
 }
 
@@ -567,6 +724,7 @@ mod tests {
             focus,
             input_empty: true,
             read_only: false,
+            admin: false,
         }
     }
 
@@ -703,10 +861,179 @@ mod tests {
     }
 
     #[test]
+    fn canned_popup_keys_are_canned_keys_except_the_search_key_and_chords() {
+        let mut c = ctx(Focus::Input);
+        c.popup = Some(PopupKind::Canned { searching: false });
+        let text = |r: Option<Action>| matches!(r, Some(Action::Input(_)));
+        assert!(text(act(&c, KeyCode::Char('w'), KeyModifiers::NONE)));
+        // j, q and ? could be canned keys: they are not bindings here.
+        assert!(text(act(&c, KeyCode::Char('j'), KeyModifiers::NONE)));
+        assert!(text(act(&c, KeyCode::Char('q'), KeyModifiers::NONE)));
+        assert!(text(act(&c, KeyCode::Char('?'), KeyModifiers::SHIFT)));
+        assert_eq!(
+            act(&c, KeyCode::Char('/'), KeyModifiers::NONE),
+            Some(Action::SearchCanned)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Down, KeyModifiers::NONE),
+            Some(Action::MoveDown)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Enter, KeyModifiers::NONE),
+            Some(Action::Accept)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Esc, KeyModifiers::NONE),
+            Some(Action::ClosePopup)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Some(Action::Quit)
+        );
+        // While searching, `/` is part of the search.
+        c.popup = Some(PopupKind::Canned { searching: true });
+        assert!(text(act(&c, KeyCode::Char('/'), KeyModifiers::NONE)));
+        assert!(text(act(&c, KeyCode::Backspace, KeyModifiers::NONE)));
+        // Ctrl-t opens it from the input, and only there.
+        let input = ctx(Focus::Input);
+        assert_eq!(
+            act(&input, KeyCode::Char('t'), KeyModifiers::CONTROL),
+            Some(Action::OpenCanned)
+        );
+        assert_eq!(
+            act(
+                &ctx(Focus::Queue),
+                KeyCode::Char('t'),
+                KeyModifiers::CONTROL
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn service_keys_are_for_administrators_only() {
+        let counselor = ctx(Focus::Queue);
+        assert_eq!(
+            act(&counselor, KeyCode::Char('s'), KeyModifiers::NONE),
+            None
+        );
+        assert_eq!(
+            act(&counselor, KeyCode::Char('o'), KeyModifiers::NONE),
+            None
+        );
+        let mut admin = ctx(Focus::Queue);
+        admin.read_only = true;
+        admin.admin = true;
+        assert_eq!(
+            act(&admin, KeyCode::Char('s'), KeyModifiers::NONE),
+            Some(Action::CloseService)
+        );
+        assert_eq!(
+            act(&admin, KeyCode::Char('o'), KeyModifiers::NONE),
+            Some(Action::OpenService)
+        );
+        // Not from the conversation list, and admins still can't take or mark.
+        admin.focus = Focus::Conversations;
+        assert_eq!(act(&admin, KeyCode::Char('s'), KeyModifiers::NONE), None);
+        assert_eq!(act(&admin, KeyCode::Char('d'), KeyModifiers::NONE), None);
+        let footer = KeyConfig::default().footer(&KeyContext {
+            focus: Focus::Queue,
+            ..admin
+        });
+        assert!(
+            footer.contains(&("s".into(), strings::keys::CLOSE_SERVICE_SHORT)),
+            "{footer:?}"
+        );
+        assert!(
+            KeyConfig::default()
+                .footer(&counselor)
+                .iter()
+                .all(|(_, l)| *l != strings::keys::CLOSE_SERVICE_SHORT)
+        );
+
+        // Typing the reason: every letter is text; Enter goes on, Esc cancels.
+        admin.popup = Some(PopupKind::Reason);
+        assert!(matches!(
+            act(&admin, KeyCode::Char('q'), KeyModifiers::NONE),
+            Some(Action::Input(_))
+        ));
+        assert_eq!(
+            act(&admin, KeyCode::Enter, KeyModifiers::NONE),
+            Some(Action::Accept)
+        );
+        assert_eq!(
+            act(&admin, KeyCode::Esc, KeyModifiers::NONE),
+            Some(Action::ClosePopup)
+        );
+    }
+
+    #[test]
+    fn dossier_key_is_a_chord_in_the_input_and_plain_elsewhere() {
+        let mut c = ctx(Focus::Input);
+        c.input_empty = false;
+        assert!(matches!(
+            act(&c, KeyCode::Char('d'), KeyModifiers::NONE),
+            Some(Action::Input(_))
+        ));
+        assert_eq!(
+            act(&c, KeyCode::Char('d'), KeyModifiers::CONTROL),
+            Some(Action::ToggleDossier)
+        );
+        assert_eq!(
+            act(
+                &ctx(Focus::Conversations),
+                KeyCode::Char('d'),
+                KeyModifiers::NONE
+            ),
+            Some(Action::ToggleDossier)
+        );
+    }
+
+    #[test]
+    fn no_two_bindings_share_a_key_in_the_same_place() {
+        use crate::app::Focus::*;
+        let keys = KeyConfig::default();
+        let popups = [
+            None,
+            Some(PopupKind::Help),
+            Some(PopupKind::Confirm),
+            Some(PopupKind::Canned { searching: false }),
+            Some(PopupKind::Canned { searching: true }),
+            Some(PopupKind::Reason),
+        ];
+        for popup in popups {
+            for focus in [Queue, Conversations, Input] {
+                for (read_only, admin) in [(false, false), (true, false), (true, true)] {
+                    let c = KeyContext {
+                        popup,
+                        focus,
+                        input_empty: false,
+                        read_only,
+                        admin,
+                    };
+                    let mut seen: Vec<(KeyPress, Command)> = Vec::new();
+                    for b in keys.bindings_for(read_only, admin) {
+                        if !applies(&b, &c) {
+                            continue;
+                        }
+                        for k in b.keys.iter().filter(|k| key_allowed(k, &b, &c)) {
+                            // Enter is take, open or send by pane; those never overlap.
+                            if let Some((_, other)) = seen.iter().find(|(s, _)| s == k) {
+                                panic!("{k:?} is {other:?} and {:?} in {c:?}", b.command);
+                            }
+                            seen.push((*k, b.command));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 21);
+        assert_eq!(list.len(), 28);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)

@@ -27,8 +27,9 @@
 //!
 //! 1. Add a variant to [`action::Action`] and handle it in [`app::App::update`].
 //! 2. If a key triggers it: add a [`keymap::Command`], a field to [`keymap::KeyConfig`]
-//!    with its default keys, and one entry in [`keymap::KeyConfig::bindings`]; the
-//!    footer and the help popup pick it up from there.
+//!    with its default keys, and one entry in [`keymap::KeyConfig::bindings`] saying
+//!    where it applies and for whom (everyone, counselors, administrators); the footer
+//!    and the help popup pick it up from there.
 //! 3. Put its texts in [`strings`]. If it talks to the relay, queue a
 //!    [`net::NetCommand`] from `update`.
 

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chathulp_shared::staff::{StaffEvent, StaffRequest};
+use chathulp_shared::staff::{StaffEvent, StaffRequest, StaffSettings};
 use chathulp_shared::{ErrorCode, ErrorReply, PROTOCOL_VERSION, Role};
 use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
 use rustls::ClientConfig;
@@ -54,6 +54,8 @@ pub struct LoginInfo {
     pub user: String,
     pub role: Role,
     pub capacity: u32,
+    /// The guidance times and canned responses from the relay's config.
+    pub settings: StaffSettings,
 }
 
 /// What the worker tells the UI.
@@ -192,12 +194,14 @@ where
                     role,
                     token,
                     capacity,
+                    settings,
                 }) => {
                     let info = LoginInfo {
                         protocol,
                         user,
                         role,
                         capacity,
+                        settings,
                     };
                     return Ok((info, token));
                 }
@@ -459,6 +463,28 @@ mod tests {
         assert_eq!(info.role, Role::Counselor);
         assert_eq!(info.capacity, 3);
         assert_eq!(token, "t0k");
+        // An older relay sends no settings: the app falls back to its defaults.
+        assert_eq!(info.settings, StaffSettings::default());
+        relay_side.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn login_ok_brings_the_relay_settings() {
+        let (mut client, mut relay) = socket_pair().await;
+        let relay_side = tokio::spawn(async move {
+            next_text(&mut relay).await;
+            let ok = r#"{"type":"login_ok","protocol":1,"user":"an","role":"counselor","token":"t","capacity":3,
+                "settings":{"guidance_warn_mins":45,"guidance_limit_mins":55,
+                "canned":[{"key":"w","title":"Welkom","text":"Dag!"}]}}"#;
+            relay.send(Message::text(ok)).await.unwrap();
+            relay
+        });
+        let (info, _) = login(&mut client, &login_request("an", "geheim"))
+            .await
+            .unwrap();
+        assert_eq!(info.settings.guidance_warn_mins, 45);
+        assert_eq!(info.settings.guidance_limit_mins, 55);
+        assert_eq!(info.settings.canned[0].key, 'w');
         relay_side.await.unwrap();
     }
 

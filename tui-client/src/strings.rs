@@ -34,6 +34,8 @@ pub fn connection_lost(reason: &str) -> String {
 pub const QUEUE_TITLE: &str = "Wachtrij";
 pub const CONVERSATIONS_TITLE: &str = "Gesprekken";
 pub const NO_SERVICES: &str = "nog geen wachtrijen ontvangen";
+/// The status of a service an administrator closed, before their reason.
+pub const SERVICE_CLOSED: &str = "gesloten";
 pub const NOBODY_WAITING: &str = "niemand wacht";
 pub const NO_CONVERSATIONS: &str = "geen gesprekken";
 
@@ -65,8 +67,24 @@ pub const NO_ACTIVE_READ_ONLY_HINT: &str =
 
 /// The line under the conversation title: intake and how long it has been going.
 pub fn conversation_facts(intake: &str, elapsed: &str) -> String {
-    format!("{intake} · {elapsed} bezig")
+    format!("{intake} · {}", talking_time(elapsed))
 }
+
+pub fn talking_time(elapsed: &str) -> String {
+    format!("{elapsed} bezig")
+}
+
+/// The conversation header's dossier marks.
+pub const NO_DOSSIER: &str = "geen dossier";
+pub const DOSSIER_CANDIDATE: &str = "dossierkandidaat";
+
+/// The mark of a conversation past the guidance limit, e.g. `60m+ · afronden`.
+pub fn guidance_over(limit_mins: u32) -> String {
+    format!("{limit_mins}m+ · afronden")
+}
+
+/// The mark in front of a talking time that nears the limit (also without colour).
+pub const GUIDANCE_MARK: &str = "!";
 
 pub const VISITOR_TYPING: &str = "bezoeker typt…";
 /// The counselor's own messages in the scrollback.
@@ -100,6 +118,34 @@ pub fn input_ended(close_key: &str) -> String {
 
 pub const HELP_TITLE: &str = "Sneltoetsen";
 pub const CONFIRM_TITLE: &str = "Bevestigen";
+/// Shown at the bottom of a help popup that does not fit the screen.
+pub fn help_more(key: &str) -> String {
+    format!("↓ meer met {key}")
+}
+
+pub const CANNED_TITLE: &str = "Sjablonen";
+pub const CANNED_NO_MATCH: &str = "geen sjabloon past";
+
+/// The canned popup's hint line: press a key, or search.
+pub fn canned_hint(search_key: &str) -> String {
+    format!("Druk de letter van een sjabloon, of {search_key} om te zoeken.")
+}
+
+pub fn canned_search(filter: &str) -> String {
+    format!("zoek: {filter}")
+}
+
+pub const CLOSE_SERVICE_TITLE: &str = "Dienst sluiten";
+
+pub fn close_service_prompt(service: &str) -> String {
+    format!("Waarom sluit {service}? Bezoekers lezen deze reden.")
+}
+
+pub fn confirm_close_service(service: &str, reason: &str) -> String {
+    format!(
+        "{service} nu sluiten met reden \"{reason}\"? Wachtende bezoekers krijgen e-mail aangeboden."
+    )
+}
 
 pub fn confirm_end(nickname: &str) -> String {
     format!("Gesprek met {nickname} beëindigen?")
@@ -122,6 +168,37 @@ pub const ENDING: &str = "Gesprek beëindigen…";
 pub const NO_RANDOM: &str = "Kon geen bericht-id maken; probeer opnieuw.";
 pub const CONNECTION_LOST: &str = "verbinding verbroken";
 pub const RECONNECTED: &str = "Opnieuw verbonden.";
+pub const DOSSIER_REFUSED: &str = "De bezoeker weigert een dossier.";
+pub const DOSSIER_UPDATING: &str = "Dossier bijwerken…";
+pub const NO_CONVERSATION: &str = "Geen open gesprek om in te schrijven.";
+pub const NO_CANNED: &str = "Er zijn geen sjablonen ingesteld op de relay.";
+pub const ADMIN_ONLY: &str = "Alleen een beheerder kan een dienst sluiten of openen.";
+pub const NEED_REASON: &str = "Geef een reden: bezoekers lezen ze.";
+pub const CLOSING_SERVICE: &str = "Dienst sluiten…";
+pub const OPENING_SERVICE: &str = "Dienst openen…";
+pub const SERVICE_NOT_CLOSED: &str = "Deze dienst is niet gesloten door een beheerder.";
+
+/// The one-time notice when a conversation nears the guidance limit (default: 10 minutes
+/// before the hour).
+pub fn guidance_warning(minutes_left: u32, nickname: &str) -> String {
+    format!("Nog {minutes_left} minuten tot het uur: rond stilaan af. ({nickname})")
+}
+
+pub fn no_canned_under(key: &str) -> String {
+    format!("Geen sjabloon onder {key}.")
+}
+
+pub fn visitor_refused_dossier(nickname: &str) -> String {
+    format!("{nickname} weigert een dossier.")
+}
+
+pub fn dossier_marked(nickname: &str, candidate: bool) -> String {
+    if candidate {
+        format!("Gesprek met {nickname} is dossierkandidaat.")
+    } else {
+        format!("Gesprek met {nickname} is geen dossierkandidaat meer.")
+    }
+}
 
 pub fn too_long(len: usize, max: usize) -> String {
     format!("Bericht is te lang ({len} bytes, max {max}).")
@@ -157,6 +234,8 @@ pub fn error_label(code: ErrorCode) -> &'static str {
         ErrorCode::ServiceOffline => "dienst is gesloten",
         ErrorCode::ServiceBusy => "dienst is volzet",
         ErrorCode::ConversationEnded => "gesprek is al beëindigd",
+        ErrorCode::DossierRefused => "de bezoeker weigert een dossier",
+        ErrorCode::SurveyClosed => "bevraging is gesloten",
         ErrorCode::Internal => "niet gelukt, probeer opnieuw",
     }
 }
@@ -297,4 +376,17 @@ pub mod keys {
     pub const CONFIRM_SHORT: &str = "ja";
     pub const CANCEL: &str = "nee";
     pub const CANCEL_SHORT: &str = "nee";
+    pub const CANNED: &str = "sjabloon in het bericht: deze toets, dan zijn letter";
+    pub const CANNED_SHORT: &str = "sjabloon";
+    pub const CANNED_SEARCH: &str = "zoek een sjabloon (in de lijst met sjablonen)";
+    pub const CANNED_SEARCH_SHORT: &str = "zoek";
+    pub const ACCEPT_CANNED: &str = "kies het aangeduide sjabloon (sjablonen)";
+    pub const ACCEPT_CANNED_SHORT: &str = "kies";
+    pub const ACCEPT_REASON: &str = "ga verder met deze reden (dienst sluiten)";
+    pub const ACCEPT_REASON_SHORT: &str = "verder";
+    pub const DOSSIER: &str = "dossierkandidaat aan/uit (tenzij bezoeker weigert)";
+    pub const CLOSE_SERVICE: &str = "sluit de gekozen dienst nu, met reden (beheerder)";
+    pub const CLOSE_SERVICE_SHORT: &str = "sluit dienst";
+    pub const OPEN_SERVICE: &str = "open de gesloten dienst weer (beheerder)";
+    pub const OPEN_SERVICE_SHORT: &str = "open dienst";
 }

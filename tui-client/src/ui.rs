@@ -16,7 +16,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use crate::app::{App, Connection, Conversation, Delivery, Focus, Popup, QueueRow};
+use chathulp_shared::staff::ServiceQueue;
+
+use crate::app::{App, Connection, Conversation, Delivery, Focus, Guidance, Popup, QueueRow};
 use crate::keymap::{KeyContext, PopupKind, key_text};
 use crate::strings;
 
@@ -71,6 +73,17 @@ impl Theme {
     fn attention(self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
+    /// Past the guidance limit: hard to miss, also without colour.
+    fn alarm(self) -> Style {
+        self.error().add_modifier(Modifier::REVERSED)
+    }
+    fn guidance(self, guidance: Guidance) -> Style {
+        match guidance {
+            Guidance::Normal => self.dim(),
+            Guidance::Warn => self.attention(),
+            Guidance::Over => self.alarm(),
+        }
+    }
     fn status(self, status: ServiceStatus) -> Style {
         match status {
             ServiceStatus::Online => self.fg(Color::Green),
@@ -81,6 +94,14 @@ impl Theme {
 }
 
 fn block(title: String, focused: bool, theme: Theme) -> Block<'static> {
+    titled_block(
+        Line::from(Span::styled(format!(" {title} "), theme.bold())),
+        focused,
+        theme,
+    )
+}
+
+fn titled_block(title: Line<'static>, focused: bool, theme: Theme) -> Block<'static> {
     Block::bordered()
         .border_type(if focused {
             BorderType::Thick
@@ -88,7 +109,7 @@ fn block(title: String, focused: bool, theme: Theme) -> Block<'static> {
             BorderType::Plain
         })
         .border_style(theme.border(focused))
-        .title(Span::styled(format!(" {title} "), theme.bold()))
+        .title(title)
 }
 
 /// Draws the whole app.
@@ -139,6 +160,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 theme,
                 &strings::confirm_quit(app.open_conversations()),
             );
+        }
+        Some(Popup::ConfirmClose { service, reason }) => {
+            let question = strings::confirm_close_service(&service_name(app, service), reason);
+            draw_confirm(frame, area, app, theme, &question);
+        }
+        Some(Popup::Canned { search, selected }) => {
+            draw_canned(frame, area, app, theme, search.as_deref(), *selected);
+        }
+        Some(Popup::CloseReason { service, reason }) => {
+            draw_reason(frame, area, app, theme, &service_name(app, service), reason);
         }
         None => {}
     }
@@ -210,29 +241,29 @@ fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         if is_cursor {
             selected_line = lines.len();
         }
-        let name = if service.name.is_empty() {
-            service.service.to_string()
+        let name = display_name(service);
+        let mut header = if let Some(reason) = &service.closed_reason {
+            closed_service_lines(is_cursor, name, reason, width, theme)
         } else {
-            service.name.clone()
+            vec![Line::from(vec![
+                Span::raw(marker(is_cursor)),
+                Span::styled(name, theme.bold()),
+                Span::raw(" · "),
+                Span::styled(
+                    strings::service_status(service.status),
+                    theme.status(service.status),
+                ),
+                Span::raw(format!(" · {}", service.waiting.len())),
+            ])]
         };
-        let mut spans = vec![
-            Span::raw(marker(is_cursor)),
-            Span::styled(name, theme.bold()),
-            Span::raw(" · "),
-            Span::styled(
-                strings::service_status(service.status),
-                theme.status(service.status),
-            ),
-            Span::raw(format!(" · {}", service.waiting.len())),
-        ];
-        if is_cursor && focused {
-            spans = spans
-                .into_iter()
-                .map(|s| s.patch_style(theme.selected()))
-                .collect();
+        if is_cursor
+            && focused
+            && let Some(first) = header.first_mut()
+        {
+            *first = first.clone().patch_style(theme.selected());
         }
-        lines.push(Line::from(spans));
-        if service.waiting.is_empty() {
+        lines.extend(header);
+        if service.waiting.is_empty() && service.closed_reason.is_none() {
             lines.push(Line::styled(
                 format!("   {}", strings::NOBODY_WAITING),
                 theme.dim(),
@@ -267,6 +298,59 @@ fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     let offset = scroll_offset(selected_line + 1, lines.len(), inner.height as usize);
     frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
+}
+
+fn display_name(service: &ServiceQueue) -> String {
+    if service.name.is_empty() {
+        service.service.to_string()
+    } else {
+        service.name.clone()
+    }
+}
+
+/// A service's name as shown, looked up by id.
+fn service_name(app: &App, id: &chathulp_shared::ServiceId) -> String {
+    app.services
+        .iter()
+        .find(|s| &s.service == id)
+        .map_or_else(|| id.to_string(), display_name)
+}
+
+/// The header of a service an administrator closed: `CAW · gesloten: <reason>`, the
+/// reason wrapped onto at most two lines.
+fn closed_service_lines(
+    is_cursor: bool,
+    name: String,
+    reason: &str,
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    const MAX_LINES: usize = 2;
+    const INDENT: usize = 3;
+    let label = format!("{}: ", strings::SERVICE_CLOSED);
+    let head_width = marker(is_cursor).width() + name.width() + " · ".width() + label.width();
+    let rest_width = width.saturating_sub(INDENT);
+    let mut pieces = wrap(reason, width.saturating_sub(head_width), rest_width);
+    if pieces.len() > MAX_LINES {
+        pieces.truncate(MAX_LINES);
+        if let Some(last) = pieces.last_mut() {
+            *last = if last.width() < rest_width {
+                format!("{last}…")
+            } else {
+                fit(last, rest_width.saturating_sub(1))
+            };
+        }
+    }
+    let mut pieces = pieces.into_iter();
+    let mut lines = vec![Line::from(vec![
+        Span::raw(marker(is_cursor)),
+        Span::styled(name, theme.bold()),
+        Span::raw(" · "),
+        Span::styled(label, theme.error()),
+        Span::raw(pieces.next().unwrap_or_default()),
+    ])];
+    lines.extend(pieces.map(|p| Line::raw(format!("{}{p}", " ".repeat(INDENT)))));
+    lines
 }
 
 fn marker(is_cursor: bool) -> &'static str {
@@ -313,19 +397,14 @@ fn draw_conversation_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme
             if is_cursor {
                 selected_line = i;
             }
-            let (badge, badge_style) = if c.ended.is_some() {
-                (strings::ENDED_MARK.to_owned(), theme.dim())
-            } else if c.unread > 0 {
-                (format!("({})", c.unread), theme.attention())
-            } else {
-                (format_duration(app.now_ms - c.started_at_ms), theme.dim())
-            };
+            let badge = list_badge(app, c, theme);
+            let badge_width: usize = badge.iter().map(Span::width).sum();
             let head = format!("{}{} ", marker(is_cursor), i + 1);
             let tail = format!(" {}", c.service);
-            let name_room = width.saturating_sub(head.width() + tail.width() + badge.width() + 1);
+            let name_room = width.saturating_sub(head.width() + tail.width() + badge_width + 1);
             let name = fit(&c.nickname, name_room);
             let gap =
-                width.saturating_sub(head.width() + name.width() + tail.width() + badge.width());
+                width.saturating_sub(head.width() + name.width() + tail.width() + badge_width);
             let mut style = if is_active {
                 theme.bold()
             } else {
@@ -334,17 +413,65 @@ fn draw_conversation_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme
             if is_cursor && focused {
                 style = style.patch(theme.selected());
             }
-            Line::from(vec![
+            let mut spans = vec![
                 Span::styled(head, style),
                 Span::styled(name, style),
                 Span::styled(tail, style.patch(theme.dim())),
                 Span::styled(" ".repeat(gap), style),
-                Span::styled(badge, style.patch(badge_style)),
-            ])
+            ];
+            spans.extend(badge.into_iter().map(|b| {
+                let own = b.style;
+                b.style(style.patch(own))
+            }));
+            Line::from(spans)
         })
         .collect();
     let offset = scroll_offset(selected_line + 1, lines.len(), inner.height as usize);
     frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
+}
+
+/// The right end of a conversation list row: `einde`, the unread count, or the talking
+/// time; past the guidance warning the time always shows, marked.
+fn list_badge(app: &App, c: &Conversation, theme: Theme) -> Vec<Span<'static>> {
+    if c.ended.is_some() {
+        return vec![Span::styled(strings::ENDED_MARK, theme.dim())];
+    }
+    let unread = (c.unread > 0).then(|| Span::styled(format!("({})", c.unread), theme.attention()));
+    let elapsed = format_duration(app.now_ms - c.started_at_ms);
+    match app.guidance(c) {
+        Guidance::Normal => vec![unread.unwrap_or_else(|| Span::styled(elapsed, theme.dim()))],
+        guidance => {
+            let time = Span::styled(
+                format!("{}{elapsed}", strings::GUIDANCE_MARK),
+                theme.guidance(guidance),
+            );
+            match unread {
+                Some(unread) => vec![unread, Span::raw(" "), time],
+                None => vec![time],
+            }
+        }
+    }
+}
+
+/// The conversation's title: who, which service, and its dossier marks.
+fn conversation_title(c: &Conversation, theme: Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(
+        format!(" {} · {} ", c.nickname, c.service),
+        theme.bold(),
+    )];
+    if c.no_dossier {
+        spans.push(Span::styled(
+            format!("· {} ", strings::NO_DOSSIER),
+            theme.attention(),
+        ));
+    }
+    if c.dossier_candidate {
+        spans.push(Span::styled(
+            format!("· {} ", strings::DOSSIER_CANDIDATE),
+            theme.counselor(),
+        ));
+    }
+    Line::from(spans)
 }
 
 fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -371,8 +498,7 @@ fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [scroll_area, input_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(input_lines + 2)]).areas(area);
 
-    let title = format!("{} · {}", c.nickname, c.service);
-    let outer = block(title, false, theme);
+    let outer = titled_block(conversation_title(c, theme), false, theme);
     let inner = outer.inner(scroll_area);
     frame.render_widget(outer, scroll_area);
     let [facts, scrollback, typing] = Layout::vertical([
@@ -382,20 +508,7 @@ fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     ])
     .areas(inner);
 
-    let elapsed_ms = app.now_ms - c.started_at_ms;
-    let elapsed_style = if elapsed_ms >= 60 * 60 * 1000 && c.is_open() {
-        // The one-hour guidance: make it noticeable.
-        theme.attention()
-    } else {
-        theme.dim()
-    };
-    frame.render_widget(
-        Line::styled(
-            strings::conversation_facts(&c.intake.summary(), &format_duration(elapsed_ms)),
-            elapsed_style,
-        ),
-        facts,
-    );
+    draw_facts(frame, facts, app, c, theme);
 
     let lines = scrollback_lines(c, scrollback.width as usize, theme);
     let height = scrollback.height as usize;
@@ -424,6 +537,39 @@ fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
 
     draw_input(frame, input_area, app, c, theme);
+}
+
+/// Intake and talking time; near and past the 1-hour guidance the time is marked, and
+/// past it `60m+ · afronden` leads the line.
+fn draw_facts(frame: &mut Frame, area: Rect, app: &App, c: &Conversation, theme: Theme) {
+    let elapsed = format_duration(app.now_ms - c.started_at_ms);
+    let guidance = app.guidance(c);
+    if guidance == Guidance::Normal {
+        let facts = strings::conversation_facts(&c.intake.summary(), &elapsed);
+        frame.render_widget(Line::styled(facts, theme.dim()), area);
+        return;
+    }
+    let time = Span::styled(
+        strings::talking_time(&format!("{}{elapsed}", strings::GUIDANCE_MARK)),
+        theme.guidance(guidance),
+    );
+    let intake = c.intake.summary();
+    let facts = if guidance == Guidance::Warn {
+        Line::from(vec![
+            Span::styled(format!("{intake} · "), theme.dim()),
+            time,
+        ])
+    } else {
+        // Past the limit the mark comes first: a narrow pane cuts the intake, not this.
+        let over = strings::guidance_over(app.settings.guidance_limit_mins);
+        Line::from(vec![
+            Span::styled(format!(" {over} "), theme.alarm()),
+            Span::raw(" "),
+            time.style(theme.error()),
+            Span::styled(format!(" · {intake}"), theme.dim()),
+        ])
+    };
+    frame.render_widget(facts, area);
 }
 
 fn draw_input(frame: &mut Frame, area: Rect, app: &App, c: &Conversation, theme: Theme) {
@@ -652,13 +798,28 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// How many help lines show on a screen `height` rows high: inside the borders, above
+/// the footer, and when not all fit, with one row kept for the "more" hint.
+pub fn help_rows_visible(height: u16, total: usize) -> usize {
+    let inner = usize::from(height).saturating_sub(3);
+    if total <= inner {
+        total
+    } else {
+        inner.saturating_sub(1).max(1)
+    }
+}
+
 fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let bindings = app.keys.bindings_for(app.read_only());
+    let bindings = app.keys.bindings_for(app.read_only(), app.is_admin());
     let keys: Vec<String> = bindings.iter().map(|b| key_text(b, b.keys)).collect();
     let key_width = keys.iter().map(|k| k.width()).max().unwrap_or(0) + 2;
-    let lines: Vec<Line> = bindings
+    let visible = help_rows_visible(area.height, bindings.len());
+    let scroll = app.help_scroll.min(bindings.len().saturating_sub(visible));
+    let mut lines: Vec<Line> = bindings
         .iter()
         .zip(&keys)
+        .skip(scroll)
+        .take(visible)
         .map(|(b, k)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<key_width$}"), theme.bold()),
@@ -666,6 +827,20 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ])
         })
         .collect();
+    if visible < bindings.len() {
+        let more = if scroll + visible < bindings.len() {
+            let key = app
+                .keys
+                .move_down
+                .first()
+                .map(|k| k.label())
+                .unwrap_or_default();
+            strings::help_more(&key)
+        } else {
+            String::new()
+        };
+        lines.push(Line::styled(format!(" {more}"), theme.attention()));
+    }
     let popup = centered(
         area,
         80.min(area.width.saturating_sub(2)),
@@ -698,6 +873,121 @@ fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, theme: Theme, question
     let popup = centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     let outer = block(strings::CONFIRM_TITLE.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
+/// The canned responses: key, title and first line; the highlighted one is what Enter
+/// picks.
+fn draw_canned(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: Theme,
+    search: Option<&str>,
+    selected: usize,
+) {
+    let width = 64.min(area.width.saturating_sub(4));
+    let inner_width = usize::from(width.saturating_sub(2));
+    let matches = app.canned_matches();
+    let top = match search {
+        Some(search) => Line::from(vec![
+            Span::styled(format!(" {}", strings::canned_search(search)), theme.bold()),
+            Span::styled("▏", theme.attention()),
+        ]),
+        None => {
+            let key = app
+                .keys
+                .search_canned
+                .first()
+                .map(|k| k.label())
+                .unwrap_or_default();
+            Line::styled(format!(" {}", strings::canned_hint(&key)), theme.dim())
+        }
+    };
+    // Borders, the top line, two blank lines and the key hints.
+    let room = usize::from(area.height.saturating_sub(2))
+        .saturating_sub(6)
+        .max(1);
+    let offset = scroll_offset(selected + 1, matches.len(), room);
+    let mut lines = vec![top, Line::raw("")];
+    if matches.is_empty() {
+        lines.push(Line::styled(
+            format!(" {}", strings::CANNED_NO_MATCH),
+            theme.dim(),
+        ));
+    }
+    for (i, canned) in matches.iter().enumerate().skip(offset).take(room) {
+        let head = format!("{}{}  ", marker(i == selected), canned.key);
+        let title = fit(&canned.title, inner_width.saturating_sub(head.width() + 1));
+        let first_line = canned.text.lines().next().unwrap_or_default();
+        let rest_room = inner_width.saturating_sub(head.width() + title.width() + 3);
+        let mut spans = vec![
+            Span::styled(head, theme.bold().patch(theme.fg(Color::Cyan))),
+            Span::styled(title, theme.bold()),
+        ];
+        if rest_room > 1 {
+            spans.push(Span::styled(
+                format!(": {}", fit(first_line, rest_room)),
+                theme.dim(),
+            ));
+        }
+        let mut line = Line::from(spans);
+        if i == selected {
+            let used = line.width();
+            line.push_span(Span::raw(" ".repeat(inner_width.saturating_sub(used))));
+            line = line.patch_style(theme.selected());
+        }
+        lines.push(line);
+    }
+    lines.push(Line::raw(""));
+    lines.push(key_hints(
+        &app.keys.hints(&app.key_context(), true),
+        inner_width,
+        theme,
+    ));
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let outer = block(strings::CANNED_TITLE.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
+/// The administrator's reason for closing a service, as they type it.
+fn draw_reason(frame: &mut Frame, area: Rect, app: &App, theme: Theme, name: &str, reason: &str) {
+    let width = 60.min(area.width.saturating_sub(4));
+    let inner_width = usize::from(width.saturating_sub(2));
+    let text_width = inner_width.saturating_sub(2);
+    let mut lines: Vec<Line> = wrap(&strings::close_service_prompt(name), text_width, text_width)
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), theme.bold()))
+        .collect();
+    lines.push(Line::raw(""));
+    // The end of the reason, where the cursor is.
+    let room = text_width.saturating_sub(3);
+    let mut shown: Vec<char> = Vec::new();
+    let mut used = 0;
+    for ch in reason.chars().rev() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        shown.push(ch);
+    }
+    let shown: String = shown.into_iter().rev().collect();
+    lines.push(Line::from(vec![
+        Span::styled(" > ", theme.attention()),
+        Span::raw(shown),
+        Span::styled("▏", theme.attention()),
+    ]));
+    lines.push(Line::raw(""));
+    lines.push(key_hints(
+        &app.keys.hints(&app.key_context(), true),
+        inner_width,
+        theme,
+    ));
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let outer = block(strings::CLOSE_SERVICE_TITLE.to_owned(), true, theme);
     frame.render_widget(Paragraph::new(lines).block(outer), popup);
 }
 

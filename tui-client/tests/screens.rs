@@ -7,8 +7,9 @@ use chathulp::action::Action;
 use chathulp::app::App;
 use chathulp_shared::Party;
 use chathulp_shared::staff::StaffEvent;
-use chathulp_shared::{Intake, Role};
+use chathulp_shared::{Intake, Role, ServiceStatus};
 use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -134,5 +135,134 @@ fn confirm_end_popup() {
         conversation("c1", "caw", "Sam", Intake::default(), NOW, vec![]),
     );
     app.update(Action::EndConversation);
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn conversation_past_50_minutes_without_dossier() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    // Sam, Kim and Lotte were taken; one visitor waits.
+    let StaffEvent::Queue { mut services } = queue() else {
+        unreachable!()
+    };
+    services[0].waiting.truncate(0);
+    services[1].waiting[0] = entry("c-noor", "Noor", Intake::default(), 2);
+    staff(&mut app, StaffEvent::Queue { services });
+    let started = NOW - 52 * MINUTE;
+    staff(
+        &mut app,
+        conversation_with_dossier("c-sam", "Sam", started, true, false),
+    );
+    staff(
+        &mut app,
+        StaffEvent::Message {
+            conversation: cid("c-sam"),
+            message: message(1, Party::Visitor, "ik moet zo weg", started + 50 * MINUTE),
+        },
+    );
+    // Kim is past the hour (and a dossier candidate); Lotte is fresh.
+    staff(
+        &mut app,
+        conversation_with_dossier("c-kim", "Kim", NOW - 65 * MINUTE, false, true),
+    );
+    staff(
+        &mut app,
+        conversation_with_dossier("c-lotte", "Lotte", NOW - 3 * MINUTE, false, false),
+    );
+    // The clock moves on a second, as the event loop's tick would.
+    app.update(Action::Tick(NOW + 1_000));
+    let screen = render(&app);
+    assert!(screen.contains("geen dossier"), "{screen}");
+    assert!(screen.contains("!52m bezig"), "{screen}");
+    assert!(screen.contains("Nog 10 minuten tot het uur"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn conversation_past_the_hour_as_dossier_candidate() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation_with_dossier("c-kim", "Kim", NOW - 61 * MINUTE, false, true),
+    );
+    let screen = render(&app);
+    assert!(screen.contains("60m+ · afronden"), "{screen}");
+    assert!(screen.contains("dossierkandidaat"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn canned_popup() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation("c1", "caw", "Sam", sam_intake(), NOW - 5 * MINUTE, vec![]),
+    );
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    type_text(&mut app, "Hoi Sam. ");
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn canned_popup_searching() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation("c1", "caw", "Sam", sam_intake(), NOW - 5 * MINUTE, vec![]),
+    );
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    press_char(&mut app, '/');
+    press_char(&mut app, 'w');
+    press_char(&mut app, 'e');
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    insta::assert_snapshot!(render(&app));
+}
+
+fn admin_with_closed_service() -> App {
+    let mut app = app();
+    login(&mut app, Role::Admin);
+    let StaffEvent::Queue { mut services } = queue() else {
+        unreachable!()
+    };
+    services[0].closed_reason =
+        Some("Stroompanne in het gebouw; we zijn morgen vanaf 9 uur terug.".into());
+    services[0].status = ServiceStatus::Offline;
+    services[0].waiting.clear();
+    staff(&mut app, StaffEvent::Queue { services });
+    app
+}
+
+#[test]
+fn admin_queue_with_a_closed_service() {
+    let app = admin_with_closed_service();
+    let screen = render(&app);
+    assert!(screen.contains("CAW · gesloten: Stroompanne"), "{screen}");
+    assert!(screen.contains("alleen lezen"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn admin_types_a_reason_to_close_a_service() {
+    let mut app = admin_with_closed_service();
+    app.update(Action::MoveDown);
+    press_char(&mut app, 's');
+    for c in "storing".chars() {
+        press_char(&mut app, c);
+    }
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn help_popup_for_an_administrator() {
+    let mut app = admin_with_closed_service();
+    app.update(Action::ShowHelp);
     insta::assert_snapshot!(render(&app));
 }

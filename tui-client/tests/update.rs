@@ -4,11 +4,12 @@
 mod common;
 
 use chathulp::action::Action;
-use chathulp::app::{Connection, Delivery, Focus, Popup, QueueRow};
+use chathulp::app::{App, Connection, Delivery, Focus, Guidance, Popup, QueueRow};
 use chathulp::net::{NetCommand, NetEvent};
-use chathulp_shared::staff::{StaffEvent, StaffRequest};
+use chathulp_shared::staff::{StaffEvent, StaffRequest, StaffSettings};
 use chathulp_shared::{ErrorCode, ErrorReply, Intake, Party, Role};
 use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
 
 fn requests(app: &mut chathulp::app::App) -> Vec<StaffRequest> {
     app.take_commands()
@@ -488,4 +489,566 @@ fn pasted_text_goes_into_the_draft_without_controls() {
         .map(|c| c.draft.lines().to_vec())
         .unwrap_or_default();
     assert_eq!(lines, vec!["regel een", "regel twee"]);
+}
+
+// ---- the 1-hour guidance --------------------------------------------------------------
+
+fn guidance_of(app: &App, id: &str) -> Option<Guidance> {
+    app.conversations
+        .iter()
+        .find(|c| c.id == cid(id))
+        .map(|c| app.guidance(c))
+}
+
+fn notice_text(app: &App) -> String {
+    app.notice.clone().map(|n| n.text).unwrap_or_default()
+}
+
+const WARNING: &str = "Nog 10 minuten tot het uur: rond stilaan af.";
+
+#[test]
+fn guidance_warns_once_at_50_minutes_and_marks_60() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation("c1", "caw", "Sam", Intake::default(), NOW, vec![]),
+    );
+
+    app.update(Action::Tick(NOW + 49 * MINUTE));
+    assert_eq!(guidance_of(&app, "c1"), Some(Guidance::Normal));
+    assert!(!notice_text(&app).contains(WARNING));
+
+    app.update(Action::Tick(NOW + 50 * MINUTE));
+    assert_eq!(guidance_of(&app, "c1"), Some(Guidance::Warn));
+    let notice = notice_text(&app);
+    assert!(notice.contains(WARNING), "{notice}");
+    assert!(notice.contains("Sam"), "{notice}");
+
+    // Once: after it went away, it does not come back.
+    app.update(Action::Tick(NOW + 55 * MINUTE));
+    assert_eq!(app.notice, None);
+    app.update(Action::Tick(NOW + 56 * MINUTE));
+    assert_eq!(app.notice, None);
+
+    app.update(Action::Tick(NOW + 60 * MINUTE));
+    assert_eq!(guidance_of(&app, "c1"), Some(Guidance::Over));
+    assert_eq!(app.notice, None);
+
+    // An ended conversation is done with the guidance.
+    staff(
+        &mut app,
+        StaffEvent::Ended {
+            conversation: cid("c1"),
+            by: Party::Visitor,
+            reason: None,
+        },
+    );
+    assert_eq!(guidance_of(&app, "c1"), Some(Guidance::Normal));
+}
+
+#[test]
+fn guidance_minutes_come_from_the_relay_settings() {
+    let mut app = app();
+    let settings = StaffSettings {
+        guidance_warn_mins: 40,
+        guidance_limit_mins: 45,
+        canned: vec![],
+    };
+    login_with(&mut app, Role::Counselor, settings);
+    staff(
+        &mut app,
+        conversation("c1", "caw", "Sam", Intake::default(), NOW, vec![]),
+    );
+    app.update(Action::Tick(NOW + 40 * MINUTE));
+    let notice = notice_text(&app);
+    assert!(
+        notice.contains("Nog 5 minuten tot het uur: rond stilaan af."),
+        "{notice}"
+    );
+    app.update(Action::Tick(NOW + 45 * MINUTE));
+    assert_eq!(guidance_of(&app, "c1"), Some(Guidance::Over));
+
+    // An older relay sends no settings: 50 and 60 minutes.
+    let mut app = app_with_defaults();
+    staff(
+        &mut app,
+        conversation("c1", "caw", "Sam", Intake::default(), NOW, vec![]),
+    );
+    app.update(Action::Tick(NOW + 50 * MINUTE));
+    assert!(notice_text(&app).contains(WARNING));
+    assert_eq!(app.settings.guidance_limit_mins, 60);
+}
+
+fn app_with_defaults() -> App {
+    let mut app = app();
+    login_with(&mut app, Role::Counselor, StaffSettings::default());
+    app
+}
+
+#[test]
+fn a_conversation_first_seen_past_the_limit_gets_no_countdown() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation(
+            "c1",
+            "caw",
+            "Sam",
+            Intake::default(),
+            NOW - 70 * MINUTE,
+            vec![],
+        ),
+    );
+    assert_eq!(guidance_of(&app, "c1"), Some(Guidance::Over));
+    assert!(!notice_text(&app).contains(WARNING));
+    // One taken (or resent after a restart) at 55 minutes does get it.
+    staff(
+        &mut app,
+        conversation(
+            "c2",
+            "caw",
+            "Kim",
+            Intake::default(),
+            NOW - 55 * MINUTE,
+            vec![],
+        ),
+    );
+    assert!(notice_text(&app).contains(WARNING));
+    assert!(notice_text(&app).contains("Kim"));
+}
+
+// ---- canned responses -----------------------------------------------------------------
+
+fn writing_to_sam() -> App {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation("c1", "caw", "Sam", Intake::default(), NOW, vec![]),
+    );
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus, Focus::Input);
+    app
+}
+
+fn draft(app: &App) -> Vec<String> {
+    app.active_conversation()
+        .map(|c| c.draft.lines().to_vec())
+        .unwrap_or_default()
+}
+
+fn sends(app: &mut App) -> usize {
+    requests(app)
+        .into_iter()
+        .filter(|r| matches!(r, StaffRequest::Send { .. }))
+        .count()
+}
+
+#[test]
+fn canned_response_goes_into_the_input_with_two_keys() {
+    let mut app = writing_to_sam();
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Canned { search: None, .. })
+    ));
+    press_char(&mut app, 'w');
+    assert_eq!(app.popup, None);
+    assert_eq!(
+        draft(&app),
+        vec!["Dag, fijn dat je er bent. Waarover wil je praten?"]
+    );
+    // Inserted, not sent: the counselor can still edit it.
+    assert_eq!(sends(&mut app), 0);
+    type_text(&mut app, " :)");
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let sent = requests(&mut app);
+    assert!(
+        sent.iter()
+            .any(|r| matches!(r, StaffRequest::Send { text, .. }
+            if text == "Dag, fijn dat je er bent. Waarover wil je praten? :)")),
+        "{sent:?}"
+    );
+
+    // A multi-line response keeps its lines; it goes in at the cursor.
+    type_text(&mut app, "Sam, ");
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    press_char(&mut app, 'a');
+    assert_eq!(
+        draft(&app),
+        vec![
+            "Sam, We zijn al bijna een uur aan het praten.",
+            "Zullen we stilaan afronden?"
+        ]
+    );
+}
+
+#[test]
+fn canned_popup_cancels_searches_and_refuses_unknown_keys() {
+    let mut app = writing_to_sam();
+    // Esc cancels and leaves the draft alone.
+    type_text(&mut app, "hoi");
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.popup, None);
+    assert_eq!(draft(&app), vec!["hoi"]);
+    assert_eq!(app.focus, Focus::Input);
+
+    // A key without a response says so and keeps the list open.
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    press_char(&mut app, 'z');
+    assert!(matches!(app.popup, Some(Popup::Canned { .. })));
+    assert!(notice_text(&app).contains('z'));
+
+    // `/` searches: letters filter, Enter picks the highlighted one.
+    press_char(&mut app, '/');
+    for c in "nmr".chars() {
+        press_char(&mut app, c);
+    }
+    let titles: Vec<_> = app
+        .canned_matches()
+        .iter()
+        .map(|c| c.title.clone())
+        .collect();
+    assert_eq!(titles, vec!["Nummer 1712"]);
+    press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    assert_eq!(app.canned_matches().len(), 3);
+    // Searching the text works too; ↓ moves the highlight.
+    for c in "we".chars() {
+        press_char(&mut app, c);
+    }
+    let titles: Vec<_> = app
+        .canned_matches()
+        .iter()
+        .map(|c| c.title.clone())
+        .collect();
+    assert_eq!(titles, vec!["Welkom", "Afronden"]);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.popup, None);
+    assert_eq!(
+        draft(&app),
+        vec![
+            "hoiWe zijn al bijna een uur aan het praten.",
+            "Zullen we stilaan afronden?"
+        ]
+    );
+    assert_eq!(sends(&mut app), 0);
+}
+
+#[test]
+fn canned_needs_an_open_conversation_and_a_counselor() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    app.update(Action::OpenCanned);
+    assert_eq!(app.popup, None);
+    assert!(app.notice.as_ref().is_some_and(|n| n.is_error));
+
+    let mut app = app_with_defaults();
+    staff(
+        &mut app,
+        conversation("c1", "caw", "Sam", Intake::default(), NOW, vec![]),
+    );
+    app.update(Action::OpenCanned);
+    assert_eq!(app.popup, None, "no canned responses configured");
+
+    let mut app = common::app();
+    login(&mut app, Role::Supervisor);
+    staff(
+        &mut app,
+        conversation("c1", "caw", "Sam", Intake::default(), NOW, vec![]),
+    );
+    app.update(Action::OpenCanned);
+    assert_eq!(app.popup, None);
+}
+
+// ---- dossier --------------------------------------------------------------------------
+
+fn dossier_flags(app: &App, id: &str) -> Option<(bool, bool)> {
+    app.conversations
+        .iter()
+        .find(|c| c.id == cid(id))
+        .map(|c| (c.no_dossier, c.dossier_candidate))
+}
+
+#[test]
+fn dossier_key_marks_and_unmarks_a_candidate() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation_with_dossier("c1", "Sam", NOW, false, false),
+    );
+    // From the input it is Ctrl-d (d is text there).
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    press_char(&mut app, 'd');
+    assert_eq!(draft(&app), vec!["d"]);
+    assert!(
+        !requests(&mut app)
+            .iter()
+            .any(|r| matches!(r, StaffRequest::MarkDossier { .. }))
+    );
+    press(&mut app, KeyCode::Char('d'), KeyModifiers::CONTROL);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::MarkDossier {
+            conversation: cid("c1"),
+            candidate: true,
+        }]
+    );
+    // The state changes when the relay confirms.
+    assert_eq!(dossier_flags(&app, "c1"), Some((false, false)));
+    staff(
+        &mut app,
+        StaffEvent::Dossier {
+            conversation: cid("c1"),
+            no_dossier: false,
+            dossier_candidate: true,
+        },
+    );
+    assert_eq!(dossier_flags(&app, "c1"), Some((false, true)));
+    assert!(notice_text(&app).contains("dossierkandidaat"));
+
+    // From the lists it is plain d; pressing again unmarks.
+    app.update(Action::LeaveInput);
+    press_char(&mut app, 'd');
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::MarkDossier {
+            conversation: cid("c1"),
+            candidate: false,
+        }]
+    );
+}
+
+#[test]
+fn dossier_is_not_requested_when_the_visitor_refused_one() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation_with_dossier("c1", "Sam", NOW, true, false),
+    );
+    app.update(Action::ToggleDossier);
+    assert!(requests(&mut app).is_empty());
+    assert_eq!(notice_text(&app), "De bezoeker weigert een dossier.");
+    assert!(app.notice.as_ref().is_some_and(|n| n.is_error));
+}
+
+#[test]
+fn a_refusal_from_the_relay_or_the_visitor_shows_on_the_conversation() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation_with_dossier("c1", "Sam", NOW, false, false),
+    );
+    // The visitor refused just before our request arrived.
+    app.update(Action::ToggleDossier);
+    assert_eq!(requests(&mut app).len(), 1);
+    staff(
+        &mut app,
+        StaffEvent::Error(ErrorReply::new(
+            ErrorCode::DossierRefused,
+            "the visitor refused a dossier",
+        )),
+    );
+    assert_eq!(dossier_flags(&app, "c1"), Some((true, false)));
+    assert_eq!(notice_text(&app), "De bezoeker weigert een dossier.");
+    app.update(Action::ToggleDossier);
+    assert!(requests(&mut app).is_empty());
+
+    // The visitor withdraws the refusal, then refuses again mid-conversation.
+    staff(
+        &mut app,
+        StaffEvent::Dossier {
+            conversation: cid("c1"),
+            no_dossier: false,
+            dossier_candidate: false,
+        },
+    );
+    assert_eq!(dossier_flags(&app, "c1"), Some((false, false)));
+    staff(
+        &mut app,
+        StaffEvent::Dossier {
+            conversation: cid("c1"),
+            no_dossier: true,
+            dossier_candidate: false,
+        },
+    );
+    assert_eq!(dossier_flags(&app, "c1"), Some((true, false)));
+    assert!(notice_text(&app).contains("Sam weigert een dossier"));
+}
+
+#[test]
+fn supervisors_cannot_mark_a_dossier() {
+    let mut app = app();
+    login(&mut app, Role::Supervisor);
+    staff(
+        &mut app,
+        conversation_with_dossier("c1", "Sam", NOW, false, false),
+    );
+    app.update(Action::FocusNext);
+    press_char(&mut app, 'd');
+    app.update(Action::ToggleDossier);
+    assert!(requests(&mut app).is_empty());
+}
+
+// ---- administrators: closing and opening a service ------------------------------------
+
+fn closed_queue(reason: &str) -> StaffEvent {
+    let StaffEvent::Queue { mut services } = queue() else {
+        unreachable!()
+    };
+    services[0].closed_reason = Some(reason.into());
+    services[0].waiting.clear();
+    StaffEvent::Queue { services }
+}
+
+#[test]
+fn admin_closes_a_service_with_a_reason_after_confirming() {
+    let mut app = app();
+    login(&mut app, Role::Admin);
+    staff(&mut app, queue());
+    assert_eq!(app.queue_cursor, Some(QueueRow::Service(sid("caw"))));
+
+    press_char(&mut app, 's');
+    assert!(matches!(app.popup, Some(Popup::CloseReason { .. })));
+    // No reason: it asks for one.
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(matches!(app.popup, Some(Popup::CloseReason { .. })));
+    assert!(app.notice.as_ref().is_some_and(|n| n.is_error));
+
+    // Letters that are keys elsewhere (q, y, n, s) are text here.
+    for c in "stroompannee".chars() {
+        press_char(&mut app, c);
+    }
+    press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    app.update(Action::Paste(" in\nGent\u{1b}".into()));
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        app.popup,
+        Some(Popup::ConfirmClose {
+            service: sid("caw"),
+            reason: "stroompanne in Gent^[".into(),
+        })
+    );
+    assert!(requests(&mut app).is_empty(), "nothing before yes");
+    press_char(&mut app, 'y');
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::CloseService {
+            service: sid("caw"),
+            reason: "stroompanne in Gent^[".into(),
+        }]
+    );
+    assert_eq!(app.popup, None);
+
+    // The relay's queue shows the reason; o opens the service again.
+    staff(&mut app, closed_queue("stroompanne"));
+    assert_eq!(
+        app.services[0].closed_reason.as_deref(),
+        Some("stroompanne")
+    );
+    press_char(&mut app, 'o');
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::OpenService {
+            service: sid("caw")
+        }]
+    );
+    // An open service has nothing to lift.
+    app.update(Action::MoveDown);
+    assert_eq!(app.queue_cursor, Some(QueueRow::Service(sid("jac"))));
+    press_char(&mut app, 'o');
+    assert!(requests(&mut app).is_empty());
+}
+
+#[test]
+fn admin_can_say_no_or_escape() {
+    let mut app = app();
+    login(&mut app, Role::Admin);
+    staff(&mut app, queue());
+    press_char(&mut app, 's');
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.popup, None);
+    press_char(&mut app, 's');
+    press_char(&mut app, 'x');
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    press_char(&mut app, 'n');
+    assert_eq!(app.popup, None);
+    assert!(requests(&mut app).is_empty());
+}
+
+#[test]
+fn counselors_and_supervisors_cannot_close_or_open_a_service() {
+    for role in [Role::Counselor, Role::Supervisor] {
+        let mut app = app();
+        login(&mut app, role);
+        staff(&mut app, closed_queue("storing"));
+        press_char(&mut app, 's');
+        press_char(&mut app, 'o');
+        assert_eq!(app.popup, None, "{role:?}");
+        // Even the action itself (say, from a stale binding) is refused.
+        app.update(Action::CloseService);
+        app.update(Action::OpenService);
+        assert_eq!(app.popup, None, "{role:?}");
+        assert!(requests(&mut app).is_empty(), "{role:?}");
+        assert!(notice_text(&app).contains("beheerder"), "{role:?}");
+    }
+}
+
+#[test]
+fn closed_reason_is_sanitized_on_the_way_in() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, closed_queue("storing\u{1b}[2J\nbel 1712"));
+    assert_eq!(
+        app.services[0].closed_reason.as_deref(),
+        Some("storing^[[2J^Jbel 1712")
+    );
+}
+
+#[test]
+fn canned_texts_from_the_relay_are_sanitized() {
+    let mut app = app();
+    let mut settings = chathulp_shared::staff::StaffSettings {
+        guidance_warn_mins: 50,
+        guidance_limit_mins: 60,
+        canned: vec![
+            canned('x', "Ti\u{1b}[2Jtel", "regel\u{1b}]52;c;aGk=\u{7}\r\ntwee"),
+            canned('\u{7}', "bel", "nooit te typen"),
+        ],
+    };
+    settings.canned.push(canned('\u{202e}', "bidi", "ook niet"));
+    login_with(&mut app, Role::Counselor, settings);
+    assert_eq!(app.settings.canned.len(), 1);
+    assert_eq!(app.settings.canned[0].title, "Ti^[[2Jtel");
+    assert_eq!(app.settings.canned[0].text, "regel]52;c;aGk=\ntwee");
+}
+
+#[test]
+fn help_scrolls_when_it_does_not_fit() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    app.update(Action::ShowHelp);
+    assert_eq!(app.help_scroll, 0);
+    for _ in 0..50 {
+        press_char(&mut app, 'j');
+    }
+    let most = app.help_scroll;
+    assert!(most > 0);
+    press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    assert_eq!(app.help_scroll, most.saturating_sub(10));
+    // On a tall screen everything fits.
+    app.update(Action::Resize(120, 60));
+    assert_eq!(app.help_scroll, 0);
+    press_char(&mut app, 'q');
+    assert_eq!(app.popup, None);
 }

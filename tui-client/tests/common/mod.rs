@@ -6,10 +6,11 @@ use chathulp::action::Action;
 use chathulp::app::{App, AppOptions, ClientIds};
 use chathulp::keymap::KeyConfig;
 use chathulp::net::{LoginInfo, NetEvent};
-use chathulp_shared::staff::{QueueEntry, ServiceQueue, StaffEvent};
+use chathulp_shared::staff::{CannedResponse, QueueEntry, ServiceQueue, StaffEvent, StaffSettings};
 use chathulp_shared::{
     ChatMessage, ConversationId, Gender, Intake, Party, Region, Role, ServiceId, ServiceStatus,
 };
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 /// 2025-11-21 14:00 in Brussels.
 pub const NOW: i64 = 1_763_730_000_000;
@@ -39,12 +40,50 @@ pub fn staff(app: &mut App, event: StaffEvent) {
 }
 
 pub fn login(app: &mut App, role: Role) {
+    login_with(app, role, settings());
+}
+
+pub fn login_with(app: &mut App, role: Role, settings: StaffSettings) {
     app.update(Action::Net(NetEvent::Connected(LoginInfo {
         protocol: 1,
         user: "an".into(),
         role,
         capacity: 3,
+        settings,
     })));
+}
+
+/// The relay's seed settings: warn at 50 minutes, limit at 60, three canned responses.
+pub fn settings() -> StaffSettings {
+    StaffSettings {
+        guidance_warn_mins: 50,
+        guidance_limit_mins: 60,
+        canned: vec![
+            canned(
+                'w',
+                "Welkom",
+                "Dag, fijn dat je er bent. Waarover wil je praten?",
+            ),
+            canned(
+                'a',
+                "Afronden",
+                "We zijn al bijna een uur aan het praten.\nZullen we stilaan afronden?",
+            ),
+            canned(
+                'n',
+                "Nummer 1712",
+                "Je kan ook bellen naar 1712, gratis en anoniem.",
+            ),
+        ],
+    }
+}
+
+pub fn canned(key: char, title: &str, text: &str) -> CannedResponse {
+    CannedResponse {
+        key,
+        title: title.into(),
+        text: text.into(),
+    }
 }
 
 pub fn entry(id: &str, nickname: &str, intake: Intake, waited_min: i64) -> QueueEntry {
@@ -84,12 +123,14 @@ pub fn queue() -> StaffEvent {
                     entry("c-sam", "Sam", sam_intake(), 3),
                     entry("c-lotte", "Lotte", Intake::default(), 1),
                 ],
+                closed_reason: None,
             },
             ServiceQueue {
                 service: sid("jac"),
                 name: "JAC".into(),
                 status: ServiceStatus::Online,
                 waiting: vec![entry("c-kim", "Kim", kim_intake(), 5)],
+                closed_reason: None,
             },
         ],
     }
@@ -119,7 +160,41 @@ pub fn conversation(
         intake,
         started_at_ms,
         messages,
+        no_dossier: false,
+        dossier_candidate: false,
     }
+}
+
+/// A conversation with its dossier flags set.
+pub fn conversation_with_dossier(
+    id: &str,
+    nickname: &str,
+    started_at_ms: i64,
+    no_dossier: bool,
+    dossier_candidate: bool,
+) -> StaffEvent {
+    StaffEvent::Conversation {
+        conversation: cid(id),
+        service: sid("caw"),
+        nickname: nickname.into(),
+        intake: sam_intake(),
+        started_at_ms,
+        messages: vec![],
+        no_dossier,
+        dossier_candidate,
+    }
+}
+
+/// A key as the terminal delivers it, through the keymap, the way the event loop does.
+pub fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+    let event = Event::Key(KeyEvent::new(code, modifiers));
+    if let Some(action) = chathulp::event::terminal_action(app, event) {
+        app.update(action);
+    }
+}
+
+pub fn press_char(app: &mut App, c: char) {
+    press(app, KeyCode::Char(c), KeyModifiers::NONE);
 }
 
 /// Types `text` into the input, key by key.
