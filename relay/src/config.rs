@@ -87,6 +87,13 @@ pub struct Limits {
     pub session_hours: u32,
     /// Frames queued for one slow client before it is disconnected.
     pub send_queue_frames: usize,
+    /// Seconds a dropped visitor or counselor keeps their conversation (the seed: "binnen
+    /// de vijf minuten"). A visitor resumes with their token; a counselor signs in again.
+    pub reconnect_window_secs: u64,
+    /// Seconds between the relay's WebSocket pings.
+    pub ping_interval_secs: u64,
+    /// Seconds without any frame (pongs count) before a peer counts as gone.
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -99,6 +106,9 @@ impl Default for Limits {
             counselor_capacity: 3,
             session_hours: 12,
             send_queue_frames: 1024,
+            reconnect_window_secs: 300,
+            ping_interval_secs: 20,
+            idle_timeout_secs: 60,
         }
     }
 }
@@ -344,6 +354,9 @@ impl Config {
                 l.tls_handshake_deadline_secs as usize,
             ),
             ("session_hours", l.session_hours as usize),
+            ("reconnect_window_secs", l.reconnect_window_secs as usize),
+            ("ping_interval_secs", l.ping_interval_secs as usize),
+            ("idle_timeout_secs", l.idle_timeout_secs as usize),
         ] {
             if value == 0 {
                 return Err(ConfigError::ZeroLimit(name));

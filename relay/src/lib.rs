@@ -86,15 +86,9 @@ impl Relay {
     /// Serves on `listener` until the shutdown token is cancelled, then closes every
     /// socket with 1001 and waits for the sessions to end.
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
-        let now = self.app.broker.now_ms();
-        let ended = self
-            .app
-            .broker
-            .store()
-            .end_open_conversations("relay restarted", now)
-            .await?;
-        if ended > 0 {
-            tracing::info!(ended, "closed conversations left open by the previous run");
+        let restored = self.app.broker.restore().await?;
+        if restored > 0 {
+            tracing::info!(restored, "restored conversations of the previous run");
         }
         // Make the unknown-user hash now, so the first failed login is as slow as later ones.
         tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&staff::DUMMY_HASH)).await?;

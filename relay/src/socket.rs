@@ -35,3 +35,60 @@ pub async fn close_after_read_error(socket: &mut WebSocket, error: axum::Error) 
         close_with(socket, close::MESSAGE_TOO_BIG, "message too big").await;
     }
 }
+
+/// Pings a peer at an interval and notices when it stops answering.
+///
+/// Any frame from the peer (pongs included) counts as a sign of life. A peer silent for
+/// longer than the idle timeout is gone: the socket loop closes it, which starts the
+/// reconnect window for its conversations.
+pub struct Keepalive {
+    ping: tokio::time::Interval,
+    last_seen: tokio::time::Instant,
+    idle: std::time::Duration,
+}
+
+/// What the socket loop should do when the keepalive timer fires.
+pub enum Beat {
+    Ping,
+    Idle,
+}
+
+impl Keepalive {
+    pub fn new(limits: &crate::config::Limits) -> Self {
+        let every = std::time::Duration::from_secs(limits.ping_interval_secs);
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self {
+            ping,
+            last_seen: tokio::time::Instant::now(),
+            idle: std::time::Duration::from_secs(limits.idle_timeout_secs),
+        }
+    }
+
+    pub fn seen(&mut self) {
+        self.last_seen = tokio::time::Instant::now();
+    }
+
+    pub async fn beat(&mut self) -> Beat {
+        self.ping.tick().await;
+        if self.last_seen.elapsed() > self.idle {
+            Beat::Idle
+        } else {
+            Beat::Ping
+        }
+    }
+}
+
+/// Sends a ping, or closes an idle socket. `Err` means the socket is done.
+pub async fn keep_alive(socket: &mut WebSocket, beat: Beat) -> Result<(), ()> {
+    match beat {
+        Beat::Ping => socket
+            .send(Message::Ping(Vec::new().into()))
+            .await
+            .map_err(|_| ()),
+        Beat::Idle => {
+            close_with(socket, close::GOING_AWAY, "no answer to ping").await;
+            Err(())
+        }
+    }
+}

@@ -13,7 +13,7 @@ use chathulp_shared::{
 
 use crate::accounts::{random_hex, token_digest, verify_password};
 use crate::broker::{Broker, Outbox, StaffMember};
-use crate::socket::{close_after_read_error, close_with, send_json};
+use crate::socket::{Keepalive, close_after_read_error, close_with, keep_alive, send_json};
 use crate::visitor::check_protocol;
 use crate::web::AppState;
 
@@ -73,11 +73,13 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
     let (outbox, mut events) = Outbox::new(limits.send_queue_frames);
     let kick = outbox.kick.clone();
     let conn = app.broker.staff_join(member.clone(), outbox).await;
-    let session = Session {
+    let mut session = Session {
         broker: &app.broker,
         member: &member,
         max_text_bytes: limits.max_text_bytes,
+        logged_out: false,
     };
+    let mut keepalive = Keepalive::new(&limits);
     loop {
         tokio::select! {
             () = app.shutdown.cancelled() => {
@@ -93,7 +95,13 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
                     break;
                 }
             }
+            beat = keepalive.beat() => {
+                if keep_alive(&mut socket, beat).await.is_err() {
+                    break;
+                }
+            }
             frame = socket.recv() => {
+                keepalive.seen();
                 let reply = match frame {
                     None | Some(Ok(Message::Close(_))) => break,
                     Some(Err(e)) => {
@@ -112,10 +120,14 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
                 {
                     break;
                 }
+                if session.logged_out {
+                    close_with(&mut socket, close::NORMAL, "signed out").await;
+                    break;
+                }
             }
         }
     }
-    app.broker.staff_leave(conn).await;
+    app.broker.staff_leave(conn, session.logged_out).await;
     tracing::info!(user = %member.user, "staff signed out");
 }
 
@@ -180,10 +192,12 @@ struct Session<'a> {
     broker: &'a Broker,
     member: &'a StaffMember,
     max_text_bytes: usize,
+    /// Set by `logout`: the loop closes the socket and the conversations don't wait.
+    logged_out: bool,
 }
 
 impl Session<'_> {
-    async fn handle(&self, text: &str) -> Option<StaffEvent> {
+    async fn handle(&mut self, text: &str) -> Option<StaffEvent> {
         let result = match decode::<StaffRequest>(text) {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
@@ -194,7 +208,7 @@ impl Session<'_> {
         }
     }
 
-    async fn request(&self, request: StaffRequest) -> Result<Option<StaffEvent>, ErrorReply> {
+    async fn request(&mut self, request: StaffRequest) -> Result<Option<StaffEvent>, ErrorReply> {
         let (broker, member) = (self.broker, self.member);
         match request {
             StaffRequest::Login { .. } | StaffRequest::Session { .. } => {
@@ -233,6 +247,20 @@ impl Session<'_> {
             StaffRequest::End { conversation } => {
                 broker.counselor_end(member, &conversation).await?;
                 Ok(None)
+            }
+            StaffRequest::Logout => {
+                self.logged_out = true;
+                Ok(None)
+            }
+            StaffRequest::History {
+                conversation,
+                after_seq,
+            } => {
+                let messages = broker.history(member, &conversation, after_seq).await?;
+                Ok(Some(StaffEvent::History {
+                    conversation,
+                    messages,
+                }))
             }
             StaffRequest::MarkDossier {
                 conversation,

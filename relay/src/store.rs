@@ -47,6 +47,27 @@ pub struct NewConversation {
     /// The visitor refused a dossier.
     pub no_dossier: bool,
     pub queued_at_ms: i64,
+    /// SHA-256 of the visitor's resume token.
+    pub resume_token_sha256: String,
+    /// An earlier conversation this one is probably the same visitor's (nickname return).
+    pub linked_to: Option<ConversationId>,
+}
+
+/// A conversation that was queued or in progress when the relay stopped, as needed to
+/// restore it.
+#[derive(Clone, Debug)]
+pub struct OpenConversation {
+    pub id: ConversationId,
+    pub service: ServiceId,
+    pub nickname: String,
+    pub intake: Intake,
+    pub no_dossier: bool,
+    pub dossier_candidate: bool,
+    pub queued_at_ms: i64,
+    pub counselor: Option<String>,
+    pub started_at_ms: Option<i64>,
+    pub resume_token_sha256: String,
+    pub linked_to: Option<ConversationId>,
 }
 
 /// A service an administrator closed, as stored.
@@ -114,8 +135,12 @@ CREATE TABLE IF NOT EXISTS conversations (
     dossier_candidate INTEGER NOT NULL DEFAULT 0,
     -- Post-chat survey answers (JSON), never shown to the counselor.
     survey        TEXT,
-    survey_at_ms  INTEGER
+    survey_at_ms  INTEGER,
+    -- SHA-256 of the visitor's resume token: the token itself is never stored.
+    resume_token_sha256 TEXT NOT NULL DEFAULT '',
+    linked_to     TEXT
 );
+CREATE INDEX IF NOT EXISTS conversations_open ON conversations (ended_at_ms, queued_at_ms);
 CREATE TABLE IF NOT EXISTS service_closures (
     service      TEXT PRIMARY KEY,
     reason       TEXT NOT NULL,
@@ -259,16 +284,18 @@ impl Store {
             serde_json::to_string(&conv.intake).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.with(move |c| {
             c.execute(
-                "INSERT INTO conversations
-                    (id, service, nickname, intake, queued_at_ms, no_dossier)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO conversations (id, service, nickname, intake, queued_at_ms,
+                    no_dossier, resume_token_sha256, linked_to)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     conv.id.0,
                     conv.service.0,
                     conv.nickname,
                     intake,
                     conv.queued_at_ms,
-                    conv.no_dossier
+                    conv.no_dossier,
+                    conv.resume_token_sha256,
+                    conv.linked_to.map(|l| l.0),
                 ],
             )?;
             Ok(())
@@ -406,15 +433,51 @@ impl Store {
         .await
     }
 
-    /// Ends every conversation left open, e.g. by a relay that stopped. Returns how many.
-    pub async fn end_open_conversations(&self, reason: &str, at_ms: i64) -> Result<usize> {
-        let reason = reason.to_owned();
+    /// Puts a conversation back in the queue: its counselor did not come back in time.
+    pub async fn unassign_conversation(&self, id: ConversationId) -> Result<()> {
         self.with(move |c| {
-            Ok(c.execute(
-                "UPDATE conversations SET ended_at_ms = ?1, ended_by = 'relay', end_reason = ?2
-                 WHERE ended_at_ms IS NULL",
-                params![at_ms, reason],
-            )?)
+            c.execute(
+                "UPDATE conversations SET counselor = NULL, started_at_ms = NULL WHERE id = ?1",
+                [id.0],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every conversation not ended yet, oldest first: what a restarted relay restores.
+    pub async fn open_conversations(&self) -> Result<Vec<OpenConversation>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, service, nickname, intake, no_dossier, dossier_candidate,
+                        queued_at_ms, counselor, started_at_ms, resume_token_sha256, linked_to
+                 FROM conversations WHERE ended_at_ms IS NULL ORDER BY queued_at_ms, rowid",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    OpenConversation {
+                        id: ConversationId(r.get(0)?),
+                        service: ServiceId(r.get(1)?),
+                        nickname: r.get(2)?,
+                        intake: Intake::default(),
+                        no_dossier: r.get(4)?,
+                        dossier_candidate: r.get(5)?,
+                        queued_at_ms: r.get(6)?,
+                        counselor: r.get(7)?,
+                        started_at_ms: r.get(8)?,
+                        resume_token_sha256: r.get(9)?,
+                        linked_to: r.get::<_, Option<String>>(10)?.map(ConversationId),
+                    },
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (mut open, intake) = row?;
+                open.intake = serde_json::from_str(&intake)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(open)
+            })
+            .collect()
         })
         .await
     }
@@ -477,11 +540,22 @@ impl Store {
 
     /// The whole transcript of a conversation, in sequence order.
     pub async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
+        self.messages_after(id, 0).await
+    }
+
+    /// The messages of a conversation after `after_seq`, in sequence order.
+    pub async fn messages_after(
+        &self,
+        id: ConversationId,
+        after_seq: u64,
+    ) -> Result<Vec<ChatMessage>> {
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         self.with(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT seq, sender, body, at_ms FROM messages WHERE conversation = ?1 ORDER BY seq",
+                "SELECT seq, sender, body, at_ms FROM messages
+                 WHERE conversation = ?1 AND seq > ?2 ORDER BY seq",
             )?;
-            let rows = stmt.query_map([&id.0], |r| {
+            let rows = stmt.query_map(params![id.0, after], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -599,6 +673,8 @@ mod tests {
             intake: Intake::default(),
             no_dossier: false,
             queued_at_ms: 1,
+            resume_token_sha256: String::new(),
+            linked_to: None,
         }
     }
 

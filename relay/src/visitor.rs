@@ -13,7 +13,7 @@ use chathulp_shared::{
 };
 
 use crate::broker::Outbox;
-use crate::socket::{close_after_read_error, close_with, send_json};
+use crate::socket::{Keepalive, close_after_read_error, close_with, keep_alive, send_json};
 use crate::web::AppState;
 
 /// Oldest age the intake accepts; anything above is a typo.
@@ -27,8 +27,10 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
         app: &app,
         outbox,
         conversation: None,
+        socket_id: 0,
         max_text_bytes: limits.max_text_bytes,
     };
+    let mut keepalive = Keepalive::new(&limits);
     let deadline = tokio::time::sleep(Duration::from_secs(limits.first_frame_deadline_secs));
     tokio::pin!(deadline);
     let mut shutting_down = false;
@@ -54,7 +56,13 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
                     break;
                 }
             }
+            beat = keepalive.beat() => {
+                if keep_alive(&mut socket, beat).await.is_err() {
+                    break;
+                }
+            }
             frame = socket.recv() => {
+                keepalive.seen();
                 let reply = match frame {
                     None | Some(Ok(Message::Close(_))) => break,
                     Some(Err(e)) => {
@@ -76,21 +84,20 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
             }
         }
     }
-    // A visitor who leaves without `end` ends the conversation. At relay shutdown the
-    // conversation stays open in the store; the restarted relay closes it.
-    if !shutting_down && let Some(conversation) = session.conversation {
-        let reason = Some("verbinding verbroken".to_owned());
-        if let Err(e) = app.broker.end(&conversation, Party::Visitor, reason).await {
-            tracing::warn!(code = ?e.code, "could not end a dropped visitor's conversation");
-        }
+    // A visitor who leaves without `end` has the reconnect window to resume. At relay
+    // shutdown the conversation stays open in the store; the restarted relay restores it.
+    if !shutting_down && let Some(conversation) = &session.conversation {
+        app.broker.visitor_left(conversation, session.socket_id);
     }
 }
 
 struct Session<'a> {
     app: &'a AppState,
     outbox: Outbox<VisitorEvent>,
-    /// Set once `hello` succeeded.
+    /// Set once `hello` or `resume` succeeded.
     conversation: Option<ConversationId>,
+    /// Which socket of the conversation this is (see [`crate::broker::Broker::visitor_left`]).
+    socket_id: u64,
     max_text_bytes: usize,
 }
 
@@ -129,13 +136,34 @@ impl Session<'_> {
                 check_protocol(protocol)?;
                 let nickname = clean_nickname(&nickname)?;
                 check_intake(&intake)?;
-                let id = broker
+                let session = broker
                     .visitor_hello(service, nickname, intake, no_dossier, self.outbox.clone())
                     .await?;
-                self.conversation = Some(id);
+                self.conversation = Some(session.conversation);
+                self.socket_id = session.socket;
                 Ok(Some(VisitorEvent::Welcome {
                     protocol: PROTOCOL_VERSION,
+                    resume_token: session.resume_token,
                 }))
+            }
+            VisitorRequest::Resume {
+                protocol,
+                token,
+                last_seq,
+            } => {
+                if self.conversation.is_some() {
+                    return Err(ErrorReply::new(
+                        ErrorCode::Invalid,
+                        "this socket already has a conversation",
+                    ));
+                }
+                check_protocol(protocol)?;
+                let resumed = broker
+                    .visitor_resume(&token, last_seq, self.outbox.clone())
+                    .await?;
+                self.conversation = Some(resumed.conversation);
+                self.socket_id = resumed.socket;
+                Ok(Some(resumed.reply))
             }
             VisitorRequest::Send { client_id, text } => {
                 let conversation = self.conversation()?;

@@ -19,6 +19,8 @@ pub mod limits {
 
 /// WebSocket close codes the relay uses (RFC 6455 §7.4).
 pub mod close {
+    /// The staff member signed out with `logout`.
+    pub const NORMAL: u16 = 1000;
     /// The relay is shutting down; reconnect later.
     pub const GOING_AWAY: u16 = 1001;
     /// A frame was larger than [`super::limits::MAX_FRAME_BYTES`].
@@ -251,6 +253,9 @@ pub enum ErrorCode {
     DossierRefused,
     /// The survey was already answered, or was not offered for this conversation.
     SurveyClosed,
+    /// `resume` with an unknown token, or for a conversation that has ended or whose
+    /// reconnect window has passed. Start again with `hello`.
+    ResumeFailed,
     /// The relay could not store the message; it was not delivered. Safe to resend.
     Internal,
 }

@@ -44,6 +44,14 @@ pub enum StaffRequest {
         conversation: ConversationId,
         candidate: bool,
     },
+    /// Sign out on purpose: your conversations don't wait for you to come back.
+    Logout,
+    /// Every message of one of your conversations after `after_seq`, e.g. to fill a gap.
+    History {
+        conversation: ConversationId,
+        #[serde(default)]
+        after_seq: u64,
+    },
     /// Administrators only: close a service at once ("uitzonderlijke omstandigheden").
     /// Waiting visitors are told and offered e-mail.
     CloseService { service: ServiceId, reason: String },
@@ -60,6 +68,8 @@ impl crate::decode::Decode for StaffRequest {
         "typing",
         "end",
         "mark_dossier",
+        "logout",
+        "history",
         "close_service",
         "open_service",
     ];
@@ -140,6 +150,35 @@ pub enum StaffEvent {
         /// The counselor marked it as a dossier candidate.
         #[serde(default)]
         dossier_candidate: bool,
+        /// Set when a visitor with the same nickname returned without their resume token
+        /// while this earlier conversation was waiting for them: probably the same
+        /// visitor. The earlier transcript is not carried over.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        linked_to: Option<ConversationId>,
+        /// Set while the visitor's connection is lost: when the conversation ends unless
+        /// they come back (Unix ms).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor_away_until_ms: Option<i64>,
+    },
+    /// After sign-in: every `conversation` of yours has been sent; these are all your
+    /// open conversations. Any other you still show has ended meanwhile.
+    Synced {
+        conversations: Vec<ConversationId>,
+    },
+    /// Reply to `history`.
+    History {
+        conversation: ConversationId,
+        messages: Vec<ChatMessage>,
+    },
+    /// The visitor's connection dropped. The conversation keeps its slot until
+    /// `until_ms`; then it ends unless the visitor resumes.
+    VisitorAway {
+        conversation: ConversationId,
+        until_ms: i64,
+    },
+    /// The visitor is back ("bezoeker is terug").
+    VisitorBack {
+        conversation: ConversationId,
     },
     /// The dossier state of one of your conversations changed.
     Dossier {

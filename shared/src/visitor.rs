@@ -25,6 +25,15 @@ pub enum VisitorRequest {
         #[serde(default)]
         no_dossier: bool,
     },
+    /// First frame after a dropped connection or a page reload: carry on with the
+    /// conversation of `token` (from `welcome`) within the reconnect window. The relay
+    /// answers `resumed` with every message after `last_seq`.
+    Resume {
+        protocol: u32,
+        token: String,
+        #[serde(default)]
+        last_seq: u64,
+    },
     /// A chat message. `client_id` is chosen by the page and echoed in the ack.
     Send { client_id: String, text: String },
     /// The visitor is typing. Carries no text, ever.
@@ -39,17 +48,33 @@ pub enum VisitorRequest {
 }
 
 impl crate::decode::Decode for VisitorRequest {
-    const TYPES: &'static [&'static str] = &["hello", "send", "typing", "end", "dossier", "survey"];
+    const TYPES: &'static [&'static str] = &[
+        "hello", "resume", "send", "typing", "end", "dossier", "survey",
+    ];
 }
 
 /// Frames the relay sends to the visitor page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VisitorEvent {
-    /// Reply to `hello`: the visitor is accepted.
+    /// Reply to `hello`: the visitor is accepted. Keep `resume_token` secret (the page
+    /// keeps it in `sessionStorage`): it alone can resume this conversation.
     Welcome {
         protocol: u32,
+        resume_token: String,
     },
+    /// Reply to `resume`: the conversation carries on. `position` is set while still
+    /// queued; `messages` holds every message (both sides) after the requested `last_seq`.
+    Resumed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<u32>,
+        assigned: bool,
+        messages: Vec<ChatMessage>,
+    },
+    /// The counselor's connection dropped; they have the reconnect window to come back.
+    CounselorAway,
+    /// The counselor is back.
+    CounselorBack,
     /// The visitor waits; `position` 1 is next in line. Sent again whenever it changes.
     Queued {
         position: u32,

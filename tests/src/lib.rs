@@ -181,6 +181,41 @@ impl TestRelay {
         Ok(v)
     }
 
+    /// A visitor that said hello and got `welcome`; also returns the resume token.
+    pub async fn visitor_with_token(
+        &self,
+        service: &str,
+        nickname: &str,
+    ) -> anyhow::Result<(Client, String)> {
+        let mut v = self.visitor().await?;
+        v.send(json!({"type":"hello","protocol":1,"service":service,"nickname":nickname}))
+            .await?;
+        let welcome = v.expect("welcome").await?;
+        let token = welcome["resume_token"]
+            .as_str()
+            .context("welcome without resume_token")?
+            .to_owned();
+        Ok((v, token))
+    }
+
+    /// A visitor coming back with `resume`; returns the client and the `resumed` frame.
+    pub async fn resume(&self, token: &str, last_seq: u64) -> anyhow::Result<(Client, Value)> {
+        let mut v = self.visitor().await?;
+        v.send(json!({"type":"resume","protocol":1,"token":token,"last_seq":last_seq}))
+            .await?;
+        let resumed = v.expect("resumed").await?;
+        Ok((v, resumed))
+    }
+
+    /// A staff client signed in again with a session token, after its `login_ok`.
+    pub async fn staff_session(&self, token: &str) -> anyhow::Result<Client> {
+        let mut c = Client::connect(&self.url("/ws/staff"), self.client_tls()?).await?;
+        c.send(json!({"type":"session","protocol":1,"token":token}))
+            .await?;
+        c.expect("login_ok").await?;
+        Ok(c)
+    }
+
     /// A staff client signed in as `user`, after its `login_ok`.
     pub async fn staff(&self, user: &str) -> anyhow::Result<Client> {
         let mut c = Client::connect(&self.url("/ws/staff"), self.client_tls()?).await?;

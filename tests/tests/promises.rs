@@ -32,12 +32,12 @@ async fn frames_until_barrier(client: &mut Client) -> anyhow::Result<Vec<Value>>
 }
 
 #[tokio::test]
-async fn when_the_last_counselor_leaves_waiting_visitors_are_told_and_offered_email()
+async fn when_the_last_counselor_signs_out_waiting_visitors_are_told_and_offered_email()
 -> anyhow::Result<()> {
     let relay = TestRelay::start().await?;
-    let counselor = relay.staff("an").await?;
+    let mut counselor = relay.staff("an").await?;
     let mut visitor = relay.queued_visitor("caw", "Sam").await?;
-    drop(counselor);
+    counselor.send(json!({"type":"logout"})).await?;
     let ended = visitor.expect("ended").await?;
     assert_eq!(ended["by"], "relay");
     let reason = ended["reason"].as_str().unwrap_or_default();
@@ -48,6 +48,32 @@ async fn when_the_last_counselor_leaves_waiting_visitors_are_told_and_offered_em
         None,
         "no survey for a chat nobody took"
     );
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn when_the_last_counselor_drops_waiting_visitors_are_told_once_the_window_has_passed()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut counselor = relay.staff("an").await?;
+    let mut talking = relay.queued_visitor("caw", "Een").await?;
+    counselor
+        .send(json!({"type":"take","service":"caw"}))
+        .await?;
+    counselor.expect("conversation").await?;
+    let mut visitor = relay.queued_visitor("caw", "Twee").await?;
+    drop(counselor);
+    // The relay noticed the drop when the talking visitor hears about it.
+    talking.expect("counselor_away").await?;
+    // Within the window the service stays online: a blip must not send everyone away.
+    let status: Value = serde_json::from_str(&relay.get("/api/status").await?.body)?;
+    assert_eq!(status["services"][0]["status"], "online");
+    relay.clock.advance(jiff::SignedDuration::from_secs(301));
+    relay.broker.tick().await?;
+    assert_eq!(visitor.expect("ended").await?["by"], "relay");
+    assert_eq!(talking.expect("ended").await?["by"], "relay");
+    let status: Value = serde_json::from_str(&relay.get("/api/status").await?.body)?;
+    assert_eq!(status["services"][0]["status"], "offline");
     relay.stop().await
 }
 

@@ -4,6 +4,12 @@
 //! event loop collects with [`App::take_commands`]. Time comes in through
 //! [`Action::Tick`], so tests and snapshots use a fixed clock. Everything visitor-typed
 //! passes through [`crate::sanitize`] here, on its way in.
+//!
+//! Nothing is lost when the line drops: after a reconnect the relay sends one
+//! `conversation` per open conversation (its scrollback replaces ours, merged by `seq`),
+//! then `synced`. Then a conversation it did not name is marked ended, and every message
+//! it never acknowledged goes out again under its original `client_id`. A `message` that
+//! skips a `seq` asks for the missing ones with `history`. Quitting signs out (`logout`).
 
 use chathulp_shared::limits::MAX_TEXT_BYTES;
 use chathulp_shared::staff::{
@@ -105,6 +111,9 @@ pub enum Delivery {
     Pending { client_id: String },
     /// Sent by us and refused or lost; the reason is shown.
     Failed { client_id: String, reason: String },
+    /// A line from the app itself ("bezoeker is terug"), not a relay message. It stays
+    /// after the stored message `after_seq` (the last one when it was added).
+    Local { after_seq: u64 },
 }
 
 /// One line of a conversation's scrollback. `text` is sanitized; it may hold newlines.
@@ -119,8 +128,17 @@ pub struct Entry {
 /// How a conversation ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ending {
-    pub by: Party,
+    /// Who ended it; `None` when we don't know (it ended while we were offline).
+    pub by: Option<Party>,
     pub reason: Option<String>,
+}
+
+/// The earlier conversation the relay thinks had the same visitor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Linked {
+    pub conversation: ConversationId,
+    /// Its visitor's nickname (sanitized), if the app knows that conversation.
+    pub nickname: Option<String>,
 }
 
 /// One of the counselor's conversations.
@@ -147,6 +165,15 @@ pub struct Conversation {
     pub no_dossier: bool,
     /// The counselor marked it as a dossier candidate.
     pub dossier_candidate: bool,
+    /// Set while the visitor's connection is lost: when the conversation ends unless
+    /// they come back (Unix ms).
+    pub visitor_away_until_ms: Option<i64>,
+    /// Probably the same visitor as in this earlier conversation (whose messages the
+    /// relay does not carry over).
+    pub linked: Option<Linked>,
+    /// The text of each of our messages the relay has not acknowledged, by `client_id`,
+    /// to send again after a reconnect.
+    unacked: Vec<(String, String)>,
     /// When we last told the relay we are typing here.
     last_typing_sent_ms: Option<i64>,
     /// The guidance warning was shown (it shows once per conversation).
@@ -165,30 +192,91 @@ impl Conversation {
                 .is_some_and(|at| now_ms - at < TYPING_SHOWN_MS)
     }
 
-    /// Inserts a stored message in `seq` order, before our pending ones; ignores one we
-    /// already have (a resent scrollback after a reconnect).
-    fn insert_stored(&mut self, entry: Entry) {
-        let Delivery::Stored { seq } = entry.delivery else {
-            self.entries.push(entry);
-            return;
-        };
-        if self
-            .entries
+    /// The highest `seq` we hold (0 for none).
+    pub fn last_seq(&self) -> u64 {
+        self.entries
             .iter()
-            .any(|e| e.delivery == Delivery::Stored { seq })
+            .filter_map(|e| match e.delivery {
+                Delivery::Stored { seq } => Some(seq),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Inserts an entry where it belongs: a stored message in `seq` order and a local line
+    /// after the message it followed, both before our pending ones; our own new messages
+    /// at the end. Ignores a stored message we already have (a resent scrollback after a
+    /// reconnect, a history reply). Returns whether it was added.
+    fn insert_entry(&mut self, entry: Entry) -> bool {
+        let (key, is_stored) = match entry.delivery {
+            Delivery::Stored { seq } => (seq, true),
+            Delivery::Local { after_seq } => (after_seq, false),
+            Delivery::Pending { .. } | Delivery::Failed { .. } => {
+                self.entries.push(entry);
+                return true;
+            }
+        };
+        if is_stored
+            && self
+                .entries
+                .iter()
+                .any(|e| e.delivery == Delivery::Stored { seq: key })
         {
-            return;
+            return false;
         }
         let at = self
             .entries
             .iter()
             .position(|e| match e.delivery {
                 Delivery::Pending { .. } => true,
-                Delivery::Stored { seq: other } => other > seq,
+                Delivery::Stored { seq } => seq > key,
+                // A message stored before the local line was added goes above it.
+                Delivery::Local { after_seq } => {
+                    if is_stored {
+                        after_seq >= key
+                    } else {
+                        after_seq > key
+                    }
+                }
                 Delivery::Failed { .. } => false,
             })
             .unwrap_or(self.entries.len());
         self.entries.insert(at, entry);
+        true
+    }
+
+    /// Takes the relay's scrollback (a `conversation` snapshot) in place of the stored
+    /// messages we hold; keeps our local lines in place and our unacknowledged messages
+    /// at the end.
+    fn replace_scrollback(&mut self, stored: Vec<Entry>) {
+        let old = std::mem::replace(&mut self.entries, stored);
+        let mut own = Vec::new();
+        for entry in old {
+            match entry.delivery {
+                Delivery::Stored { .. } => {}
+                Delivery::Local { .. } => {
+                    self.insert_entry(entry);
+                }
+                Delivery::Pending { .. } | Delivery::Failed { .. } => own.push(entry),
+            }
+        }
+        self.entries.extend(own);
+    }
+
+    /// Adds a line of the app's own ("bezoeker is terug") after the last stored message.
+    fn add_local(&mut self, text: &str, at_ms: i64) {
+        let after_seq = self.last_seq();
+        self.insert_entry(Entry {
+            from: Party::Relay,
+            text: text.to_owned(),
+            at_ms,
+            delivery: Delivery::Local { after_seq },
+        });
+    }
+
+    fn forget_unacked(&mut self, client_id: &str) {
+        self.unacked.retain(|(id, _)| id != client_id);
     }
 }
 
@@ -365,6 +453,14 @@ impl App {
         } else {
             Guidance::Normal
         }
+    }
+
+    /// While the visitor of `c` is away: how long until the conversation ends unless they
+    /// come back, as `m:ss` (`0:00` once the time is up and the relay has yet to end it).
+    pub fn away_countdown(&self, c: &Conversation) -> Option<String> {
+        let until = c.visitor_away_until_ms.filter(|_| c.is_open())?;
+        let seconds = ((until - self.now_ms).max(0) + 999) / 1_000;
+        Some(format!("{}:{:02}", seconds / 60, seconds % 60))
     }
 
     /// The canned responses the popup lists: all of them, or those the search matches.
@@ -638,9 +734,14 @@ impl App {
         self.help_scroll = self.help_scroll.saturating_add_signed(step).min(max);
     }
 
+    /// Stops the app. Signed in, it signs out first, so the relay does not hold our
+    /// conversations for a reconnect that will not come.
     fn quit(&mut self) {
         self.should_quit = true;
         self.popup = None;
+        if self.is_connected() {
+            self.outbox.push(NetCommand::Request(StaffRequest::Logout));
+        }
         self.outbox.push(NetCommand::Close);
     }
 
@@ -1014,6 +1115,7 @@ impl App {
         }));
         let now_ms = self.now_ms;
         if let Some(c) = self.active_mut() {
+            c.unacked.push((client_id.clone(), text.clone()));
             c.entries.push(Entry {
                 from: Party::Counselor,
                 text: sanitize::text(&text),
@@ -1131,6 +1233,8 @@ impl App {
                 messages,
                 no_dossier,
                 dossier_candidate,
+                linked_to,
+                visitor_away_until_ms,
             } => self.conversation_snapshot(Conversation {
                 id: conversation,
                 service: ServiceId(sanitize::line(&service.0)),
@@ -1145,9 +1249,25 @@ impl App {
                 draft: new_draft(),
                 no_dossier,
                 dossier_candidate,
+                visitor_away_until_ms,
+                linked: linked_to.map(|conversation| Linked {
+                    conversation,
+                    nickname: None,
+                }),
+                unacked: Vec::new(),
                 last_typing_sent_ms: None,
                 guidance_warned: false,
             }),
+            StaffEvent::Synced { conversations } => self.synced(&conversations),
+            StaffEvent::History {
+                conversation,
+                messages,
+            } => self.history(&conversation, messages),
+            StaffEvent::VisitorAway {
+                conversation,
+                until_ms,
+            } => self.visitor_away(&conversation, until_ms),
+            StaffEvent::VisitorBack { conversation } => self.visitor_back(&conversation),
             StaffEvent::Dossier {
                 conversation,
                 no_dossier,
@@ -1163,14 +1283,21 @@ impl App {
                     return;
                 };
                 let from_visitor = message.from == Party::Visitor;
-                let before = c.entries.len();
-                c.insert_stored(stored_entry(message));
-                let is_new = c.entries.len() > before;
+                let last_seq = c.last_seq();
+                // Messages come in `seq` order: one further on means we missed some.
+                let gap = message.seq > last_seq + 1;
+                let is_new = c.insert_entry(stored_entry(message));
                 if from_visitor {
                     c.visitor_typing_at_ms = None;
                     if is_new && !is_active {
                         c.unread += 1;
                     }
+                }
+                if gap {
+                    self.outbox.push(NetCommand::Request(StaffRequest::History {
+                        conversation,
+                        after_seq: last_seq,
+                    }));
                 }
             }
             StaffEvent::Ack {
@@ -1182,17 +1309,20 @@ impl App {
                 let Some(c) = self.conversation_mut(&conversation) else {
                     return;
                 };
+                c.forget_unacked(&client_id);
                 let Some(at) = c.entries.iter().position(|e| match &e.delivery {
                     Delivery::Pending { client_id: id }
                     | Delivery::Failed { client_id: id, .. } => *id == client_id,
-                    Delivery::Stored { .. } => false,
+                    Delivery::Stored { .. } | Delivery::Local { .. } => false,
                 }) else {
                     return;
                 };
+                // A resend of a message the relay had stored: the snapshot already holds
+                // it under `seq`, and this copy goes.
                 let mut entry = c.entries.remove(at);
                 entry.delivery = Delivery::Stored { seq };
                 entry.at_ms = at_ms;
-                c.insert_stored(entry);
+                c.insert_entry(entry);
             }
             StaffEvent::Typing { conversation } => {
                 let now_ms = self.now_ms;
@@ -1204,7 +1334,7 @@ impl App {
                 conversation,
                 by,
                 reason,
-            } => self.ended(&conversation, by, reason),
+            } => self.ended(&conversation, Some(by), reason),
             StaffEvent::Error(reply) => self.relay_error(reply),
         }
     }
@@ -1242,18 +1372,20 @@ impl App {
         }
     }
 
-    fn conversation_snapshot(&mut self, fresh: Conversation) {
+    fn conversation_snapshot(&mut self, mut fresh: Conversation) {
         let id = fresh.id.clone();
+        if let Some(linked) = &mut fresh.linked {
+            linked.nickname = self
+                .conversations
+                .iter()
+                .find(|c| c.id == linked.conversation)
+                .map(|c| c.nickname.clone());
+        }
+        let now_ms = self.now_ms;
         if let Some(c) = self.conversation_mut(&id) {
             // A resend (after a reconnect): take the relay's scrollback, keep our
             // unacknowledged messages, the draft and the unread count.
-            let local: Vec<Entry> = c
-                .entries
-                .drain(..)
-                .filter(|e| !matches!(e.delivery, Delivery::Stored { .. }))
-                .collect();
-            c.entries = fresh.entries;
-            c.entries.extend(local);
+            c.replace_scrollback(fresh.entries);
             c.nickname = fresh.nickname;
             c.intake = fresh.intake;
             c.service = fresh.service;
@@ -1261,6 +1393,19 @@ impl App {
             c.no_dossier = fresh.no_dossier;
             c.dossier_candidate = fresh.dossier_candidate;
             c.ended = None;
+            if c.visitor_away_until_ms.is_some() && fresh.visitor_away_until_ms.is_none() {
+                // They came back while we were away.
+                c.add_local(strings::VISITOR_BACK_LINE, now_ms);
+            }
+            c.visitor_away_until_ms = fresh.visitor_away_until_ms;
+            c.linked = match (c.linked.take(), fresh.linked) {
+                // Keep the nickname we knew, if the linked conversation is closed now.
+                (Some(old), Some(new)) if old.conversation == new.conversation => Some(Linked {
+                    nickname: new.nickname.or(old.nickname),
+                    ..new
+                }),
+                (_, new) => new,
+            };
             self.check_guidance();
             return;
         }
@@ -1303,13 +1448,14 @@ impl App {
         self.info(text);
     }
 
-    fn ended(&mut self, id: &ConversationId, by: Party, reason: Option<String>) {
+    fn ended(&mut self, id: &ConversationId, by: Option<Party>, reason: Option<String>) {
         let reason = reason.map(|r| sanitize::line(&r));
         let Some(c) = self.conversation_mut(id) else {
             return;
         };
         c.ended = Some(Ending { by, reason });
         c.visitor_typing_at_ms = None;
+        c.visitor_away_until_ms = None;
         let text = strings::conversation_ended(&c.nickname, by);
         if self.popup == Some(Popup::ConfirmEnd(id.clone())) {
             self.popup = None;
@@ -1317,6 +1463,90 @@ impl App {
         if self.focus == Focus::Input && !self.can_write() {
             self.focus = Focus::Conversations;
         }
+        self.info(text);
+    }
+
+    /// After a sign-in, every `conversation` has come: `open` lists all our open
+    /// conversations. One we still show that is not among them ended while we were away;
+    /// in the others, what the relay never acknowledged goes out again, under its
+    /// original `client_id` (the relay stores it once and acks it with its `seq`).
+    fn synced(&mut self, open: &[ConversationId]) {
+        let mut resend = Vec::new();
+        let mut gone = Vec::new();
+        for c in &mut self.conversations {
+            if !c.is_open() {
+                continue;
+            }
+            if !open.contains(&c.id) {
+                gone.push(c.id.clone());
+                continue;
+            }
+            for e in &mut c.entries {
+                let Delivery::Failed { client_id, .. } = &e.delivery else {
+                    continue;
+                };
+                let Some((_, text)) = c.unacked.iter().find(|(id, _)| id == client_id) else {
+                    continue;
+                };
+                resend.push(StaffRequest::Send {
+                    conversation: c.id.clone(),
+                    client_id: client_id.clone(),
+                    text: text.clone(),
+                });
+                e.delivery = Delivery::Pending {
+                    client_id: client_id.clone(),
+                };
+            }
+        }
+        if !resend.is_empty() {
+            self.info(strings::resent(resend.len()));
+        }
+        self.outbox
+            .extend(resend.into_iter().map(NetCommand::Request));
+        for id in gone {
+            if let Some(c) = self.conversation_mut(&id) {
+                c.unacked.clear();
+            }
+            self.ended(&id, None, Some(strings::ENDED_WHILE_OFFLINE.into()));
+        }
+    }
+
+    /// The reply to our `history`: the messages we missed, merged by `seq`.
+    fn history(&mut self, id: &ConversationId, messages: Vec<ChatMessage>) {
+        let is_active = self.active.as_ref() == Some(id);
+        let Some(c) = self.conversation_mut(id) else {
+            return;
+        };
+        for message in messages {
+            let from_visitor = message.from == Party::Visitor;
+            if c.insert_entry(stored_entry(message)) && from_visitor && !is_active {
+                c.unread += 1;
+            }
+        }
+    }
+
+    fn visitor_away(&mut self, id: &ConversationId, until_ms: i64) {
+        let now_ms = self.now_ms;
+        let Some(c) = self.conversation_mut(id).filter(|c| c.is_open()) else {
+            return;
+        };
+        let was_away = c.visitor_away_until_ms.replace(until_ms).is_some();
+        c.visitor_typing_at_ms = None;
+        if !was_away {
+            c.add_local(strings::VISITOR_AWAY_LINE, now_ms);
+            let text = strings::visitor_away(&c.nickname);
+            self.info(text);
+        }
+    }
+
+    fn visitor_back(&mut self, id: &ConversationId) {
+        let now_ms = self.now_ms;
+        let Some(c) = self.conversation_mut(id).filter(|c| c.is_open()) else {
+            return;
+        };
+        c.visitor_away_until_ms = None;
+        c.add_local(strings::VISITOR_BACK_LINE, now_ms);
+        let text = strings::visitor_back(&c.nickname);
         self.info(text);
     }
 
@@ -1347,6 +1577,11 @@ impl App {
         let text = strings::relay_error(reply.code, &message);
         if let Some(client_id) = &reply.client_id {
             for c in &mut self.conversations {
+                // `internal`: not stored, safe to resend (after a reconnect we do).
+                // Anything else would be refused again.
+                if reply.code != ErrorCode::Internal {
+                    c.forget_unacked(client_id);
+                }
                 for e in &mut c.entries {
                     let matches = match &e.delivery {
                         Delivery::Pending { client_id: id } => id == client_id,

@@ -45,8 +45,9 @@ struct Cli {
     /// the relay prints it).
     #[arg(long, value_name = "HEX")]
     fingerprint: Option<String>,
-    /// Where chathulp keeps `known_relays` and its log.
-    #[arg(long, env = "CHATHULP_DATA_DIR", value_name = "DIR")]
+    /// Where chathulp keeps `known_relays` and its log. (Not CHATHULP_DATA_DIR: the relay
+    /// reads that one for its own folder.)
+    #[arg(long, env = "CHATHULP_APP_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
 }
 
@@ -167,8 +168,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         let _ = command_tx.send(net::NetCommand::Close);
         drop(command_tx);
-        // Let the worker close the socket politely, but do not hang on a dead network.
-        let _ = tokio::time::timeout(Duration::from_secs(2), worker).await;
+        // Let the worker sign out (the app queued `logout` on quit) and close the socket
+        // politely, but do not hang on a dead network.
+        let _ = tokio::time::timeout(Duration::from_secs(1), worker).await;
         outcome?;
         if let Some(message) = app.exit_message {
             eprintln!("{message}");

@@ -3,7 +3,8 @@
 //! The UI sends it [`NetCommand`]s over an mpsc channel and gets [`NetEvent`]s back, so
 //! a relay message shows the moment it arrives and the UI never waits on the network.
 //! After a dropped connection the worker reconnects with backoff and signs in again with
-//! the session token of the last `login_ok`; the password is not kept.
+//! the session token of the last `login_ok`; the password is not kept. A `logout` request
+//! (the app sends one on quit) is sent, the socket closed and the worker stops.
 //!
 //! The frame-level parts ([`login`], [`pump`]) work over any WebSocket `Sink`/`Stream`, so
 //! tests drive them over an in-memory socket.
@@ -34,6 +35,9 @@ const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// network otherwise goes unnoticed until TCP gives up, minutes later.
 const PING_EVERY: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
+/// Signing out on quit may take this long; the app is closing and must not hang on a dead
+/// network.
+const LOGOUT_TIMEOUT: Duration = Duration::from_millis(800);
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -256,6 +260,20 @@ where
                     let _ = ws.close().await;
                     return PumpEnd::Stop;
                 }
+                Some(NetCommand::Request(StaffRequest::Logout)) => {
+                    // Signing out ends this session: send it (flushed), close, and stop;
+                    // there is nothing to reconnect to.
+                    let sign_out = async {
+                        if let Ok(frame) = encode(&StaffRequest::Logout) {
+                            ws.send(frame).await?;
+                        }
+                        ws.close().await
+                    };
+                    if let Err(e) = tokio::time::timeout(LOGOUT_TIMEOUT, sign_out).await {
+                        tracing::info!(error = %e, "signing out took too long");
+                    }
+                    return PumpEnd::Stop;
+                }
                 Some(NetCommand::Request(request)) => {
                     let sent = match encode(&request) {
                         Ok(frame) => ws.send(frame).await.map_err(|e| e.to_string()),
@@ -387,7 +405,10 @@ async fn wait_offline(
         tokio::select! {
             () = &mut sleep => return true,
             command = commands.recv() => match command {
-                None | Some(NetCommand::Close) => return false,
+                // Offline there is no session to sign out of: just stop.
+                None
+                | Some(NetCommand::Close)
+                | Some(NetCommand::Request(StaffRequest::Logout)) => return false,
                 Some(NetCommand::Request(request)) => {
                     if events.send(not_sent(&request)).await.is_err() {
                         return false;
@@ -534,6 +555,37 @@ mod tests {
 
         cmd_tx.send(NetCommand::Close).unwrap();
         assert_eq!(worker.await.unwrap(), PumpEnd::Stop);
+    }
+
+    #[tokio::test]
+    async fn logout_is_flushed_then_the_socket_closes_and_the_worker_stops() {
+        let (mut client, mut relay) = socket_pair().await;
+        let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
+        let (ev_tx, _ev_rx) = mpsc::channel(8);
+        // What the app queues on quit.
+        cmd_tx
+            .send(NetCommand::Request(StaffRequest::Logout))
+            .unwrap();
+        cmd_tx.send(NetCommand::Close).unwrap();
+        let end = pump(&mut client, &mut cmd_rx, &ev_tx).await;
+        assert_eq!(end, PumpEnd::Stop);
+        assert_eq!(
+            next_text(&mut relay).await,
+            serde_json::json!({"type":"logout"})
+        );
+        assert!(matches!(relay.next().await, Some(Ok(Message::Close(_)))));
+    }
+
+    #[tokio::test]
+    async fn logout_while_offline_just_stops() {
+        let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
+        let (ev_tx, mut ev_rx) = mpsc::channel(8);
+        cmd_tx
+            .send(NetCommand::Request(StaffRequest::Logout))
+            .unwrap();
+        let carry_on = wait_offline(Duration::from_secs(30), &mut cmd_rx, &ev_tx).await;
+        assert!(!carry_on);
+        assert!(ev_rx.try_recv().is_err(), "no \"not sent\" for a logout");
     }
 
     #[tokio::test]

@@ -95,16 +95,54 @@ pub const PENDING_MARK: &str = "…";
 pub const NOT_SENT: &str = "niet verzonden";
 pub const SCROLLED_UP: &str = "↓ PgDn voor nieuwere berichten";
 
-pub fn ended_line(by: Party, reason: Option<&str>) -> String {
-    let who = match by {
+/// Who ended a conversation, as in "beëindigd door de bezoeker".
+fn ended_by(by: Party) -> &'static str {
+    match by {
         Party::Visitor => "door de bezoeker",
         Party::Counselor => "door jou",
         Party::Relay => "door chathulp",
-    };
-    match reason {
-        Some(reason) => format!("— gesprek beëindigd {who}: {reason} —"),
-        None => format!("— gesprek beëindigd {who} —"),
     }
+}
+
+/// The last line of an ended conversation. `by` is `None` when it ended while the app was
+/// offline; `reason` then says so.
+pub fn ended_line(by: Option<Party>, reason: Option<&str>) -> String {
+    match (by, reason) {
+        (Some(by), Some(reason)) => format!("— gesprek beëindigd {}: {reason} —", ended_by(by)),
+        (Some(by), None) => format!("— gesprek beëindigd {} —", ended_by(by)),
+        (None, Some(reason)) => format!("— gesprek {reason} —"),
+        (None, None) => "— gesprek beëindigd —".to_owned(),
+    }
+}
+
+/// Why a conversation we still showed is over after a reconnect.
+pub const ENDED_WHILE_OFFLINE: &str = "beëindigd terwijl de verbinding weg was";
+
+/// The app's own lines in the scrollback when the visitor's connection drops and returns.
+pub const VISITOR_AWAY_LINE: &str = "verbinding met de bezoeker verbroken";
+pub const VISITOR_BACK_LINE: &str = "bezoeker is terug";
+
+/// The mark of a conversation whose visitor is away, with the time left before it ends
+/// (`m:ss`): in the header, and in the conversation list if it fits.
+pub fn visitor_away_mark(countdown: &str) -> String {
+    format!("verbinding verbroken {countdown}")
+}
+
+/// The same, short, for a narrow conversation list.
+pub fn visitor_away_short(countdown: &str) -> String {
+    format!("verbroken {countdown}")
+}
+
+/// At the top of a conversation the relay links to an earlier one (same nickname, no
+/// resume token). `nickname` is the earlier visitor's, if the app knows that conversation.
+pub fn linked_notice(nickname: Option<&str>) -> String {
+    let earlier = match nickname {
+        Some(nickname) => format!("je eerdere gesprek met {nickname}"),
+        None => "een eerder gesprek".to_owned(),
+    };
+    format!(
+        "Waarschijnlijk dezelfde bezoeker als in {earlier}. De berichten van dat gesprek staan hier niet bij."
+    )
 }
 
 pub const INPUT_TITLE: &str = "Bericht";
@@ -154,7 +192,7 @@ pub fn confirm_end(nickname: &str) -> String {
 pub fn confirm_quit(open: usize) -> String {
     let noun = if open == 1 { "gesprek" } else { "gesprekken" };
     format!(
-        "Je hebt nog {open} open {noun}. chathulp toch afsluiten? Op de relay blijft alles open."
+        "Je hebt nog {open} open {noun}. chathulp toch afsluiten? Je wordt afgemeld: je gesprekken wachten niet tot je terugkomt."
     )
 }
 
@@ -208,13 +246,28 @@ pub fn conversation_started(nickname: &str) -> String {
     format!("Gesprek met {nickname} gestart.")
 }
 
-pub fn conversation_ended(nickname: &str, by: Party) -> String {
-    let who = match by {
-        Party::Visitor => "door de bezoeker",
-        Party::Counselor => "door jou",
-        Party::Relay => "door chathulp",
-    };
-    format!("Gesprek met {nickname} beëindigd {who}.")
+pub fn conversation_ended(nickname: &str, by: Option<Party>) -> String {
+    match by {
+        Some(by) => format!("Gesprek met {nickname} beëindigd {}.", ended_by(by)),
+        None => format!("Gesprek met {nickname} {ENDED_WHILE_OFFLINE}."),
+    }
+}
+
+pub fn visitor_away(nickname: &str) -> String {
+    format!("De verbinding met {nickname} is verbroken; het gesprek wacht even op de bezoeker.")
+}
+
+pub fn visitor_back(nickname: &str) -> String {
+    format!("{nickname} is terug.")
+}
+
+/// After a reconnect: messages the relay had not acknowledged went out again.
+pub fn resent(count: usize) -> String {
+    if count == 1 {
+        "1 onbevestigd bericht opnieuw verstuurd.".to_owned()
+    } else {
+        format!("{count} onbevestigde berichten opnieuw verstuurd.")
+    }
 }
 
 /// A short Dutch name for a relay error code.
@@ -236,6 +289,7 @@ pub fn error_label(code: ErrorCode) -> &'static str {
         ErrorCode::ConversationEnded => "gesprek is al beëindigd",
         ErrorCode::DossierRefused => "de bezoeker weigert een dossier",
         ErrorCode::SurveyClosed => "bevraging is gesloten",
+        ErrorCode::ResumeFailed => "hervatten mislukt",
         ErrorCode::Internal => "niet gelukt, probeer opnieuw",
     }
 }

@@ -397,10 +397,20 @@ fn draw_conversation_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme
             if is_cursor {
                 selected_line = i;
             }
-            let badge = list_badge(app, c, theme);
-            let badge_width: usize = badge.iter().map(Span::width).sum();
             let head = format!("{}{} ", marker(is_cursor), i + 1);
             let tail = format!(" {}", c.service);
+            let name_room = |badge: &[Span]| {
+                let badge_width: usize = badge.iter().map(Span::width).sum();
+                width.saturating_sub(head.width() + tail.width() + badge_width + 1)
+            };
+            // The first badge that leaves room for the whole name, else the shortest.
+            let badges = list_badges(app, c, theme);
+            let at = badges
+                .iter()
+                .position(|b| name_room(b) >= c.nickname.width())
+                .unwrap_or(badges.len() - 1);
+            let badge = badges.into_iter().nth(at).unwrap_or_default();
+            let badge_width: usize = badge.iter().map(Span::width).sum();
             let name_room = width.saturating_sub(head.width() + tail.width() + badge_width + 1);
             let name = fit(&c.nickname, name_room);
             let gap =
@@ -431,12 +441,37 @@ fn draw_conversation_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme
 }
 
 /// The right end of a conversation list row: `einde`, the unread count, or the talking
-/// time; past the guidance warning the time always shows, marked.
-fn list_badge(app: &App, c: &Conversation, theme: Theme) -> Vec<Span<'static>> {
+/// time; past the guidance warning the time always shows, marked; while the visitor is
+/// away, the time left to come back. Longest first: the row takes the first that fits.
+fn list_badges(app: &App, c: &Conversation, theme: Theme) -> Vec<Vec<Span<'static>>> {
     if c.ended.is_some() {
-        return vec![Span::styled(strings::ENDED_MARK, theme.dim())];
+        return vec![vec![Span::styled(strings::ENDED_MARK, theme.dim())]];
     }
     let unread = (c.unread > 0).then(|| Span::styled(format!("({})", c.unread), theme.attention()));
+    if let Some(countdown) = app.away_countdown(c) {
+        let with_unread = |mark: String| {
+            let mut spans: Vec<Span<'static>> = unread
+                .clone()
+                .into_iter()
+                .flat_map(|u| [u, Span::raw(" ")])
+                .collect();
+            spans.push(Span::styled(mark, theme.error()));
+            spans
+        };
+        return vec![
+            with_unread(strings::visitor_away_mark(&countdown)),
+            with_unread(strings::visitor_away_short(&countdown)),
+        ];
+    }
+    vec![list_badge(app, c, theme, unread)]
+}
+
+fn list_badge(
+    app: &App,
+    c: &Conversation,
+    theme: Theme,
+    unread: Option<Span<'static>>,
+) -> Vec<Span<'static>> {
     let elapsed = format_duration(app.now_ms - c.started_at_ms);
     match app.guidance(c) {
         Guidance::Normal => vec![unread.unwrap_or_else(|| Span::styled(elapsed, theme.dim()))],
@@ -453,12 +488,21 @@ fn list_badge(app: &App, c: &Conversation, theme: Theme) -> Vec<Span<'static>> {
     }
 }
 
-/// The conversation's title: who, which service, and its dossier marks.
-fn conversation_title(c: &Conversation, theme: Theme) -> Line<'static> {
+/// The conversation's title: who, which service, whether the visitor is away, and its
+/// dossier marks.
+fn conversation_title(app: &App, c: &Conversation, theme: Theme) -> Line<'static> {
     let mut spans = vec![Span::styled(
         format!(" {} · {} ", c.nickname, c.service),
         theme.bold(),
     )];
+    if let Some(countdown) = app.away_countdown(c) {
+        spans.push(Span::raw("· "));
+        spans.push(Span::styled(
+            format!(" {} ", strings::visitor_away_mark(&countdown)),
+            theme.alarm(),
+        ));
+        spans.push(Span::raw(" "));
+    }
     if c.no_dossier {
         spans.push(Span::styled(
             format!("· {} ", strings::NO_DOSSIER),
@@ -498,7 +542,7 @@ fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [scroll_area, input_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(input_lines + 2)]).areas(area);
 
-    let outer = titled_block(conversation_title(c, theme), false, theme);
+    let outer = titled_block(conversation_title(app, c, theme), false, theme);
     let inner = outer.inner(scroll_area);
     frame.render_widget(outer, scroll_area);
     let [facts, scrollback, typing] = Layout::vertical([
@@ -606,7 +650,30 @@ fn draw_input(frame: &mut Frame, area: Rect, app: &App, c: &Conversation, theme:
 /// The scrollback as screen lines, wrapped to `width` with a hanging indent.
 fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    if let Some(linked) = &c.linked {
+        let notice = strings::linked_notice(linked.nickname.as_deref());
+        for piece in wrap(&notice, width, width) {
+            out.push(vec![Span::styled(piece, theme.attention())]);
+        }
+        out.push(Vec::new());
+    }
     for entry in &c.entries {
+        if let Delivery::Local { .. } = entry.delivery {
+            // The app's own line: no name, set off with `·`, never mistaken for a message.
+            let time = clock_time(entry.at_ms);
+            let indent = time.width() + 3;
+            let style = theme.attention().add_modifier(Modifier::ITALIC);
+            let room = width.saturating_sub(indent);
+            for (i, piece) in wrap(&entry.text, room, room).into_iter().enumerate() {
+                let lead = if i == 0 {
+                    Span::styled(format!("{time} · "), theme.dim())
+                } else {
+                    Span::raw(" ".repeat(indent))
+                };
+                out.push(vec![lead, Span::styled(piece, style)]);
+            }
+            continue;
+        }
         let (name, name_style) = match entry.from {
             Party::Visitor => (fit(&c.nickname, NAME_COLUMN), theme.visitor()),
             Party::Counselor => (strings::YOU.to_owned(), theme.counselor()),
@@ -616,7 +683,7 @@ fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'s
         let prefix_width = time.width() + 1 + name.width() + 2;
         let indent = time.width() + 1;
         let (text_style, suffix) = match &entry.delivery {
-            Delivery::Stored { .. } => (Style::default(), None),
+            Delivery::Stored { .. } | Delivery::Local { .. } => (Style::default(), None),
             Delivery::Pending { .. } => (
                 theme.dim(),
                 Some(Span::styled(

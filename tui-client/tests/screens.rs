@@ -266,3 +266,174 @@ fn help_popup_for_an_administrator() {
     app.update(Action::ShowHelp);
     insta::assert_snapshot!(render(&app));
 }
+
+/// The queue once Sam and Kim were taken: Lotte waits.
+fn queue_without_sam_and_kim() -> StaffEvent {
+    let StaffEvent::Queue { mut services } = queue() else {
+        unreachable!()
+    };
+    services[0].waiting.remove(0);
+    services[1].waiting.clear();
+    StaffEvent::Queue { services }
+}
+
+/// A `conversation` snapshot with a linked earlier conversation or an away visitor.
+fn snapshot_with(
+    event: StaffEvent,
+    linked: Option<&str>,
+    away_until_ms: Option<i64>,
+) -> StaffEvent {
+    let StaffEvent::Conversation {
+        conversation,
+        service,
+        nickname,
+        intake,
+        started_at_ms,
+        messages,
+        no_dossier,
+        dossier_candidate,
+        ..
+    } = event
+    else {
+        unreachable!()
+    };
+    StaffEvent::Conversation {
+        conversation,
+        service,
+        nickname,
+        intake,
+        started_at_ms,
+        messages,
+        no_dossier,
+        dossier_candidate,
+        linked_to: linked.map(cid),
+        visitor_away_until_ms: away_until_ms,
+    }
+}
+
+#[test]
+fn visitor_away_with_countdown() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, queue_without_sam_and_kim());
+    let started = NOW - 20 * MINUTE;
+    staff(
+        &mut app,
+        conversation(
+            "c-sam",
+            "caw",
+            "Sam",
+            sam_intake(),
+            started,
+            vec![
+                message(1, Party::Visitor, "hallo? is daar iemand?", started),
+                message(
+                    2,
+                    Party::Counselor,
+                    "Dag Sam, ik ben er. Vertel maar.",
+                    started + MINUTE,
+                ),
+                message(
+                    3,
+                    Party::Visitor,
+                    "mijn batterij is bijna leeg",
+                    NOW - 2 * MINUTE,
+                ),
+            ],
+        ),
+    );
+    staff(
+        &mut app,
+        conversation(
+            "c-kim",
+            "jac",
+            "Kim",
+            kim_intake(),
+            NOW - 5 * MINUTE,
+            vec![],
+        ),
+    );
+    staff(
+        &mut app,
+        StaffEvent::VisitorAway {
+            conversation: cid("c-sam"),
+            until_ms: NOW + 5 * MINUTE,
+        },
+    );
+    // 1 minute 25 seconds later, as the event loop's ticks would have it.
+    app.update(Action::Tick(NOW + 85_000));
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    type_text(&mut app, "Ik blijf hier, Sam.");
+    app.update(Action::Send);
+    let screen = render(&app);
+    assert!(screen.contains("verbinding verbroken 3:35"), "{screen}");
+    insta::assert_snapshot!(screen);
+
+    // Sam is back: the countdown goes, a line of the app's own says so.
+    staff(
+        &mut app,
+        StaffEvent::VisitorBack {
+            conversation: cid("c-sam"),
+        },
+    );
+    let screen = render(&app);
+    assert!(!screen.contains("3:35"), "{screen}");
+    assert!(screen.contains("bezoeker is terug"), "{screen}");
+}
+
+#[test]
+fn linked_conversation_notice() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, queue_without_sam_and_kim());
+    // Sam's first conversation ended while waiting for Sam to come back.
+    staff(
+        &mut app,
+        conversation(
+            "c-sam-1",
+            "caw",
+            "Sam",
+            sam_intake(),
+            NOW - 30 * MINUTE,
+            vec![],
+        ),
+    );
+    staff(
+        &mut app,
+        StaffEvent::Ended {
+            conversation: cid("c-sam-1"),
+            by: Party::Relay,
+            reason: Some("de bezoeker kwam niet terug".into()),
+        },
+    );
+    // Sam returned without their resume token and was taken again.
+    app.update(Action::TakeSelected);
+    staff(
+        &mut app,
+        snapshot_with(
+            conversation(
+                "c-sam-2",
+                "caw",
+                "Sam",
+                sam_intake(),
+                NOW - 2 * MINUTE,
+                vec![message(
+                    1,
+                    Party::Visitor,
+                    "ik was weg, sorry",
+                    NOW - 3 * MINUTE,
+                )],
+            ),
+            Some("c-sam-1"),
+            None,
+        ),
+    );
+    app.update(Action::JumpConversation(2));
+    let screen = render(&app);
+    assert!(
+        screen.contains("Waarschijnlijk dezelfde bezoeker"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

@@ -196,7 +196,7 @@ fn login_queue_take_message_switch_ack_and_end() {
         },
     );
     let ended = app.active_conversation().and_then(|c| c.ended.clone());
-    assert_eq!(ended.map(|e| e.by), Some(Party::Counselor));
+    assert_eq!(ended.map(|e| e.by), Some(Some(Party::Counselor)));
     assert!(!app.can_write());
     assert_eq!(app.focus, Focus::Conversations);
     assert_eq!(app.open_conversations(), 1);
@@ -1051,4 +1051,536 @@ fn help_scrolls_when_it_does_not_fit() {
     assert_eq!(app.help_scroll, 0);
     press_char(&mut app, 'q');
     assert_eq!(app.popup, None);
+}
+
+// ---- nothing lost when the line drops --------------------------------------------------
+
+fn seqs(app: &App, id: &str) -> Vec<Option<u64>> {
+    app.conversations
+        .iter()
+        .find(|c| c.id == cid(id))
+        .map(|c| {
+            c.entries
+                .iter()
+                .map(|e| match e.delivery {
+                    Delivery::Stored { seq } => Some(seq),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn texts(app: &App, id: &str) -> Vec<String> {
+    app.conversations
+        .iter()
+        .find(|c| c.id == cid(id))
+        .map(|c| c.entries.iter().map(|e| e.text.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn lose_connection(app: &mut App) {
+    app.update(Action::Net(NetEvent::Disconnected {
+        reason: "reset".into(),
+        retrying: true,
+    }));
+}
+
+/// A `conversation` snapshot with the fields of "nothing lost" set.
+fn snapshot(
+    id: &str,
+    nickname: &str,
+    messages: Vec<chathulp_shared::ChatMessage>,
+    linked_to: Option<&str>,
+    away_until_ms: Option<i64>,
+) -> StaffEvent {
+    let StaffEvent::Conversation {
+        conversation,
+        service,
+        nickname,
+        intake,
+        started_at_ms,
+        messages,
+        no_dossier,
+        dossier_candidate,
+        ..
+    } = conversation(id, "caw", nickname, sam_intake(), NOW, messages)
+    else {
+        unreachable!()
+    };
+    StaffEvent::Conversation {
+        conversation,
+        service,
+        nickname,
+        intake,
+        started_at_ms,
+        messages,
+        no_dossier,
+        dossier_candidate,
+        linked_to: linked_to.map(cid),
+        visitor_away_until_ms: away_until_ms,
+    }
+}
+
+fn synced(app: &mut App, ids: &[&str]) {
+    staff(
+        app,
+        StaffEvent::Synced {
+            conversations: ids.iter().copied().map(cid).collect(),
+        },
+    );
+}
+
+#[test]
+fn after_a_reconnect_snapshots_merge_by_seq_and_ghosts_end() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    let hallo = message(1, Party::Visitor, "hallo", NOW);
+    let dag = message(2, Party::Counselor, "dag", NOW);
+    staff(
+        &mut app,
+        snapshot("c-sam", "Sam", vec![hallo.clone(), dag.clone()], None, None),
+    );
+    staff(&mut app, snapshot("c-kim", "Kim", vec![], None, None));
+    app.update(Action::EndConversation);
+    assert_eq!(app.popup, Some(Popup::ConfirmEnd(cid("c-sam"))));
+
+    lose_connection(&mut app);
+    // The worker signs in again; the relay sends the queue, Sam's conversation (with a
+    // message we missed) and `synced`: Kim's conversation ended meanwhile.
+    login(&mut app, Role::Counselor);
+    staff(&mut app, queue());
+    let missed = message(3, Party::Visitor, "ben je er nog?", NOW + MINUTE);
+    staff(
+        &mut app,
+        snapshot("c-sam", "Sam", vec![hallo, dag, missed], None, None),
+    );
+    synced(&mut app, &["c-sam"]);
+
+    assert_eq!(seqs(&app, "c-sam"), vec![Some(1), Some(2), Some(3)]);
+    assert_eq!(app.conversations.len(), 2, "no conversation appears twice");
+    let sam = &app.conversations[0];
+    assert!(sam.is_open());
+    let kim = &app.conversations[1];
+    let ending = kim.ended.clone().expect("Kim's conversation is over");
+    assert_eq!(ending.by, None);
+    assert_eq!(
+        ending.reason.as_deref(),
+        Some("beëindigd terwijl de verbinding weg was")
+    );
+    assert_eq!(app.open_conversations(), 1);
+    assert!(
+        notice_text(&app).contains("Kim beëindigd terwijl de verbinding weg was"),
+        "{}",
+        notice_text(&app)
+    );
+    // The question about Sam stays: that conversation is still open.
+    assert_eq!(app.popup, Some(Popup::ConfirmEnd(cid("c-sam"))));
+    assert!(requests(&mut app).is_empty(), "nothing to resend");
+}
+
+#[test]
+fn unacknowledged_messages_go_again_with_their_client_id_and_show_once() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    let history = vec![
+        message(1, Party::Visitor, "hallo", NOW),
+        message(2, Party::Counselor, "dag Sam", NOW),
+        message(3, Party::Visitor, "ik ben boos", NOW),
+    ];
+    staff(
+        &mut app,
+        snapshot("c-sam", "Sam", history.clone(), None, None),
+    );
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    type_text(&mut app, "Waarom ben je boos?");
+    app.update(Action::Send);
+    type_text(&mut app, "x");
+    app.update(Action::Send);
+    let sent = requests(&mut app);
+    let client_id = sent
+        .iter()
+        .find_map(|r| match r {
+            StaffRequest::Send {
+                client_id, text, ..
+            } if text == "Waarom ben je boos?" => Some(client_id.clone()),
+            _ => None,
+        })
+        .expect("the first send");
+    // The second is refused for good: it is not sent again.
+    let refused = format!("{:032x}", 2);
+    staff(
+        &mut app,
+        StaffEvent::Error(ErrorReply::new(ErrorCode::Invalid, "nee").for_client_id(&refused)),
+    );
+
+    // The line drops before the ack: the message shows as not sent.
+    lose_connection(&mut app);
+    assert!(matches!(
+        app.active_conversation().map(|c| &c.entries[3].delivery),
+        Some(Delivery::Failed { .. })
+    ));
+
+    // The relay had stored it as seq 4.
+    login(&mut app, Role::Counselor);
+    let mut stored = history;
+    stored.push(message(
+        4,
+        Party::Counselor,
+        "Waarom ben je boos?",
+        NOW + 1_000,
+    ));
+    staff(&mut app, snapshot("c-sam", "Sam", stored, None, None));
+    assert!(requests(&mut app).is_empty(), "resent only after synced");
+    synced(&mut app, &["c-sam"]);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::Send {
+            conversation: cid("c-sam"),
+            client_id: client_id.clone(),
+            text: "Waarom ben je boos?".into(),
+        }]
+    );
+    assert!(notice_text(&app).contains("opnieuw verstuurd"));
+    assert!(matches!(
+        app.active_conversation().map(|c| &c.entries[4].delivery),
+        Some(Delivery::Pending { .. })
+    ));
+
+    // The relay acks with the original seq: the message shows once, stored.
+    staff(
+        &mut app,
+        StaffEvent::Ack {
+            conversation: cid("c-sam"),
+            client_id,
+            seq: 4,
+            at_ms: NOW + 1_000,
+        },
+    );
+    assert_eq!(
+        texts(&app, "c-sam")
+            .iter()
+            .filter(|t| *t == "Waarom ben je boos?")
+            .count(),
+        1
+    );
+    assert_eq!(
+        seqs(&app, "c-sam"),
+        vec![Some(1), Some(2), Some(3), Some(4), None],
+        "the refused message stays, not sent"
+    );
+
+    // Another drop and reconnect: nothing is left to resend.
+    lose_connection(&mut app);
+    login(&mut app, Role::Counselor);
+    synced(&mut app, &["c-sam"]);
+    assert!(requests(&mut app).is_empty());
+}
+
+#[test]
+fn a_message_lost_offline_is_resent_too() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, snapshot("c-sam", "Sam", vec![], None, None));
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    type_text(&mut app, "hoi");
+    app.update(Action::Send);
+    requests(&mut app);
+    // The worker found the socket gone and answered "not sent" (`internal`).
+    let id = format!("{:032x}", 1);
+    staff(
+        &mut app,
+        StaffEvent::Error(ErrorReply::new(ErrorCode::Internal, "offline").for_client_id(&id)),
+    );
+    lose_connection(&mut app);
+    login(&mut app, Role::Counselor);
+    staff(&mut app, snapshot("c-sam", "Sam", vec![], None, None));
+    synced(&mut app, &["c-sam"]);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::Send {
+            conversation: cid("c-sam"),
+            client_id: id,
+            text: "hoi".into(),
+        }]
+    );
+}
+
+#[test]
+fn the_visitor_away_counts_down_and_coming_back_shows_in_the_scrollback() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        snapshot(
+            "c-sam",
+            "Sam",
+            vec![message(1, Party::Visitor, "hallo", NOW)],
+            None,
+            None,
+        ),
+    );
+    let countdown = |app: &App| {
+        app.active_conversation()
+            .and_then(|c| app.away_countdown(c))
+    };
+    assert_eq!(countdown(&app), None);
+
+    staff(
+        &mut app,
+        StaffEvent::VisitorAway {
+            conversation: cid("c-sam"),
+            until_ms: NOW + 5 * MINUTE,
+        },
+    );
+    assert_eq!(countdown(&app).as_deref(), Some("5:00"));
+    app.update(Action::Tick(NOW + 30_000));
+    assert_eq!(countdown(&app).as_deref(), Some("4:30"));
+    app.update(Action::Tick(NOW + 3 * MINUTE + 1));
+    assert_eq!(countdown(&app).as_deref(), Some("2:00"));
+    app.update(Action::Tick(NOW + 6 * MINUTE));
+    assert_eq!(countdown(&app).as_deref(), Some("0:00"));
+
+    // The input stays usable: the relay keeps the message for the visitor's return.
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus, Focus::Input);
+    type_text(&mut app, "ik wacht op je");
+    app.update(Action::Send);
+    assert!(
+        requests(&mut app)
+            .iter()
+            .any(|r| matches!(r, StaffRequest::Send { .. }))
+    );
+
+    staff(
+        &mut app,
+        StaffEvent::VisitorBack {
+            conversation: cid("c-sam"),
+        },
+    );
+    assert_eq!(countdown(&app), None);
+    let c = app.active_conversation().expect("Sam");
+    let local: Vec<&str> = c
+        .entries
+        .iter()
+        .filter(|e| matches!(e.delivery, Delivery::Local { .. }))
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(
+        local,
+        vec!["verbinding met de bezoeker verbroken", "bezoeker is terug"]
+    );
+    // Local lines are the app's, not the relay's: they stay above our pending message
+    // and survive a snapshot.
+    assert_eq!(seqs(&app, "c-sam"), vec![Some(1), None, None, None]);
+    assert!(matches!(
+        c.entries.last().map(|e| &e.delivery),
+        Some(Delivery::Pending { .. })
+    ));
+    staff(
+        &mut app,
+        snapshot(
+            "c-sam",
+            "Sam",
+            vec![
+                message(1, Party::Visitor, "hallo", NOW),
+                message(2, Party::Visitor, "sorry, trein", NOW + 7 * MINUTE),
+            ],
+            None,
+            None,
+        ),
+    );
+    assert_eq!(
+        texts(&app, "c-sam"),
+        vec![
+            "hallo",
+            "verbinding met de bezoeker verbroken",
+            "bezoeker is terug",
+            "sorry, trein",
+            "ik wacht op je",
+        ]
+    );
+}
+
+#[test]
+fn a_snapshot_brings_the_away_state() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        snapshot("c-sam", "Sam", vec![], None, Some(NOW + 90_000)),
+    );
+    let c = app.active_conversation().expect("Sam");
+    assert_eq!(app.away_countdown(c).as_deref(), Some("1:30"));
+    // Back while we were offline: the next snapshot has no away time.
+    lose_connection(&mut app);
+    login(&mut app, Role::Counselor);
+    staff(&mut app, snapshot("c-sam", "Sam", vec![], None, None));
+    let c = app.active_conversation().expect("Sam");
+    assert_eq!(app.away_countdown(c), None);
+    assert_eq!(texts(&app, "c-sam"), vec!["bezoeker is terug"]);
+    // An ended conversation counts down no more.
+    staff(
+        &mut app,
+        StaffEvent::VisitorAway {
+            conversation: cid("c-sam"),
+            until_ms: NOW + MINUTE,
+        },
+    );
+    staff(
+        &mut app,
+        StaffEvent::Ended {
+            conversation: cid("c-sam"),
+            by: Party::Relay,
+            reason: None,
+        },
+    );
+    let c = app.active_conversation().expect("Sam");
+    assert_eq!(app.away_countdown(c), None);
+}
+
+#[test]
+fn a_linked_conversation_names_the_earlier_visitor_when_known() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, snapshot("c-old", "Sam", vec![], None, None));
+    staff(
+        &mut app,
+        snapshot("c-new", "Sam", vec![], Some("c-old"), None),
+    );
+    staff(
+        &mut app,
+        snapshot("c-other", "Kim", vec![], Some("c-unknown"), None),
+    );
+    let linked = |app: &App, id: &str| {
+        app.conversations
+            .iter()
+            .find(|c| c.id == cid(id))
+            .and_then(|c| c.linked.clone())
+            .map(|l| (l.conversation, l.nickname))
+    };
+    assert_eq!(linked(&app, "c-old"), None);
+    assert_eq!(
+        linked(&app, "c-new"),
+        Some((cid("c-old"), Some("Sam".into())))
+    );
+    assert_eq!(linked(&app, "c-other"), Some((cid("c-unknown"), None)));
+    assert!(
+        chathulp::strings::linked_notice(Some("Sam"))
+            .starts_with("Waarschijnlijk dezelfde bezoeker als in je eerdere gesprek met Sam.")
+    );
+
+    // The earlier conversation is closed in the list; a later snapshot keeps the name.
+    app.update(Action::JumpConversation(1));
+    staff(
+        &mut app,
+        StaffEvent::Ended {
+            conversation: cid("c-old"),
+            by: Party::Visitor,
+            reason: None,
+        },
+    );
+    app.update(Action::EndConversation);
+    assert!(app.conversations.iter().all(|c| c.id != cid("c-old")));
+    staff(
+        &mut app,
+        snapshot("c-new", "Sam", vec![], Some("c-old"), None),
+    );
+    assert_eq!(
+        linked(&app, "c-new"),
+        Some((cid("c-old"), Some("Sam".into())))
+    );
+}
+
+#[test]
+fn quitting_signs_out_before_closing() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, snapshot("c-sam", "Sam", vec![], None, None));
+    app.update(Action::Quit);
+    app.update(Action::Confirm);
+    assert!(app.should_quit);
+    assert_eq!(
+        app.take_commands(),
+        vec![NetCommand::Request(StaffRequest::Logout), NetCommand::Close]
+    );
+
+    // Offline there is no session to sign out of.
+    let mut app = self::app();
+    login(&mut app, Role::Counselor);
+    lose_connection(&mut app);
+    app.update(Action::Quit);
+    assert!(app.should_quit);
+    assert_eq!(app.take_commands(), vec![NetCommand::Close]);
+}
+
+#[test]
+fn a_gap_in_the_messages_is_filled_from_history() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        snapshot(
+            "c-sam",
+            "Sam",
+            vec![
+                message(1, Party::Visitor, "een", NOW),
+                message(2, Party::Counselor, "twee", NOW),
+            ],
+            None,
+            None,
+        ),
+    );
+    staff(&mut app, snapshot("c-kim", "Kim", vec![], None, None));
+    app.update(Action::JumpConversation(2));
+    // The next one in line asks for nothing.
+    staff(
+        &mut app,
+        StaffEvent::Message {
+            conversation: cid("c-sam"),
+            message: message(3, Party::Visitor, "drie", NOW),
+        },
+    );
+    assert!(requests(&mut app).is_empty());
+    // Seq 4 and 5 went missing.
+    staff(
+        &mut app,
+        StaffEvent::Message {
+            conversation: cid("c-sam"),
+            message: message(6, Party::Visitor, "zes", NOW),
+        },
+    );
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::History {
+            conversation: cid("c-sam"),
+            after_seq: 3,
+        }]
+    );
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: vec![
+                message(4, Party::Counselor, "vier", NOW),
+                message(5, Party::Visitor, "vijf", NOW),
+                message(6, Party::Visitor, "zes", NOW),
+            ],
+        },
+    );
+    assert_eq!(
+        texts(&app, "c-sam"),
+        vec!["een", "twee", "drie", "vier", "vijf", "zes"]
+    );
+    // Sam is not the active conversation: the visitor messages count as unread, once.
+    let sam = app
+        .conversations
+        .iter()
+        .find(|c| c.id == cid("c-sam"))
+        .expect("Sam");
+    assert_eq!(sam.unread, 3, "drie, zes and vijf");
+    assert!(requests(&mut app).is_empty());
 }

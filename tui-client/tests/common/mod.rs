@@ -162,6 +162,8 @@ pub fn conversation(
         messages,
         no_dossier: false,
         dossier_candidate: false,
+        linked_to: None,
+        visitor_away_until_ms: None,
     }
 }
 
@@ -182,6 +184,8 @@ pub fn conversation_with_dossier(
         messages: vec![],
         no_dossier,
         dossier_candidate,
+        linked_to: None,
+        visitor_away_until_ms: None,
     }
 }
 

@@ -7,6 +7,13 @@
 //!
 //! Every message is stored before anyone is told about it: the sender's ack and the
 //! peer's copy are both sent only after [`Store::append_message`] has returned.
+//!
+//! [`mod@reconnect`] holds what happens when a line drops: the reconnect window, resume,
+//! nickname-only returns, and restoring conversations after a relay restart.
+
+mod reconnect;
+
+pub use reconnect::Resumption;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,7 +28,7 @@ use chathulp_shared::{
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::accounts::random_hex;
+use crate::accounts::{random_hex, token_digest};
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::hours::OpeningHours;
@@ -54,6 +61,16 @@ impl<T> Outbox<T> {
     }
 }
 
+/// What a visitor's socket needs after `hello`.
+#[derive(Debug)]
+pub struct VisitorSession {
+    pub conversation: ConversationId,
+    /// Given to the visitor once, in `welcome`.
+    pub resume_token: String,
+    /// Which socket this is, for [`Broker::visitor_left`].
+    pub socket: u64,
+}
+
 /// Identifies one staff connection (an account may be signed in more than once).
 pub type StaffConnId = u64;
 
@@ -82,9 +99,28 @@ struct Live {
     no_dossier: bool,
     /// The counselor marked it as a dossier candidate.
     dossier_candidate: bool,
-    visitor: Outbox<VisitorEvent>,
+    /// The visitor's current socket; `None` while their connection is lost.
+    visitor: Option<Outbox<VisitorEvent>>,
+    /// Which visitor socket is current, so a socket that closes late can't mark a newer
+    /// one as gone.
+    visitor_socket: u64,
+    /// Set while the visitor's connection is lost: when the conversation ends unless they
+    /// resume (Unix ms).
+    visitor_away_until_ms: Option<i64>,
+    /// SHA-256 of the resume token; the token itself lives only in the visitor's browser.
+    resume_token_sha256: String,
+    /// An earlier conversation this is probably the same visitor's (nickname return).
+    linked_to: Option<ConversationId>,
     /// Held while storing and forwarding, so events reach clients in seq order.
     lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Live {
+    fn to_visitor(&self, event: VisitorEvent) {
+        if let Some(visitor) = &self.visitor {
+            visitor.push(event);
+        }
+    }
 }
 
 struct Service {
@@ -103,6 +139,10 @@ struct State {
     conversations: HashMap<ConversationId, Live>,
     staff: HashMap<StaffConnId, StaffConn>,
     next_staff_conn: StaffConnId,
+    /// Counselors whose last connection dropped, and until when (Unix ms) their
+    /// conversations wait for them.
+    away_counselors: HashMap<String, i64>,
+    next_visitor_socket: u64,
     /// The latest `/api/status`, for the page's live status stream.
     status_tx: watch::Sender<StatusResponse>,
 }
@@ -160,6 +200,8 @@ impl Broker {
             conversations: HashMap::new(),
             staff: HashMap::new(),
             next_staff_conn: 0,
+            away_counselors: HashMap::new(),
+            next_visitor_socket: 0,
             status_tx,
         };
         state.publish_status(clock.now());
@@ -235,6 +277,7 @@ impl Broker {
                 state.broadcast_queue(now);
             }
         }
+        self.expire_reconnect_windows().await;
         self.end_stranded_visitors().await;
         Ok(())
     }
@@ -269,7 +312,9 @@ impl Broker {
 
     // ---- visitors ----
 
-    /// Puts a new visitor in the queue of `service`. The visitor's events go to `outbox`.
+    /// Puts a new visitor in the queue of `service`, or, if an earlier conversation under
+    /// the same nickname waits for its visitor to come back, straight to that counselor as
+    /// a linked conversation (without the earlier transcript). Events go to `outbox`.
     pub async fn visitor_hello(
         &self,
         service: ServiceId,
@@ -277,7 +322,7 @@ impl Broker {
         intake: Intake,
         no_dossier: bool,
         outbox: Outbox<VisitorEvent>,
-    ) -> Result<ConversationId, ErrorReply> {
+    ) -> Result<VisitorSession, ErrorReply> {
         let now = self.shared.clock.now();
         {
             let state = self.state();
@@ -301,7 +346,11 @@ impl Broker {
             }
         }
         let id = ConversationId(random_hex(16));
+        let resume_token = random_hex(32);
+        let resume_token_sha256 = token_digest(&resume_token);
         let queued_at_ms = now.as_millisecond();
+        let returning = self.state().returning_visitor(&service, &nickname);
+        let linked_to = returning.as_ref().map(|(earlier, _)| earlier.clone());
         self.shared
             .store
             .create_conversation(NewConversation {
@@ -311,30 +360,49 @@ impl Broker {
                 intake: intake.clone(),
                 no_dossier,
                 queued_at_ms,
+                resume_token_sha256: resume_token_sha256.clone(),
+                linked_to: linked_to.clone(),
             })
             .await
             .map_err(internal)?;
-        let mut state = self.state();
-        state.conversations.insert(
-            id.clone(),
-            Live {
-                service: service.clone(),
-                nickname,
-                intake,
-                queued_at_ms,
-                started_at_ms: None,
-                counselor: None,
-                no_dossier,
-                dossier_candidate: false,
-                visitor: outbox,
-                lock: Arc::default(),
-            },
-        );
-        if let Some(s) = state.service_mut(&service) {
-            s.queue.push_back(id.clone());
+        let socket = {
+            let mut state = self.state();
+            let socket = state.new_visitor_socket();
+            state.conversations.insert(
+                id.clone(),
+                Live {
+                    service: service.clone(),
+                    nickname,
+                    intake,
+                    queued_at_ms,
+                    started_at_ms: None,
+                    counselor: None,
+                    no_dossier,
+                    dossier_candidate: false,
+                    visitor: Some(outbox),
+                    visitor_socket: socket,
+                    visitor_away_until_ms: None,
+                    resume_token_sha256,
+                    linked_to,
+                    lock: Arc::default(),
+                },
+            );
+            if returning.is_none() {
+                if let Some(s) = state.service_mut(&service) {
+                    s.queue.push_back(id.clone());
+                }
+                state.queue_changed(&service, now);
+            }
+            socket
+        };
+        if let Some((_, counselor)) = returning {
+            self.hand_to(&id, &service, &counselor, None).await?;
         }
-        state.queue_changed(&service, now);
-        Ok(id)
+        Ok(VisitorSession {
+            conversation: id,
+            resume_token,
+            socket,
+        })
     }
 
     /// Stores a visitor's message and forwards it to their counselor, if any.
@@ -491,26 +559,37 @@ impl Broker {
                 .filter(|(_, l)| l.counselor.as_deref() == Some(member.user.as_str()))
                 .map(|(id, _)| id.clone())
                 .collect();
+            Broker::counselor_back(&mut state, &member.user);
             state.broadcast_queue(now);
             (id, own)
         };
-        for conversation in own {
-            if let Err(e) = self.send_conversation(&conversation, &outbox).await {
+        for conversation in &own {
+            if let Err(e) = self.send_conversation(conversation, &outbox).await {
                 outbox.push(StaffEvent::Error(e));
             }
         }
+        outbox.push(StaffEvent::Synced { conversations: own });
         id
     }
 
-    /// Unregisters a staff connection. If that was a service's last counselor, the
-    /// visitors still waiting there are told and offered e-mail.
-    pub async fn staff_leave(&self, id: StaffConnId) {
+    /// Unregisters a staff connection. A counselor whose last connection this was keeps
+    /// their conversations for the reconnect window, unless they logged out. If a service
+    /// is left without counselors, the visitors still waiting there are told and offered
+    /// e-mail.
+    pub async fn staff_leave(&self, id: StaffConnId, logout: bool) {
         let now = self.shared.clock.now();
-        {
+        let gone = {
             let mut state = self.state();
-            if state.staff.remove(&id).is_some() {
-                state.broadcast_queue(now);
-            }
+            let gone = state.staff.remove(&id).map(|conn| conn.member).filter(|m| {
+                m.role == Role::Counselor && !state.staff.values().any(|c| c.member.user == m.user)
+            });
+            state.broadcast_queue(now);
+            gone
+        };
+        if let Some(member) = gone {
+            self.counselor_gone(&member.user, logout).await;
+            let now = self.shared.clock.now();
+            self.state().broadcast_queue(now);
         }
         self.end_stranded_visitors().await;
     }
@@ -524,17 +603,9 @@ impl Broker {
     ) -> Result<ConversationId, ErrorReply> {
         require_counselor(member)?;
         let capacity = self.shared.config.limits.counselor_capacity;
-        let at_capacity = || {
-            ErrorReply::new(
-                ErrorCode::AtCapacity,
-                format!("you already have {capacity} conversations"),
-            )
-        };
         let id = {
             let state = self.state();
-            if state.load_of(&member.user) >= capacity {
-                return Err(at_capacity());
-            }
+            state.check_capacity(&member.user, capacity)?;
             let s = state.service(service).ok_or_else(|| not_found("service"))?;
             match conversation {
                 Some(id) if s.queue.contains(&id) => id,
@@ -544,46 +615,63 @@ impl Broker {
                 })?,
             }
         };
-        let lock = self.conversation_lock(&id)?;
+        self.hand_to(&id, service, &member.user, Some(capacity))
+            .await?;
+        Ok(id)
+    }
+
+    /// Assigns a conversation to `user`: stored first, then the counselor gets it with
+    /// its scrollback and the visitor is told. A queued conversation must still be in the
+    /// queue (someone may have taken it meanwhile); `capacity`, if given, is re-checked.
+    /// A linked conversation (nickname return) goes to its counselor whatever their load.
+    async fn hand_to(
+        &self,
+        id: &ConversationId,
+        service: &ServiceId,
+        user: &str,
+        capacity: Option<u32>,
+    ) -> Result<(), ErrorReply> {
+        let lock = self.conversation_lock(id)?;
         let _guard = lock.lock().await;
         let now = self.shared.clock.now();
         {
-            // Re-check under the conversation lock: someone may have taken it meanwhile.
             let mut state = self.state();
-            if state.load_of(&member.user) >= capacity {
-                return Err(at_capacity());
+            if let Some(capacity) = capacity {
+                state.check_capacity(user, capacity)?;
             }
-            if !state
-                .service(service)
-                .is_some_and(|s| s.queue.contains(&id))
-            {
+            let queued = state.service(service).is_some_and(|s| s.queue.contains(id));
+            let linked = state
+                .conversations
+                .get(id)
+                .is_some_and(|l| l.linked_to.is_some() && l.counselor.is_none());
+            if !queued && !linked {
                 return Err(ErrorReply::new(
                     ErrorCode::NotFound,
                     "that visitor was just taken by someone else",
                 ));
             }
-            state.assign(&id, service, &member.user, now.as_millisecond());
+            state.assign(id, service, user, now.as_millisecond());
         }
         if let Err(e) = self
             .shared
             .store
-            .assign_conversation(id.clone(), member.user.clone(), now.as_millisecond())
+            .assign_conversation(id.clone(), user.to_owned(), now.as_millisecond())
             .await
         {
             let mut state = self.state();
-            state.unassign(&id, service);
+            state.unassign(id, service);
             state.queue_changed(service, now);
             return Err(internal(e));
         }
-        for outbox in &self.user_outboxes(&member.user) {
-            self.send_conversation(&id, outbox).await?;
+        for outbox in &self.user_outboxes(user) {
+            self.send_conversation(id, outbox).await?;
         }
         let state = self.state();
-        if let Some(live) = state.conversations.get(&id) {
-            live.visitor.push(VisitorEvent::Assigned);
+        if let Some(live) = state.conversations.get(id) {
+            live.to_visitor(VisitorEvent::Assigned);
         }
         state.queue_changed(service, now);
-        Ok(id)
+        Ok(())
     }
 
     /// Stores a counselor's message and forwards it to the visitor.
@@ -616,7 +704,7 @@ impl Broker {
             return Ok(message);
         }
         if let Some(live) = self.state().conversations.get(conversation) {
-            live.visitor.push(VisitorEvent::Message {
+            live.to_visitor(VisitorEvent::Message {
                 message: message.clone(),
             });
         }
@@ -631,7 +719,7 @@ impl Broker {
         require_counselor(member)?;
         self.own_conversation_lock(member, conversation)?;
         if let Some(live) = self.state().conversations.get(conversation) {
-            live.visitor.push(VisitorEvent::Typing);
+            live.to_visitor(VisitorEvent::Typing);
         }
         Ok(())
     }
@@ -775,7 +863,7 @@ impl Broker {
         } else {
             Vec::new()
         };
-        live.visitor.push(VisitorEvent::Ended {
+        live.to_visitor(VisitorEvent::Ended {
             by,
             reason: reason.clone(),
             survey,
@@ -860,6 +948,8 @@ impl Broker {
             messages,
             no_dossier: live.no_dossier,
             dossier_candidate: live.dossier_candidate,
+            linked_to: live.linked_to.clone(),
+            visitor_away_until_ms: live.visitor_away_until_ms,
         });
         Ok(())
     }
@@ -910,6 +1000,22 @@ impl State {
         self.services.iter_mut().find(|s| &s.config.id == id)
     }
 
+    fn check_capacity(&self, user: &str, capacity: u32) -> Result<(), ErrorReply> {
+        if self.load_of(user) >= capacity {
+            Err(ErrorReply::new(
+                ErrorCode::AtCapacity,
+                format!("you already have {capacity} conversations"),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn new_visitor_socket(&mut self) -> u64 {
+        self.next_visitor_socket += 1;
+        self.next_visitor_socket
+    }
+
     /// Conversations a counselor holds now.
     fn load_of(&self, user: &str) -> u32 {
         let n = self
@@ -926,11 +1032,14 @@ impl State {
         if s.closed.is_some() || !s.hours.is_open(now) {
             return ServiceStatus::Offline;
         }
+        // Counselors whose line dropped still count during the reconnect window, so a
+        // short blip doesn't close the service on the visitors waiting.
         let counselors: std::collections::BTreeSet<&str> = self
             .staff
             .values()
             .filter(|c| c.member.role == Role::Counselor)
             .map(|c| c.member.user.as_str())
+            .chain(self.away_counselors.keys().map(String::as_str))
             .collect();
         if counselors.is_empty() {
             return ServiceStatus::Offline;
@@ -1066,7 +1175,7 @@ impl State {
             for (i, id) in s.queue.iter().enumerate() {
                 if let Some(live) = self.conversations.get(id) {
                     let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                    live.visitor.push(VisitorEvent::Queued { position });
+                    live.to_visitor(VisitorEvent::Queued { position });
                 }
             }
         }
