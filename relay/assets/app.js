@@ -1,11 +1,14 @@
 // chathulp visitor page.
 //
 // Plain JavaScript, no framework and no build step. The page speaks the visitor protocol
-// of shared/src/visitor.rs over wss://HOST/ws/visitor and reads GET /api/status.
+// of shared/src/visitor.rs over wss://HOST/ws/visitor, follows the service status with
+// Server-Sent Events from GET /api/status/events, and falls back to polling
+// GET /api/status when those are not available.
 //
 // Rules kept throughout this file:
 // - every text that comes from the network is put on the page with textContent only;
-// - all Dutch texts live in TEXT below;
+// - every text of our own lives in the catalogue TEXT (nl, en, fr) below, and is put on
+//   the page through a `data-i18n` key, so a change of language re-fills it;
 // - one `state` object; render functions read it and update the page.
 (function () {
   'use strict';
@@ -18,16 +21,21 @@
   const PROTOCOL_VERSION = 1;
   const WS_PATH = '/ws/visitor';
   const STATUS_URL = '/api/status';
+  const STATUS_EVENTS_URL = '/api/status/events';
 
   // Limits, mirroring shared/src/common.rs `limits`.
   const MAX_TEXT_BYTES = 4096;
   const MAX_FRAME_BYTES = 16 * 1024;
   const MAX_NICKNAME_CHARS = 32;
+  const MAX_SURVEY_TEXT_BYTES = 2000;
   const MIN_AGE = 0;
   const MAX_AGE = 120;
 
   const STATUS_POLL_MS = 15000;
   const STATUS_TIMEOUT_MS = 10000;
+  /** After the status stream failed, try it again after this long (doubling up to the max). */
+  const STATUS_STREAM_RETRY_MS = 30000;
+  const STATUS_STREAM_RETRY_MAX_MS = 5 * 60000;
   const TYPING_THROTTLE_MS = 3000;
   const TYPING_SHOW_MS = 4000;
   const END_FALLBACK_MS = 3000;
@@ -38,121 +46,596 @@
   const CLOSE_POLICY = 1008;
   const CLOSE_TOO_BIG = 1009;
 
+  const LANGUAGES = ['nl', 'en', 'fr'];
+  const DEFAULT_LANGUAGE = 'nl';
+  /** sessionStorage key of the chosen language; only written when the visitor picks one. */
+  const LANG_KEY = 'chathulp.lang';
+
   /** Shown when /api/status cannot be read, so the visitor can still try. */
   const FALLBACK_SERVICES = [
     { id: 'caw', name: 'CAW online', status: 'unknown', hours: 'werkdagen 13.00 tot 17.00' },
     { id: 'jac', name: 'JAC online', status: 'unknown', hours: 'werkdagen 13.00 tot 19.00' },
   ];
 
-  /** Contact pages from the seed, offered next to the e-mail address. */
+  /** Contact pages from the seed, used when the status JSON has no `contact_url`. */
   const CONTACT_PAGES = {
     caw: 'http://www.caw.be/zoek-je-hulp',
     jac: 'https://www.caw.be/jac/contacteer-ons/',
   };
 
-  // ---------------------------------------------------------------- Dutch texts
+  // ---------------------------------------------------------------- texts
+  //
+  // One table per language. A key missing in `en` or `fr` falls back to `nl`. Keys used in
+  // index.html / privacy.html (data-i18n="key") hold the same Dutch text as the HTML, which
+  // is what the page shows before this script runs. The status sentences are the seed's.
+
+  const NBSP = '\u00a0';
 
   const TEXT = {
-    // service status (seed sentences)
-    statusOnline: 'De chat is open.',
-    statusBusy: 'Alle medewerkers zijn momenteel in gesprek.',
-    statusBusyExplain: 'Kom dan gerust straks nog even terug, misschien is er dan wel een medewerker beschikbaar.',
-    statusOffline: 'De chat is gesloten, er zijn geen beantwoorders online.',
-    statusOfflineExplain: 'Dit wil zeggen dat je probeert te chatten buiten de gewone openingsuren of dat het, door uitzonderlijke omstandigheden, voor ons onmogelijk is om op de chat te zijn.',
-    statusUnknown: 'Status onbekend.',
-    statusUnknownExplain: 'We konden niet nagaan of de chat open is. Je kan het toch proberen.',
-    statusNoteFailed: 'De status van de chat kon niet opgehaald worden. We proberen het zo opnieuw.',
-    statusNoteStale: 'De status kon niet vernieuwd worden. Wat je hier ziet, is misschien niet meer juist.',
-    noServices: 'Er is op dit moment geen chat beschikbaar.',
-    startChat: 'Start een chat →',
-    hours: 'Openingsuren: ',
-    nextOpening: 'De chat is opnieuw open op ',
-    mailIntro: 'Als de chat offline of bezet is, kan je ons een e-mail sturen: ',
-    contactPage: 'Andere contactgegevens',
-    newWindow: ' (opent in een nieuw venster)',
-    weekdays: ['zondag', 'maandag', 'dinsdag', 'woensdag', 'donderdag', 'vrijdag', 'zaterdag'],
-    months: ['januari', 'februari', 'maart', 'april', 'mei', 'juni', 'juli', 'augustus',
-      'september', 'oktober', 'november', 'december'],
-    at: ' om ',
+    nl: {
+      // page, header, footer
+      pageTitle: 'Chathulp – chat met een hulpverlener van CAW of JAC',
+      privacyTitle: 'Privacy en vertrouwelijkheid – Chathulp',
+      skipLink: 'Naar de inhoud',
+      quickExit: 'Snel weg',
+      quickExitTitle: 'Verlaat deze website meteen',
+      emergencyLabel: 'Noodnummers',
+      emergencyCall: 'Een noodsituatie? Bel',
+      or: 'of',
+      suicideLine: 'Zelfmoordlijn',
+      poisonCentre: 'Antigifcentrum',
+      otherNumbers: 'andere noodnummers',
+      newWindow: ' (opent in een nieuw venster)',
+      moreInfo: 'Meer informatie',
+      privacyLink: 'Privacy en vertrouwelijkheid',
+      complaints: 'Klachten?',
+      chatLink: 'Chat',
+      backToChat: '← Terug naar de chat',
+      privacyOnlyDutch: '',
+      browserAdvice: 'Gebruik voor de chat Chrome, Firefox of Safari. Het gebruik van Explorer en Edge raden we af. Problemen met de chat? Mail naar',
+      browserAdviceShort: 'Gebruik voor de chat Chrome, Firefox of Safari. Het gebruik van Explorer en Edge raden we af.',
 
-    // start form
-    nicknameMissing: 'Vul een nickname in.',
-    nicknameTooLong: 'Je nickname mag maximaal ' + MAX_NICKNAME_CHARS + ' tekens lang zijn.',
-    nicknameControl: 'Je nickname mag geen onzichtbare stuurtekens bevatten.',
-    ageInvalid: 'Vul een leeftijd in tussen ' + MIN_AGE + ' en ' + MAX_AGE + ', of laat het veld leeg.',
+      // choose a service
+      chooseTitle: 'Chat met een hulpverlener',
+      lead: 'Via www.caw.be en via www.jac.be kan je chatten met een professionele hulpverlener. Je krijgt informatie, advies en ondersteuning bij jouw vraag of probleem.',
+      confidential: 'Het gesprek is vertrouwelijk, discreet en gratis. Je hoeft geen identiteitsgegevens in te voeren.',
+      chooseService: 'Kies met wie je wil chatten',
+      statusLoading: 'Status ophalen…',
+      hoursNote: 'Op werkdagen zijn we elke namiddag bereikbaar: CAW online van 13.00 tot 17.00, JAC online van 13.00 tot 19.00.',
 
-    // chat
-    chatTitle: 'Chat',
-    connection: {
-      idle: 'Niet verbonden',
-      connecting: 'Verbinden…',
-      open: 'Verbonden',
-      closed: 'Verbinding verbroken',
-      ended: 'Gesprek beëindigd',
+      // service status (seed sentences)
+      statusOnline: 'De chat is open.',
+      statusBusy: 'Alle medewerkers zijn momenteel in gesprek.',
+      statusBusyExplain: 'Kom dan gerust straks nog even terug, misschien is er dan wel een medewerker beschikbaar.',
+      statusOffline: 'De chat is gesloten, er zijn geen beantwoorders online.',
+      statusOfflineExplain: 'Dit wil zeggen dat je probeert te chatten buiten de gewone openingsuren of dat het, door uitzonderlijke omstandigheden, voor ons onmogelijk is om op de chat te zijn.',
+      statusUnknown: 'Status onbekend.',
+      statusUnknownExplain: 'We konden niet nagaan of de chat open is. Je kan het toch proberen.',
+      statusNoteFailed: 'De status van de chat kon niet opgehaald worden. We proberen het zo opnieuw.',
+      statusNoteStale: 'De status kon niet vernieuwd worden. Wat je hier ziet, is misschien niet meer juist.',
+      noServices: 'Er is op dit moment geen chat beschikbaar.',
+      startChat: 'Start een chat →',
+      hours: 'Openingsuren: ',
+      hoursWorkdays: function (from, to) { return 'werkdagen ' + from + ' tot ' + to; },
+      nextOpening: function (when) { return 'De chat is opnieuw open op ' + when + '.'; },
+      mailIntro: 'Als de chat offline of bezet is, kan je ons een e-mail sturen: ',
+      contactPage: 'Andere contactgegevens',
+      weekdays: ['zondag', 'maandag', 'dinsdag', 'woensdag', 'donderdag', 'vrijdag', 'zaterdag'],
+      months: ['januari', 'februari', 'maart', 'april', 'mei', 'juni', 'juli', 'augustus',
+        'september', 'oktober', 'november', 'december'],
+      opening: function (d) { return d.weekday + ' ' + d.day + ' ' + d.month + ' om ' + d.hh + '.' + d.mm; },
+
+      // start form
+      startTitle: 'Start een gesprek',
+      nicknameLabel: 'Nickname',
+      required: '(verplicht)',
+      optional: '(niet verplicht)',
+      nicknameHelp: 'Kies een naam waarmee de hulpverlener je kan aanspreken. Dat hoeft niet je echte naam te zijn.',
+      aboutYou: 'Over jou',
+      intakeHelp: 'Deze informatie maakt het makkelijker om je te helpen. Je kan deze informatie geven, maar dit is niet verplicht.',
+      ageLabel: 'Leeftijd',
+      regionLabel: 'Regio',
+      genderLabel: 'Geslacht',
+      notFilled: '— niet ingevuld —',
+      ratherNotSay: 'zeg ik liever niet',
+      region: {
+        antwerpen: 'Antwerpen',
+        limburg: 'Limburg',
+        oost_vlaanderen: 'Oost-Vlaanderen',
+        vlaams_brabant: 'Vlaams-Brabant',
+        west_vlaanderen: 'West-Vlaanderen',
+        brussel: 'Brussel',
+        elders: 'elders',
+      },
+      gender: { female: 'vrouw', male: 'man' },
+      noDossierLabel: 'Ik wil geen dossier',
+      noDossierHelp: 'Als je meerdere contacten hebt met dezelfde hulpverlener, kan er een dossier aangelegd worden. Je hebt het recht om een dossier te weigeren. Je kan dit ook tijdens het gesprek nog aanpassen.',
+      timeGuidance: 'We proberen een chatgesprek na 1 uur af te ronden, zodat zoveel mogelijk mensen aan de beurt kunnen komen.',
+      privacyMore: 'Meer over wat we bewaren lees je bij',
+      startButton: 'Start het gesprek',
+      back: 'Terug',
+      nicknameMissing: 'Vul een nickname in.',
+      nicknameTooLong: 'Je nickname mag maximaal ' + MAX_NICKNAME_CHARS + ' tekens lang zijn.',
+      nicknameControl: 'Je nickname mag geen onzichtbare stuurtekens bevatten.',
+      ageInvalid: 'Vul een leeftijd in tussen ' + MIN_AGE + ' en ' + MAX_AGE + ', of laat het veld leeg.',
+
+      // chat
+      chatTitle: 'Chat',
+      connection: {
+        idle: 'Niet verbonden',
+        connecting: 'Verbinden…',
+        open: 'Verbonden',
+        closed: 'Verbinding verbroken',
+        ended: 'Gesprek beëindigd',
+      },
+      queueUnknown: 'Je staat in de wachtrij',
+      queuePosition: function (n) { return 'Je staat in de wachtrij (plaats ' + n + ')'; },
+      queueHelp: 'Je kan alvast je vraag typen. De hulpverlener ziet je berichten zodra die het gesprek opneemt.',
+      reconnectButton: 'Opnieuw verbinden',
+      conversationLabel: 'Gesprek',
+      counselorTyping: 'de hulpverlener typt…',
+      yourMessage: 'Je bericht',
+      messagePlaceholder: 'Typ hier je bericht…',
+      composerHelp: 'Enter verstuurt, Shift+Enter geeft een nieuwe regel.',
+      send: 'Verstuur',
+      endButton: 'Gesprek beëindigen',
+      dossierRight: 'Je hebt het recht om een dossier te weigeren. Spreek daarover met je hulpverlener.',
+      dossierRefusedNotice: 'Je hebt aangegeven dat je geen dossier wil.',
+      dossierAllowedNotice: 'Je hebt je weigering van een dossier ingetrokken.',
+      assigned: 'Een hulpverlener heeft je gesprek opgenomen.',
+      reconnected: 'Je bent opnieuw verbonden.',
+      lostNotice: 'De verbinding is verbroken.',
+      counselorAway: 'De hulpverlener is even niet verbonden. Even geduld.',
+      counselorBack: 'De hulpverlener is terug.',
+      who: { visitor: 'Jij', counselor: 'Hulpverlener', relay: 'Chathulp' },
+      sending: 'verzenden…',
+      sent: 'verzonden',
+      failed: 'niet verzonden',
+      failedTooLarge: 'te lang, niet verzonden',
+      retry: 'Opnieuw versturen',
+      tooLong: function (over) {
+        return 'Je bericht is te lang om in één keer te versturen (ongeveer ' + over +
+          ' tekens te veel). Maak het korter of verstuur het in delen.';
+      },
+      notConnected: 'Je bent nu niet verbonden. Je bericht is niet verstuurd.',
+      notYet: 'Even geduld, we maken verbinding met de chat.',
+
+      // connection problems
+      disconnected: 'De verbinding is verbroken. Meld je binnen de vijf minuten opnieuw aan met dezelfde nickname, dan wordt het gesprek als alles goed gaat terug opgepikt door dezelfde hulpverlener.',
+      relayRestart: 'De verbinding is verbroken, omdat de chat even opnieuw opstart. Verbind binnen de vijf minuten opnieuw met dezelfde nickname, dan wordt het gesprek als alles goed gaat terug opgepikt door dezelfde hulpverlener.',
+      connectFailed: 'De verbinding is verbroken: we konden de chat niet bereiken. Controleer je internetverbinding en probeer opnieuw.',
+      policyClose: 'De verbinding is verbroken door de chat. Probeer het later opnieuw.',
+      reconnectHint: 'Verbind opnieuw om verder te chatten. We gebruiken dezelfde nickname.',
+
+      // end
+      endDialogTitle: 'Gesprek beëindigen?',
+      endDialogText: 'Wil je het gesprek echt beëindigen? Je kan daarna niets meer sturen in dit gesprek.',
+      endConfirm: 'Ja, beëindigen',
+      endCancel: 'Nee, verder chatten',
+      endedTitle: 'Het gesprek is beëindigd.',
+      endedBy: {
+        visitor: 'Je hebt het gesprek beëindigd.',
+        counselor: 'De hulpverlener heeft het gesprek beëindigd.',
+        relay: 'Het gesprek werd beëindigd door de chat.',
+        relayWaiting: 'De chat is gesloten terwijl je in de wachtrij stond.',
+      },
+      endedReason: 'Reden: ',
+      endedMail: 'Wil je later nog iets kwijt? Je kan ons een e-mail sturen: ',
+      endedAdvice: 'Bewaar je gesprek liever niet op een gedeelde computer. Met',
+      endedAdvice2: 'verlaat je deze website meteen.',
+      restartButton: 'Een nieuw gesprek starten',
+
+      // survey
+      surveyTitle: 'Een paar vragen over dit gesprek',
+      surveyIntro: 'Deze vragen zijn niet verplicht. Je antwoorden zijn anoniem en de hulpverlener ziet ze niet.',
+      surveyScaleHint: 'Kies een getal van 1 tot 5.',
+      surveyYes: 'ja',
+      surveyNo: 'nee',
+      surveyClear: 'Wis dit antwoord',
+      surveySubmit: 'Verstuur je antwoorden',
+      surveyThanks: 'Bedankt!',
+      surveyClosed: 'Deze vragenlijst kan niet meer ingevuld worden. Bedankt voor je tijd.',
+      surveyLost: 'De verbinding met de chat is verbroken, daardoor kan je de vragenlijst niet meer versturen.',
+      surveyEmpty: 'Je hebt nog niets ingevuld. Wil je liever niets invullen? Dan hoef je niets te versturen.',
+      surveyNotSent: 'Je antwoorden konden niet verstuurd worden, omdat de verbinding verbroken is.',
+      surveyFailed: 'Je antwoorden konden niet bewaard worden. Probeer het opnieuw.',
+      surveyTextTooLong: function (over) {
+        return 'Je antwoord is te lang (ongeveer ' + over + ' tekens te veel). Maak het wat korter.';
+      },
+
+      // relay errors
+      errors: {
+        service_offline: 'De chat is gesloten, er zijn geen beantwoorders online. Je kan ons wel een e-mail sturen.',
+        service_busy: 'Alle medewerkers zijn momenteel in gesprek. Kom dan gerust straks nog even terug, misschien is er dan wel een medewerker beschikbaar.',
+        too_large: 'Je bericht is te lang en werd niet verstuurd. Maak het korter of verstuur het in delen.',
+        invalid: 'Wat je invulde, werd niet aanvaard. Controleer je nickname en probeer opnieuw.',
+        unsupported_version: 'Deze pagina is verouderd. Herlaad de pagina en probeer opnieuw.',
+        conversation_ended: 'Dit gesprek is al beëindigd.',
+        survey_closed: 'Deze vragenlijst kan niet meer ingevuld worden.',
+        forbidden: 'Je hebt op dit moment geen toegang tot de chat. Heb je dringend hulp nodig? Bel dan 112, of de Zelfmoordlijn op 1813. Je kan ons ook een e-mail sturen.',
+        internal: 'Er ging iets mis bij het versturen. Je bericht werd niet bewaard; probeer het opnieuw.',
+        generic: 'Er ging iets mis. Probeer het opnieuw.',
+      },
     },
-    queueUnknown: 'Je staat in de wachtrij',
-    queuePosition: function (n) { return 'Je staat in de wachtrij (plaats ' + n + ')'; },
-    assigned: 'Een hulpverlener heeft je gesprek opgenomen.',
-    reconnected: 'Je bent opnieuw verbonden.',
-    lostNotice: 'De verbinding is verbroken.',
-    who: { visitor: 'Jij', counselor: 'Hulpverlener', relay: 'Chathulp' },
-    sending: 'verzenden…',
-    sent: 'verzonden',
-    failed: 'niet verzonden',
-    failedTooLarge: 'te lang, niet verzonden',
-    retry: 'Opnieuw versturen',
-    tooLong: function (over) {
-      return 'Je bericht is te lang om in één keer te versturen (ongeveer ' + over +
-        ' tekens te veel). Maak het korter of verstuur het in delen.';
+
+    en: {
+      pageTitle: 'Chathulp – chat with a counselor from CAW or JAC',
+      privacyTitle: 'Privacy and confidentiality – Chathulp',
+      skipLink: 'Skip to content',
+      quickExit: 'Leave now',
+      quickExitTitle: 'Leave this website immediately',
+      emergencyLabel: 'Emergency numbers',
+      emergencyCall: 'An emergency? Call',
+      or: 'or',
+      suicideLine: 'Suicide line',
+      poisonCentre: 'Poison Centre',
+      otherNumbers: 'other emergency numbers',
+      newWindow: ' (opens in a new window)',
+      moreInfo: 'More information',
+      privacyLink: 'Privacy and confidentiality',
+      complaints: 'Complaints?',
+      chatLink: 'Chat',
+      backToChat: '← Back to the chat',
+      privacyOnlyDutch: 'This page is only available in Dutch.',
+      browserAdvice: 'For the chat, use Chrome, Firefox or Safari. We advise against Explorer and Edge. Problems with the chat? E-mail',
+      browserAdviceShort: 'For the chat, use Chrome, Firefox or Safari. We advise against Explorer and Edge.',
+
+      chooseTitle: 'Chat with a counselor',
+      lead: 'Through www.caw.be and www.jac.be you can chat with a professional counselor. You get information, advice and support with your question or problem.',
+      confidential: 'The conversation is confidential, discreet and free. You do not have to give any identifying details.',
+      chooseService: 'Choose who you want to chat with',
+      statusLoading: 'Checking the status…',
+      hoursNote: 'On working days we can be reached every afternoon: CAW online from 13.00 to 17.00, JAC online from 13.00 to 19.00.',
+
+      statusOnline: 'The chat is open.',
+      statusBusy: 'All staff members are currently in a conversation.',
+      statusBusyExplain: 'Feel free to come back a little later; perhaps a staff member will be available then.',
+      statusOffline: 'The chat is closed; there are no counselors online.',
+      statusOfflineExplain: 'This means that you are trying to chat outside the regular opening hours, or that exceptional circumstances make it impossible for us to be on the chat.',
+      statusUnknown: 'Status unknown.',
+      statusUnknownExplain: 'We could not check whether the chat is open. You can try anyway.',
+      statusNoteFailed: 'The status of the chat could not be retrieved. We will try again shortly.',
+      statusNoteStale: 'The status could not be refreshed. What you see here may no longer be correct.',
+      noServices: 'No chat is available at the moment.',
+      startChat: 'Start a chat →',
+      hours: 'Opening hours: ',
+      hoursWorkdays: function (from, to) { return 'working days ' + from + ' to ' + to; },
+      nextOpening: function (when) { return 'The chat opens again on ' + when + '.'; },
+      mailIntro: 'If the chat is offline or busy, you can send us an e-mail: ',
+      contactPage: 'Other contact details',
+      weekdays: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
+      months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+        'September', 'October', 'November', 'December'],
+      opening: function (d) { return d.weekday + ' ' + d.day + ' ' + d.month + ' at ' + d.hh + '.' + d.mm; },
+
+      startTitle: 'Start a conversation',
+      nicknameLabel: 'Nickname',
+      required: '(required)',
+      optional: '(optional)',
+      nicknameHelp: 'Choose a name the counselor can call you by. It does not have to be your real name.',
+      aboutYou: 'About you',
+      intakeHelp: 'This information makes it easier to help you. You can give it, but you do not have to.',
+      ageLabel: 'Age',
+      regionLabel: 'Region',
+      genderLabel: 'Gender',
+      notFilled: '— not filled in —',
+      ratherNotSay: 'I would rather not say',
+      region: {
+        antwerpen: 'Antwerp',
+        limburg: 'Limburg',
+        oost_vlaanderen: 'East Flanders',
+        vlaams_brabant: 'Flemish Brabant',
+        west_vlaanderen: 'West Flanders',
+        brussel: 'Brussels',
+        elders: 'elsewhere',
+      },
+      gender: { female: 'woman', male: 'man' },
+      noDossierLabel: 'I do not want a case file',
+      noDossierHelp: 'If you have several contacts with the same counselor, a case file (dossier) may be opened. You have the right to refuse a case file. You can also change this during the conversation.',
+      timeGuidance: 'We try to round off a chat after 1 hour, so that as many people as possible get their turn.',
+      privacyMore: 'Read more about what we keep in',
+      startButton: 'Start the conversation',
+      back: 'Back',
+      nicknameMissing: 'Fill in a nickname.',
+      nicknameTooLong: 'Your nickname can be at most ' + MAX_NICKNAME_CHARS + ' characters long.',
+      nicknameControl: 'Your nickname may not contain invisible control characters.',
+      ageInvalid: 'Fill in an age between ' + MIN_AGE + ' and ' + MAX_AGE + ', or leave the field empty.',
+
+      chatTitle: 'Chat',
+      connection: {
+        idle: 'Not connected',
+        connecting: 'Connecting…',
+        open: 'Connected',
+        closed: 'Connection lost',
+        ended: 'Conversation ended',
+      },
+      queueUnknown: 'You are in the queue',
+      queuePosition: function (n) { return 'You are in the queue (position ' + n + ')'; },
+      queueHelp: 'You can already type your question. The counselor sees your messages as soon as they take the conversation.',
+      reconnectButton: 'Reconnect',
+      conversationLabel: 'Conversation',
+      counselorTyping: 'the counselor is typing…',
+      yourMessage: 'Your message',
+      messagePlaceholder: 'Type your message here…',
+      composerHelp: 'Enter sends, Shift+Enter starts a new line.',
+      send: 'Send',
+      endButton: 'End the conversation',
+      dossierRight: 'You have the right to refuse a case file. Talk about it with your counselor.',
+      dossierRefusedNotice: 'You said that you do not want a case file.',
+      dossierAllowedNotice: 'You withdrew your refusal of a case file.',
+      assigned: 'A counselor has taken your conversation.',
+      reconnected: 'You are connected again.',
+      lostNotice: 'The connection was lost.',
+      counselorAway: 'The counselor is disconnected for a moment. Please wait.',
+      counselorBack: 'The counselor is back.',
+      who: { visitor: 'You', counselor: 'Counselor', relay: 'Chathulp' },
+      sending: 'sending…',
+      sent: 'sent',
+      failed: 'not sent',
+      failedTooLarge: 'too long, not sent',
+      retry: 'Send again',
+      tooLong: function (over) {
+        return 'Your message is too long to send in one go (about ' + over +
+          ' characters too many). Make it shorter or send it in parts.';
+      },
+      notConnected: 'You are not connected right now. Your message was not sent.',
+      notYet: 'Just a moment, we are connecting to the chat.',
+
+      disconnected: 'The connection was lost. Sign in again within five minutes with the same nickname; if all goes well, the same counselor picks up the conversation again.',
+      relayRestart: 'The connection was lost because the chat is restarting. Reconnect within five minutes with the same nickname; if all goes well, the same counselor picks up the conversation again.',
+      connectFailed: 'The connection was lost: we could not reach the chat. Check your internet connection and try again.',
+      policyClose: 'The chat closed the connection. Please try again later.',
+      reconnectHint: 'Reconnect to continue chatting. We use the same nickname.',
+
+      endDialogTitle: 'End the conversation?',
+      endDialogText: 'Do you really want to end the conversation? You cannot send anything more in this conversation afterwards.',
+      endConfirm: 'Yes, end it',
+      endCancel: 'No, keep chatting',
+      endedTitle: 'The conversation has ended.',
+      endedBy: {
+        visitor: 'You ended the conversation.',
+        counselor: 'The counselor ended the conversation.',
+        relay: 'The conversation was ended by the chat.',
+        relayWaiting: 'The chat closed while you were waiting in the queue.',
+      },
+      endedReason: 'Reason: ',
+      endedMail: 'Anything else you want to share later? You can send us an e-mail: ',
+      endedAdvice: 'Better not keep your conversation on a shared computer. With',
+      endedAdvice2: 'you leave this website immediately.',
+      restartButton: 'Start a new conversation',
+
+      surveyTitle: 'A few questions about this conversation',
+      surveyIntro: 'These questions are optional. Your answers are anonymous and the counselor does not see them.',
+      surveyScaleHint: 'Choose a number from 1 to 5.',
+      surveyYes: 'yes',
+      surveyNo: 'no',
+      surveyClear: 'Clear this answer',
+      surveySubmit: 'Send your answers',
+      surveyThanks: 'Thank you!',
+      surveyClosed: 'This questionnaire can no longer be filled in. Thank you for your time.',
+      surveyLost: 'The connection to the chat was lost, so the questionnaire can no longer be sent.',
+      surveyEmpty: 'You have not filled in anything yet. Would you rather not answer? Then you do not need to send anything.',
+      surveyNotSent: 'Your answers could not be sent because the connection was lost.',
+      surveyFailed: 'Your answers could not be saved. Please try again.',
+      surveyTextTooLong: function (over) {
+        return 'Your answer is too long (about ' + over + ' characters too many). Please make it a bit shorter.';
+      },
+
+      errors: {
+        service_offline: 'The chat is closed; there are no counselors online. You can send us an e-mail instead.',
+        service_busy: 'All staff members are currently in a conversation. Feel free to come back a little later; perhaps a staff member will be available then.',
+        too_large: 'Your message is too long and was not sent. Make it shorter or send it in parts.',
+        invalid: 'What you filled in was not accepted. Check your nickname and try again.',
+        unsupported_version: 'This page is out of date. Reload the page and try again.',
+        conversation_ended: 'This conversation has already ended.',
+        survey_closed: 'This questionnaire can no longer be filled in.',
+        forbidden: 'You do not have access to the chat at the moment. Do you urgently need help? Call 112, or the suicide line on 1813. You can also send us an e-mail.',
+        internal: 'Something went wrong while sending. Your message was not saved; please try again.',
+        generic: 'Something went wrong. Please try again.',
+      },
     },
-    notConnected: 'Je bent nu niet verbonden. Je bericht is niet verstuurd.',
-    notYet: 'Even geduld, we maken verbinding met de chat.',
 
-    // connection problems
-    disconnected: 'De verbinding is verbroken. Meld je binnen de vijf minuten opnieuw aan met dezelfde nickname, dan wordt het gesprek als alles goed gaat terug opgepikt door dezelfde hulpverlener.',
-    relayRestart: 'De verbinding is verbroken, omdat de chat even opnieuw opstart. Verbind binnen de vijf minuten opnieuw met dezelfde nickname, dan wordt het gesprek als alles goed gaat terug opgepikt door dezelfde hulpverlener.',
-    connectFailed: 'De verbinding is verbroken: we konden de chat niet bereiken. Controleer je internetverbinding en probeer opnieuw.',
-    policyClose: 'De verbinding is verbroken door de chat. Probeer het later opnieuw.',
-    reconnectHint: 'Verbind opnieuw om verder te chatten. We gebruiken dezelfde nickname.',
+    fr: {
+      pageTitle: 'Chathulp – chatter avec un intervenant du CAW ou du JAC',
+      privacyTitle: 'Vie privée et confidentialité – Chathulp',
+      skipLink: 'Aller au contenu',
+      quickExit: 'Sortie rapide',
+      quickExitTitle: 'Quitter ce site immédiatement',
+      emergencyLabel: 'Numéros d’urgence',
+      emergencyCall: 'Une urgence' + NBSP + '? Appelle le',
+      or: 'ou',
+      suicideLine: 'Ligne suicide',
+      poisonCentre: 'Centre Antipoisons',
+      otherNumbers: 'autres numéros d’urgence',
+      newWindow: ' (s’ouvre dans une nouvelle fenêtre)',
+      moreInfo: 'Plus d’informations',
+      privacyLink: 'Vie privée et confidentialité',
+      complaints: 'Plaintes' + NBSP + '?',
+      chatLink: 'Chat',
+      backToChat: '← Retour au chat',
+      privacyOnlyDutch: 'Cette page n’existe qu’en néerlandais.',
+      browserAdvice: 'Pour le chat, utilise Chrome, Firefox ou Safari. Nous déconseillons Explorer et Edge. Des problèmes avec le chat' + NBSP + '? Écris à',
+      browserAdviceShort: 'Pour le chat, utilise Chrome, Firefox ou Safari. Nous déconseillons Explorer et Edge.',
 
-    // end
-    endedBy: {
-      visitor: 'Je hebt het gesprek beëindigd.',
-      counselor: 'De hulpverlener heeft het gesprek beëindigd.',
-      relay: 'Het gesprek werd beëindigd door de chat.',
-    },
-    endedReason: 'Reden: ',
-    endedMail: 'Wil je later nog iets kwijt? Je kan ons een e-mail sturen: ',
+      chooseTitle: 'Chatter avec un intervenant',
+      lead: 'Via www.caw.be et www.jac.be, tu peux chatter avec un intervenant professionnel. Tu reçois des informations, des conseils et du soutien pour ta question ou ton problème.',
+      confidential: 'La conversation est confidentielle, discrète et gratuite. Tu ne dois donner aucune donnée d’identité.',
+      chooseService: 'Choisis avec qui tu veux chatter',
+      statusLoading: 'Vérification du statut…',
+      hoursNote: 'Les jours ouvrables, nous sommes joignables chaque après-midi' + NBSP + ': CAW online de 13h00 à 17h00, JAC online de 13h00 à 19h00.',
 
-    // relay errors
-    errors: {
-      service_offline: 'De chat is gesloten, er zijn geen beantwoorders online. Je kan ons wel een e-mail sturen.',
-      service_busy: 'Alle medewerkers zijn momenteel in gesprek. Kom dan gerust straks nog even terug, misschien is er dan wel een medewerker beschikbaar.',
-      too_large: 'Je bericht is te lang en werd niet verstuurd. Maak het korter of verstuur het in delen.',
-      invalid: 'Wat je invulde, werd niet aanvaard. Controleer je nickname en probeer opnieuw.',
-      unsupported_version: 'Deze pagina is verouderd. Herlaad de pagina en probeer opnieuw.',
-      conversation_ended: 'Dit gesprek is al beëindigd.',
-      forbidden: 'Je hebt op dit moment geen toegang tot de chat. Heb je dringend hulp nodig? Bel dan 112, of de Zelfmoordlijn op 1813. Je kan ons ook een e-mail sturen.',
-      internal: 'Er ging iets mis bij het versturen. Je bericht werd niet bewaard; probeer het opnieuw.',
-      generic: 'Er ging iets mis. Probeer het opnieuw.',
+      statusOnline: 'Le chat est ouvert.',
+      statusBusy: 'Tous les collaborateurs sont actuellement en conversation.',
+      statusBusyExplain: 'N’hésite pas à revenir un peu plus tard, peut-être qu’un collaborateur sera alors disponible.',
+      statusOffline: 'Le chat est fermé, il n’y a pas d’intervenants en ligne.',
+      statusOfflineExplain: 'Cela veut dire que tu essaies de chatter en dehors des heures d’ouverture habituelles, ou que des circonstances exceptionnelles nous empêchent d’être sur le chat.',
+      statusUnknown: 'Statut inconnu.',
+      statusUnknownExplain: 'Nous n’avons pas pu vérifier si le chat est ouvert. Tu peux quand même essayer.',
+      statusNoteFailed: 'Le statut du chat n’a pas pu être récupéré. Nous réessayons bientôt.',
+      statusNoteStale: 'Le statut n’a pas pu être actualisé. Ce que tu vois ici n’est peut-être plus correct.',
+      noServices: 'Aucun chat n’est disponible pour le moment.',
+      startChat: 'Commencer un chat →',
+      hours: 'Heures d’ouverture' + NBSP + ': ',
+      hoursWorkdays: function (from, to) {
+        return 'jours ouvrables, de ' + from.replace('.', 'h') + ' à ' + to.replace('.', 'h');
+      },
+      nextOpening: function (when) { return 'Le chat rouvre le ' + when + '.'; },
+      mailIntro: 'Si le chat est hors ligne ou occupé, tu peux nous envoyer un e-mail' + NBSP + ': ',
+      contactPage: 'Autres coordonnées',
+      weekdays: ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi'],
+      months: ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août',
+        'septembre', 'octobre', 'novembre', 'décembre'],
+      opening: function (d) { return d.weekday + ' ' + d.day + ' ' + d.month + ' à ' + d.hh + 'h' + d.mm; },
+
+      startTitle: 'Commencer une conversation',
+      nicknameLabel: 'Pseudo',
+      required: '(obligatoire)',
+      optional: '(facultatif)',
+      nicknameHelp: 'Choisis un nom avec lequel l’intervenant peut s’adresser à toi. Ce ne doit pas être ton vrai nom.',
+      aboutYou: 'À propos de toi',
+      intakeHelp: 'Ces informations nous aident à mieux t’aider. Tu peux les donner, mais ce n’est pas obligatoire.',
+      ageLabel: 'Âge',
+      regionLabel: 'Région',
+      genderLabel: 'Genre',
+      notFilled: '— non rempli —',
+      ratherNotSay: 'je préfère ne pas le dire',
+      region: {
+        antwerpen: 'Anvers',
+        limburg: 'Limbourg',
+        oost_vlaanderen: 'Flandre orientale',
+        vlaams_brabant: 'Brabant flamand',
+        west_vlaanderen: 'Flandre occidentale',
+        brussel: 'Bruxelles',
+        elders: 'ailleurs',
+      },
+      gender: { female: 'femme', male: 'homme' },
+      noDossierLabel: 'Je ne veux pas de dossier',
+      noDossierHelp: 'Si tu as plusieurs contacts avec le même intervenant, un dossier peut être ouvert. Tu as le droit de refuser un dossier. Tu peux aussi changer cela pendant la conversation.',
+      timeGuidance: 'Nous essayons de terminer une conversation par chat après 1 heure, pour que le plus de personnes possible puissent avoir leur tour.',
+      privacyMore: 'Ce que nous conservons est expliqué dans',
+      startButton: 'Commencer la conversation',
+      back: 'Retour',
+      nicknameMissing: 'Remplis un pseudo.',
+      nicknameTooLong: 'Ton pseudo peut compter ' + MAX_NICKNAME_CHARS + ' caractères au maximum.',
+      nicknameControl: 'Ton pseudo ne peut pas contenir de caractères de contrôle invisibles.',
+      ageInvalid: 'Indique un âge entre ' + MIN_AGE + ' et ' + MAX_AGE + ', ou laisse le champ vide.',
+
+      chatTitle: 'Chat',
+      connection: {
+        idle: 'Pas de connexion',
+        connecting: 'Connexion…',
+        open: 'Connexion établie',
+        closed: 'Connexion perdue',
+        ended: 'Conversation terminée',
+      },
+      queueUnknown: 'Tu es dans la file d’attente',
+      queuePosition: function (n) { return 'Tu es dans la file d’attente (place ' + n + ')'; },
+      queueHelp: 'Tu peux déjà taper ta question. L’intervenant verra tes messages dès qu’il prendra la conversation.',
+      reconnectButton: 'Se reconnecter',
+      conversationLabel: 'Conversation',
+      counselorTyping: 'l’intervenant écrit…',
+      yourMessage: 'Ton message',
+      messagePlaceholder: 'Tape ton message ici…',
+      composerHelp: 'Entrée envoie, Maj+Entrée crée une nouvelle ligne.',
+      send: 'Envoyer',
+      endButton: 'Terminer la conversation',
+      dossierRight: 'Tu as le droit de refuser un dossier. Parles-en avec ton intervenant.',
+      dossierRefusedNotice: 'Tu as indiqué que tu ne veux pas de dossier.',
+      dossierAllowedNotice: 'Tu as retiré ton refus de dossier.',
+      assigned: 'Un intervenant a pris ta conversation.',
+      reconnected: 'La connexion est rétablie.',
+      lostNotice: 'La connexion a été perdue.',
+      counselorAway: 'L’intervenant est déconnecté pour un instant. Un peu de patience.',
+      counselorBack: 'L’intervenant est de retour.',
+      who: { visitor: 'Toi', counselor: 'Intervenant', relay: 'Chathulp' },
+      sending: 'envoi…',
+      sent: 'envoyé',
+      failed: 'non envoyé',
+      failedTooLarge: 'trop long, non envoyé',
+      retry: 'Renvoyer',
+      tooLong: function (over) {
+        return 'Ton message est trop long pour être envoyé en une fois (environ ' + over +
+          ' caractères de trop). Raccourcis-le ou envoie-le en plusieurs parties.';
+      },
+      notConnected: 'La connexion est coupée pour le moment. Ton message n’a pas été envoyé.',
+      notYet: 'Un instant, nous nous connectons au chat.',
+
+      disconnected: 'La connexion a été perdue. Reconnecte-toi dans les cinq minutes avec le même pseudo' + NBSP + ': si tout va bien, le même intervenant reprendra la conversation.',
+      relayRestart: 'La connexion a été perdue parce que le chat redémarre. Reconnecte-toi dans les cinq minutes avec le même pseudo' + NBSP + ': si tout va bien, le même intervenant reprendra la conversation.',
+      connectFailed: 'La connexion a été perdue' + NBSP + ': nous n’avons pas pu joindre le chat. Vérifie ta connexion internet et réessaie.',
+      policyClose: 'Le chat a fermé la connexion. Réessaie plus tard.',
+      reconnectHint: 'Reconnecte-toi pour continuer à chatter. Nous utilisons le même pseudo.',
+
+      endDialogTitle: 'Terminer la conversation' + NBSP + '?',
+      endDialogText: 'Veux-tu vraiment terminer la conversation' + NBSP + '? Tu ne pourras plus rien envoyer dans cette conversation.',
+      endConfirm: 'Oui, terminer',
+      endCancel: 'Non, continuer à chatter',
+      endedTitle: 'La conversation est terminée.',
+      endedBy: {
+        visitor: 'Tu as terminé la conversation.',
+        counselor: 'L’intervenant a terminé la conversation.',
+        relay: 'La conversation a été terminée par le chat.',
+        relayWaiting: 'Le chat a fermé pendant que tu attendais dans la file d’attente.',
+      },
+      endedReason: 'Raison' + NBSP + ': ',
+      endedMail: 'Tu veux encore dire quelque chose plus tard' + NBSP + '? Tu peux nous envoyer un e-mail' + NBSP + ': ',
+      endedAdvice: 'Mieux vaut ne pas conserver ta conversation sur un ordinateur partagé. Avec',
+      endedAdvice2: 'tu quittes ce site immédiatement.',
+      restartButton: 'Commencer une nouvelle conversation',
+
+      surveyTitle: 'Quelques questions sur cette conversation',
+      surveyIntro: 'Ces questions ne sont pas obligatoires. Tes réponses sont anonymes et l’intervenant ne les voit pas.',
+      surveyScaleHint: 'Choisis un chiffre de 1 à 5.',
+      surveyYes: 'oui',
+      surveyNo: 'non',
+      surveyClear: 'Effacer cette réponse',
+      surveySubmit: 'Envoyer tes réponses',
+      surveyThanks: 'Merci' + NBSP + '!',
+      surveyClosed: 'Ce questionnaire ne peut plus être rempli. Merci pour ton temps.',
+      surveyLost: 'La connexion au chat a été perdue, le questionnaire ne peut donc plus être envoyé.',
+      surveyEmpty: 'Tu n’as encore rien rempli. Tu préfères ne pas répondre' + NBSP + '? Alors tu n’as rien à envoyer.',
+      surveyNotSent: 'Tes réponses n’ont pas pu être envoyées, car la connexion a été perdue.',
+      surveyFailed: 'Tes réponses n’ont pas pu être enregistrées. Réessaie.',
+      surveyTextTooLong: function (over) {
+        return 'Ta réponse est trop longue (environ ' + over + ' caractères de trop). Raccourcis-la un peu.';
+      },
+
+      errors: {
+        service_offline: 'Le chat est fermé, il n’y a pas d’intervenants en ligne. Tu peux nous envoyer un e-mail.',
+        service_busy: 'Tous les collaborateurs sont actuellement en conversation. N’hésite pas à revenir un peu plus tard, peut-être qu’un collaborateur sera alors disponible.',
+        too_large: 'Ton message est trop long et n’a pas été envoyé. Raccourcis-le ou envoie-le en plusieurs parties.',
+        invalid: 'Ce que tu as rempli n’a pas été accepté. Vérifie ton pseudo et réessaie.',
+        unsupported_version: 'Cette page est dépassée. Recharge la page et réessaie.',
+        conversation_ended: 'Cette conversation est déjà terminée.',
+        survey_closed: 'Ce questionnaire ne peut plus être rempli.',
+        forbidden: 'Tu n’as pas accès au chat pour le moment. Tu as besoin d’aide en urgence' + NBSP + '? Appelle le 112, ou la ligne suicide au 1813. Tu peux aussi nous envoyer un e-mail.',
+        internal: 'Un problème est survenu lors de l’envoi. Ton message n’a pas été enregistré' + NBSP + '; réessaie.',
+        generic: 'Un problème est survenu. Réessaie.',
+      },
     },
   };
 
   // ---------------------------------------------------------------- state
 
   const state = {
+    lang: DEFAULT_LANGUAGE,
     view: 'choose', // 'choose' | 'start' | 'chat'
 
     services: [], // entries from /api/status
-    servicesKnown: false, // at least one successful /api/status
+    servicesKnown: false, // at least one good status (fetched or pushed)
     statusFailed: false,
     statusInFlight: false,
+    statusFeed: false, // the page wants live status (not during a chat)
+    eventSource: null,
+    streamRetryTimer: null,
+    streamRetryMs: STATUS_STREAM_RETRY_MS,
     polling: false,
     pollTimer: null,
 
     serviceId: null,
     nickname: '',
     intake: {},
+    noDossier: false,
 
     // 'idle' | 'connecting' | 'queued' | 'chatting' | 'ending' | 'ended' | 'disconnected'
     phase: 'idle',
@@ -167,12 +650,141 @@
     lastTypingSent: 0,
     typingTimer: null,
     endTimer: null,
+    end: null, // { by, reason, waiting } once ended
+
+    // 'none' | 'open' | 'sending' | 'saved' | 'closed' | 'lost'
+    survey: { status: 'none', fields: [] },
 
     errorSource: '', // what the message in #error is about, so it can be cleared on fix
   };
 
   /** Elements, looked up once in init(). */
   const el = {};
+
+  // ---------------------------------------------------------------- texts and language
+
+  function isLanguage(lang) {
+    return LANGUAGES.indexOf(lang) !== -1;
+  }
+
+  function lookup(table, path) {
+    return path.split('.').reduce(function (node, key) {
+      return node && typeof node === 'object' ? node[key] : undefined;
+    }, table);
+  }
+
+  /** The text of `key` (dotted path) in the current language; functions get `args`. */
+  function t(key) {
+    const args = Array.prototype.slice.call(arguments, 1);
+    let value = lookup(TEXT[state.lang], key);
+    if (value === undefined) value = lookup(TEXT[DEFAULT_LANGUAGE], key);
+    if (typeof value === 'function') return value.apply(null, args);
+    return typeof value === 'string' ? value : '';
+  }
+
+  /**
+   * Puts the text of `key` into `node` and remembers the key, so a change of language
+   * re-fills it. `args` (numbers or strings) go to text functions such as queuePosition.
+   */
+  function setText(node, key) {
+    const args = Array.prototype.slice.call(arguments, 2);
+    node.dataset.i18n = key;
+    if (args.length) node.dataset.i18nArgs = JSON.stringify(args);
+    else delete node.dataset.i18nArgs;
+    fillText(node);
+  }
+
+  function clearText(node) {
+    delete node.dataset.i18n;
+    delete node.dataset.i18nArgs;
+    node.textContent = '';
+  }
+
+  function fillText(node) {
+    let args = [];
+    if (node.dataset.i18nArgs) {
+      try { args = JSON.parse(node.dataset.i18nArgs); } catch (e) { args = []; }
+    }
+    node.textContent = t.apply(null, [node.dataset.i18n].concat(args));
+  }
+
+  /** data-i18n-attr="title:key;aria-label:key2" */
+  function fillAttributes(node) {
+    node.dataset.i18nAttr.split(';').forEach(function (pair) {
+      const parts = pair.split(':');
+      if (parts.length === 2 && parts[0].trim()) node.setAttribute(parts[0].trim(), t(parts[1].trim()));
+    });
+  }
+
+  /** Links to our own pages keep the language, also in a new tab (which has its own storage). */
+  function fillLangLink(link) {
+    if (!link.dataset.baseHref) link.dataset.baseHref = link.getAttribute('href');
+    const base = link.dataset.baseHref;
+    link.setAttribute('href', state.lang === DEFAULT_LANGUAGE ? base : base + '?lang=' + state.lang);
+  }
+
+  function applyTexts() {
+    document.documentElement.lang = state.lang;
+    document.querySelectorAll('[data-i18n]').forEach(fillText);
+    document.querySelectorAll('[data-i18n-attr]').forEach(fillAttributes);
+    document.querySelectorAll('a[data-keep-lang]').forEach(fillLangLink);
+    document.querySelectorAll('.from-relay').forEach(markRelayText);
+    // A text that is empty in this language (such as "only in Dutch" in Dutch) is hidden.
+    document.querySelectorAll('[data-i18n-hide-empty]').forEach(function (node) {
+      node.hidden = node.textContent === '';
+    });
+  }
+
+  /**
+   * Text that comes from the relay (status message, reason, survey questions) is Dutch.
+   * Mark it as such when the page is in another language, for screen readers.
+   */
+  function markRelayText(node) {
+    node.classList.add('from-relay');
+    if (state.lang === DEFAULT_LANGUAGE) node.removeAttribute('lang');
+    else node.lang = DEFAULT_LANGUAGE;
+  }
+
+  function unmarkRelayText(node) {
+    node.classList.remove('from-relay');
+    node.removeAttribute('lang');
+  }
+
+  /** ?lang= (links between our pages) first, then the tab's choice, then Dutch. */
+  function initialLanguage() {
+    let fromUrl = null;
+    try { fromUrl = new URLSearchParams(location.search).get('lang'); } catch (e) { /* old browser */ }
+    if (isLanguage(fromUrl)) return fromUrl;
+    try {
+      const saved = sessionStorage.getItem(LANG_KEY);
+      if (isLanguage(saved)) return saved;
+    } catch (e) { /* storage blocked */ }
+    return DEFAULT_LANGUAGE;
+  }
+
+  /** Remembers the choice for this tab only; Dutch, the default, leaves storage empty. */
+  function rememberLanguage(lang) {
+    try {
+      if (lang === DEFAULT_LANGUAGE) sessionStorage.removeItem(LANG_KEY);
+      else sessionStorage.setItem(LANG_KEY, lang);
+    } catch (e) { /* storage blocked: the choice lasts until reload */ }
+    if (location.search && history.replaceState) {
+      try { history.replaceState(null, '', location.pathname + location.hash); } catch (e) { /* ignore */ }
+    }
+  }
+
+  function setLanguage(lang) {
+    if (!isLanguage(lang)) return;
+    state.lang = lang;
+    if (el.lang) el.lang.value = lang;
+    applyTexts();
+    if (el.serviceList) renderAll();
+  }
+
+  function onLanguageChange() {
+    rememberLanguage(el.lang.value);
+    setLanguage(el.lang.value);
+  }
 
   // ---------------------------------------------------------------- small helpers
 
@@ -186,6 +798,20 @@
 
   function hasControlChars(text) {
     return /[\u0000-\u001f\u007f-\u009f]/.test(text);
+  }
+
+  /** How many characters must go from the end of `text` before `fits(text)` (0: it fits). */
+  function overBy(text, fits) {
+    if (fits(text)) return 0;
+    const chars = Array.from(text);
+    let low = 0; // chars.slice(0, low) fits
+    let high = chars.length; // chars.slice(0, high) does not fit
+    while (high - low > 1) {
+      const mid = (low + high) >> 1;
+      if (fits(chars.slice(0, mid).join(''))) low = mid;
+      else high = mid;
+    }
+    return chars.length - low;
   }
 
   function newClientId() {
@@ -217,12 +843,27 @@
     const day = Number(m[3]);
     if (month < 1 || month > 12 || day < 1 || day > 31) return '';
     const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-    return TEXT.weekdays[weekday] + ' ' + day + ' ' + TEXT.months[month - 1] +
-      TEXT.at + m[4] + '.' + m[5];
+    return t('opening', {
+      weekday: lookup(TEXT[state.lang], 'weekdays')[weekday],
+      day: day,
+      month: lookup(TEXT[state.lang], 'months')[month - 1],
+      hh: m[4],
+      mm: m[5],
+    });
+  }
+
+  /**
+   * The relay's opening hours in words are Dutch ("werkdagen 13.00 tot 17.00"). The
+   * default shape is translated; anything else is shown as written, marked as Dutch.
+   */
+  function hoursText(hours) {
+    const m = /^werkdagen (\d{1,2}[.:]\d{2}) tot (\d{1,2}[.:]\d{2})$/.exec(hours);
+    if (m) return { text: t('hoursWorkdays', m[1].replace(':', '.'), m[2].replace(':', '.')), dutch: false };
+    return { text: hours, dutch: true };
   }
 
   function serviceById(id) {
-    const list = state.services.length ? state.services : FALLBACK_SERVICES;
+    const list = state.servicesKnown ? state.services : FALLBACK_SERVICES;
     return list.find(function (s) { return s.id === id; }) || null;
   }
 
@@ -235,34 +876,36 @@
     return s === 'online' || s === 'unknown';
   }
 
-  function statusTexts(service) {
-    const s = statusClass(service.status);
-    const fromApi = typeof service.message === 'string' ? service.message.trim() : '';
-    const defaults = {
-      online: [TEXT.statusOnline, ''],
-      busy: [TEXT.statusBusy, TEXT.statusBusyExplain],
-      offline: [TEXT.statusOffline, TEXT.statusOfflineExplain],
-      unknown: [TEXT.statusUnknown, TEXT.statusUnknownExplain],
-    }[s];
-    const message = fromApi || defaults[0];
-    // Add the seed's explanation unless the relay's message already contains it.
-    const explain = defaults[1] && message.indexOf(defaults[1]) === -1 ? defaults[1] : '';
-    return { message: message, explain: explain };
+  function serviceEmail(service) {
+    return service && typeof service.email === 'string' ? service.email.trim() : '';
   }
 
-  function makeLink(href, text, newWindow) {
-    const a = document.createElement('a');
-    a.href = href;
-    a.textContent = text;
-    if (newWindow) {
-      a.target = '_blank';
-      a.rel = 'noopener noreferrer';
-      const hint = document.createElement('span');
-      hint.className = 'visually-hidden';
-      hint.textContent = TEXT.newWindow;
-      a.appendChild(hint);
-    }
-    return a;
+  /** The service's contact page: `contact_url` from the status, else the seed's page. */
+  function contactUrl(service) {
+    if (!service) return '';
+    const url = typeof service.contact_url === 'string' ? service.contact_url.trim() : '';
+    if (/^https?:\/\//i.test(url)) return url;
+    return CONTACT_PAGES[service.id] || '';
+  }
+
+  /**
+   * The status sentence and its explanation. In Dutch the relay's own sentence is used
+   * (it comes from the relay's config); other languages use the catalogue.
+   */
+  function statusTexts(service) {
+    const s = statusClass(service.status);
+    const keys = {
+      online: ['statusOnline', ''],
+      busy: ['statusBusy', 'statusBusyExplain'],
+      offline: ['statusOffline', 'statusOfflineExplain'],
+      unknown: ['statusUnknown', 'statusUnknownExplain'],
+    }[s];
+    const fromApi = typeof service.message === 'string' ? service.message.trim() : '';
+    const message = state.lang === DEFAULT_LANGUAGE && fromApi ? fromApi : t(keys[0]);
+    const explainText = keys[1] ? t(keys[1]) : '';
+    // Add the seed's explanation unless the message already contains it.
+    const explain = explainText && message.indexOf(explainText) === -1 ? explainText : '';
+    return { message: message, explain: explain };
   }
 
   function makeEl(tag, className, text) {
@@ -272,24 +915,59 @@
     return node;
   }
 
+  /** An element whose text is the catalogue's `key`. */
+  function keyEl(tag, className, key) {
+    const node = makeEl(tag, className);
+    setText(node, key);
+    return node;
+  }
+
+  function newWindowHint() {
+    return keyEl('span', 'visually-hidden', 'newWindow');
+  }
+
+  /** A link whose text comes from the network (an e-mail address): textContent only. */
+  function makeTextLink(href, text) {
+    const a = makeEl('a', '', text);
+    a.href = href;
+    return a;
+  }
+
+  /** A link to another website whose text is the catalogue's `key`, opening a new window. */
+  function makeKeyLink(href, key) {
+    const a = document.createElement('a');
+    a.href = href;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.append(keyEl('span', '', key), newWindowHint());
+    return a;
+  }
+
   // ---------------------------------------------------------------- errors
 
-  function showError(text, source) {
-    el.error.textContent = text || '';
+  /** Shows the catalogue's `key` (with `args`) in #error; `source` says what it is about. */
+  function showError(key, source) {
+    const args = Array.prototype.slice.call(arguments, 2);
+    setText.apply(null, [el.error, key].concat(args));
     state.errorSource = source || '';
   }
 
   /** Clears #error; with `source`, only if the shown error came from there. */
   function clearError(source) {
     if (source && state.errorSource !== source) return;
-    el.error.textContent = '';
+    clearText(el.error);
     state.errorSource = '';
   }
 
-  function setFieldError(input, errorEl, text) {
-    errorEl.textContent = text || '';
-    errorEl.hidden = !text;
-    if (text) input.setAttribute('aria-invalid', 'true');
+  function errorKey(code) {
+    return lookup(TEXT[DEFAULT_LANGUAGE].errors, code) ? 'errors.' + code : '';
+  }
+
+  function setFieldError(input, errorEl, key) {
+    if (key) setText(errorEl, key);
+    else clearText(errorEl);
+    errorEl.hidden = !key;
+    if (key) input.setAttribute('aria-invalid', 'true');
     else input.removeAttribute('aria-invalid');
   }
 
@@ -300,12 +978,113 @@
     el.viewChoose.hidden = name !== 'choose';
     el.viewStart.hidden = name !== 'start';
     el.viewChat.hidden = name !== 'chat';
-    if (name === 'chat') stopPolling();
-    else startPolling();
+    updateStatusFeed();
     if (focusTarget) focusTarget.focus();
   }
 
-  // ---------------------------------------------------------------- status and services
+  /** Everything that depends on the language or the status, drawn again. */
+  function renderAll() {
+    renderServices();
+    renderChosenService();
+    renderChat();
+    if (state.phase === 'ended') renderEndedInfo();
+  }
+
+  // ---------------------------------------------------------------- live status
+  //
+  // On the service choice and start views (and after a chat has ended) the page follows
+  // the status: first with Server-Sent Events from /api/status/events, which push the
+  // /api/status JSON on connect and on every change; if that stream fails, it polls
+  // /api/status every 15 s and tries the stream again later. During a chat neither runs.
+
+  function wantsStatus() {
+    return state.view !== 'chat' || state.phase === 'ended';
+  }
+
+  function updateStatusFeed() {
+    if (wantsStatus()) startStatusFeed();
+    else stopStatusFeed();
+  }
+
+  function startStatusFeed() {
+    if (state.statusFeed) return;
+    state.statusFeed = true;
+    state.streamRetryMs = STATUS_STREAM_RETRY_MS;
+    if (typeof EventSource === 'function') openStatusStream();
+    else startPolling();
+  }
+
+  function stopStatusFeed() {
+    state.statusFeed = false;
+    closeStatusStream();
+    clearTimeout(state.streamRetryTimer);
+    state.streamRetryTimer = null;
+    stopPolling();
+  }
+
+  function openStatusStream() {
+    closeStatusStream();
+    let source;
+    try {
+      source = new EventSource(STATUS_EVENTS_URL);
+    } catch (e) {
+      onStatusStreamFailed();
+      return;
+    }
+    state.eventSource = source;
+    source.addEventListener('message', function (event) {
+      if (state.eventSource === source) onStatusPushed(event.data);
+    });
+    source.addEventListener('error', function () {
+      if (state.eventSource === source) onStatusStreamFailed();
+    });
+  }
+
+  function closeStatusStream() {
+    const source = state.eventSource;
+    state.eventSource = null;
+    if (source) source.close();
+  }
+
+  function onStatusPushed(data) {
+    let parsed;
+    try {
+      parsed = JSON.parse(data);
+    } catch (e) {
+      return;
+    }
+    if (!applyStatus(parsed)) return;
+    // The stream works: polling is not needed, and a later failure retries it soon.
+    state.streamRetryMs = STATUS_STREAM_RETRY_MS;
+    stopPolling();
+    renderStatus();
+  }
+
+  /** The stream failed (or the relay has none): poll, and try the stream again later. */
+  function onStatusStreamFailed() {
+    closeStatusStream();
+    if (!state.statusFeed) return;
+    startPolling();
+    clearTimeout(state.streamRetryTimer);
+    state.streamRetryTimer = setTimeout(function () {
+      state.streamRetryTimer = null;
+      if (state.statusFeed) openStatusStream();
+    }, state.streamRetryMs);
+    state.streamRetryMs = Math.min(state.streamRetryMs * 2, STATUS_STREAM_RETRY_MAX_MS);
+  }
+
+  /** Takes a /api/status body; false if it is not one. */
+  function applyStatus(data) {
+    if (!data || !Array.isArray(data.services)) return false;
+    state.services = data.services.filter(isServiceEntry);
+    state.servicesKnown = true;
+    state.statusFailed = false;
+    return true;
+  }
+
+  function isServiceEntry(s) {
+    return s && typeof s.id === 'string' && s.id !== '' && typeof s.name === 'string';
+  }
 
   async function fetchStatus() {
     if (state.statusInFlight) return;
@@ -320,23 +1099,14 @@
         signal: ctrl ? ctrl.signal : undefined,
       });
       if (!res.ok) throw new Error('status HTTP ' + res.status);
-      const data = await res.json();
-      if (!data || !Array.isArray(data.services)) throw new Error('status without services');
-      state.services = data.services.filter(isServiceEntry);
-      state.servicesKnown = true;
-      state.statusFailed = false;
+      if (!applyStatus(await res.json())) throw new Error('status without services');
     } catch (e) {
       state.statusFailed = true;
     } finally {
       if (timer) clearTimeout(timer);
       state.statusInFlight = false;
     }
-    renderServices();
-    renderChosenService();
-  }
-
-  function isServiceEntry(s) {
-    return s && typeof s.id === 'string' && s.id !== '' && typeof s.name === 'string';
+    renderStatus();
   }
 
   function startPolling() {
@@ -357,6 +1127,21 @@
     if (state.polling) state.pollTimer = setTimeout(pollOnce, STATUS_POLL_MS);
   }
 
+  /** A visitor coming back to the tab sees a fresh status at once. */
+  function onVisibilityChange() {
+    if (document.hidden || !state.statusFeed) return;
+    if (state.polling) pollOnce();
+    else fetchStatus();
+  }
+
+  function renderStatus() {
+    renderServices();
+    renderChosenService();
+    if (state.phase === 'ended') renderEndedInfo();
+  }
+
+  // ---------------------------------------------------------------- services
+
   function servicesToShow() {
     if (state.servicesKnown) return state.services;
     if (state.statusFailed) return FALLBACK_SERVICES;
@@ -370,11 +1155,12 @@
     list.setAttribute('aria-busy', 'false');
 
     let note = '';
-    if (state.statusFailed) note = state.servicesKnown ? TEXT.statusNoteStale : TEXT.statusNoteFailed;
-    if (services.length === 0) note = TEXT.noServices;
-    el.statusNote.textContent = note;
+    if (state.statusFailed) note = state.servicesKnown ? 'statusNoteStale' : 'statusNoteFailed';
+    if (services.length === 0) note = 'noServices';
+    if (note) setText(el.statusNote, note);
+    else clearText(el.statusNote);
 
-    // Update items in place, so keyboard focus stays on a service button during polling.
+    // Update items in place, so keyboard focus stays on a service button during updates.
     const existing = new Map();
     Array.from(list.children).forEach(function (child) {
       if (child.dataset.serviceItem) existing.set(child.dataset.serviceItem, child);
@@ -402,19 +1188,14 @@
     // One .status-message holds both sentences, so its text reads as the seed's text.
     const message = makeEl('span', 'status-message');
     message.append(makeEl('span', 'status-main'), makeEl('span', 'status-explanation'));
-    button.append(
-      dot,
-      makeEl('span', 'service-name'),
-      message,
-      makeEl('span', 'service-cta', TEXT.startChat)
-    );
+    button.append(dot, makeEl('span', 'service-name'), message, keyEl('span', 'service-cta', 'startChat'));
 
     const info = makeEl('div', 'service-info');
+    const hours = makeEl('p', 'service-hours');
+    hours.append(keyEl('span', '', 'hours'), makeEl('span', 'service-hours-text'));
     const mail = makeEl('p', 'service-mail');
-    mail.append(document.createTextNode(TEXT.mailIntro), makeLink('mailto:', ''));
-    const contact = makeEl('p', 'service-contact');
-    if (CONTACT_PAGES[id]) contact.append(makeLink(CONTACT_PAGES[id], TEXT.contactPage, true));
-    info.append(makeEl('p', 'service-hours'), makeEl('p', 'service-next'), mail, contact);
+    mail.append(keyEl('span', '', 'mailIntro'), makeTextLink('mailto:', ''));
+    info.append(hours, makeEl('p', 'service-next'), mail, makeEl('p', 'service-contact'));
 
     item.append(button, info);
     return item;
@@ -422,36 +1203,55 @@
 
   function updateServiceItem(item, service) {
     const status = statusClass(service.status);
-    const texts = statusTexts(service);
-    const startable = canStart(service);
     const closed = status === 'busy' || status === 'offline';
-
-    const button = item.querySelector('.service');
-    button.querySelector('.dot').className = 'dot ' + status;
-    button.querySelector('.service-name').textContent = service.name;
-    button.querySelector('.status-main').textContent = texts.message;
-    button.querySelector('.status-explanation').textContent = texts.explain ? ' ' + texts.explain : '';
-    button.querySelector('.service-cta').hidden = !startable;
-    if (startable) button.removeAttribute('aria-disabled');
-    else button.setAttribute('aria-disabled', 'true');
+    updateServiceButton(item.querySelector('.service'), service, status);
 
     const hours = item.querySelector('.service-hours');
-    hours.textContent = service.hours ? TEXT.hours + service.hours : '';
-    hours.hidden = !service.hours;
+    const hoursSpan = hours.querySelector('.service-hours-text');
+    const words = service.hours ? hoursText(String(service.hours)) : null;
+    hoursSpan.textContent = words ? words.text : '';
+    if (words && words.dutch) markRelayText(hoursSpan);
+    else unmarkRelayText(hoursSpan);
+    hours.hidden = !words;
 
     const next = item.querySelector('.service-next');
     const opening = closed ? formatOpening(service.next_opening) : '';
-    next.textContent = opening ? TEXT.nextOpening + opening + '.' : '';
+    next.textContent = opening ? t('nextOpening', opening) : '';
     next.hidden = !opening;
 
     const mail = item.querySelector('.service-mail');
-    const email = typeof service.email === 'string' ? service.email.trim() : '';
+    const email = serviceEmail(service);
     const link = mail.querySelector('a');
     link.href = 'mailto:' + email;
     link.textContent = email;
     mail.hidden = !(closed && email);
 
-    item.querySelector('.service-contact').hidden = !(closed && CONTACT_PAGES[service.id]);
+    renderContactLink(item.querySelector('.service-contact'), closed ? contactUrl(service) : '');
+  }
+
+  function updateServiceButton(button, service, status) {
+    const texts = statusTexts(service);
+    const startable = canStart(service);
+    button.querySelector('.dot').className = 'dot ' + status;
+    button.querySelector('.service-name').textContent = service.name;
+    const main = button.querySelector('.status-main');
+    main.textContent = texts.message;
+    button.querySelector('.status-explanation').textContent = texts.explain ? ' ' + texts.explain : '';
+    button.querySelector('.service-cta').hidden = !startable;
+    if (startable) button.removeAttribute('aria-disabled');
+    else button.setAttribute('aria-disabled', 'true');
+  }
+
+  /** Fills `holder` with a link to `url` ("Andere contactgegevens"), or hides it. */
+  function renderContactLink(holder, url) {
+    const link = holder.querySelector('a');
+    if (url && link && link.getAttribute('href') === url) {
+      holder.hidden = false;
+      return;
+    }
+    holder.textContent = '';
+    if (url) holder.append(makeKeyLink(url, 'contactPage'));
+    holder.hidden = !url;
   }
 
   function renderChosenService() {
@@ -480,24 +1280,30 @@
   function readStartForm() {
     const nickname = el.nickname.value.trim();
     let nicknameError = '';
-    if (nickname === '') nicknameError = TEXT.nicknameMissing;
-    else if (codePointLength(nickname) > MAX_NICKNAME_CHARS) nicknameError = TEXT.nicknameTooLong;
-    else if (hasControlChars(nickname)) nicknameError = TEXT.nicknameControl;
+    if (nickname === '') nicknameError = 'nicknameMissing';
+    else if (codePointLength(nickname) > MAX_NICKNAME_CHARS) nicknameError = 'nicknameTooLong';
+    else if (hasControlChars(nickname)) nicknameError = 'nicknameControl';
 
     const intake = {};
     let ageError = '';
     const ageRaw = el.age.value.trim();
     if (el.age.validity && el.age.validity.badInput) {
-      ageError = TEXT.ageInvalid;
+      ageError = 'ageInvalid';
     } else if (ageRaw !== '') {
       const age = Number(ageRaw);
-      if (!/^\d{1,3}$/.test(ageRaw) || age < MIN_AGE || age > MAX_AGE) ageError = TEXT.ageInvalid;
+      if (!/^\d{1,3}$/.test(ageRaw) || age < MIN_AGE || age > MAX_AGE) ageError = 'ageInvalid';
       else intake.age = age;
     }
     if (el.region.value) intake.region = el.region.value;
     if (el.gender.value) intake.gender = el.gender.value;
 
-    return { nickname: nickname, intake: intake, nicknameError: nicknameError, ageError: ageError };
+    return {
+      nickname: nickname,
+      intake: intake,
+      noDossier: el.noDossier.checked,
+      nicknameError: nicknameError,
+      ageError: ageError,
+    };
   }
 
   function onStartSubmit(event) {
@@ -513,6 +1319,7 @@
     state.nickname = form.nickname;
     state.intake = form.intake;
     resetConversation();
+    state.noDossier = form.noDossier;
     showView('chat', el.messageInput);
     connect();
   }
@@ -576,6 +1383,7 @@
       service: state.serviceId,
       nickname: state.nickname,
       intake: state.intake,
+      no_dossier: state.noDossier,
     });
   }
 
@@ -598,7 +1406,10 @@
       case 'message': return onChatMessage(frame.message);
       case 'ack': return onAck(frame);
       case 'typing': return showCounselorTyping();
-      case 'ended': return finishConversation(frame.by, frame.reason);
+      case 'counselor_away': return onCounselorPresence('counselorAway');
+      case 'counselor_back': return onCounselorPresence('counselorBack');
+      case 'ended': return finishConversation(frame.by, frame.reason, frame.survey);
+      case 'survey_saved': return onSurveySaved();
       case 'error': return onRelayError(frame);
       default: return undefined; // newer relay; ignore unknown events
     }
@@ -607,7 +1418,7 @@
   function markWelcomed() {
     if (state.welcomed) return;
     state.welcomed = true;
-    if (state.everWelcomed) addNotice(TEXT.reconnected);
+    if (state.everWelcomed) addNotice('reconnected');
     state.everWelcomed = true;
     clearError();
   }
@@ -631,9 +1442,15 @@
     if (state.phase === 'ending' || state.phase === 'ended') return;
     state.phase = 'chatting';
     state.queuePosition = null;
-    if (!state.assigned) addNotice(TEXT.assigned);
+    if (!state.assigned) addNotice('assigned');
     state.assigned = true;
     renderChat();
+  }
+
+  function onCounselorPresence(key) {
+    if (state.phase !== 'chatting') return;
+    hideCounselorTyping();
+    addNotice(key);
   }
 
   function onChatMessage(message) {
@@ -649,7 +1466,7 @@
     }
     const item = createMessageItem(from, message.text);
     if (typeof message.seq === 'number') item.dataset.seq = String(message.seq);
-    setMessageMeta(item, message.at_ms, from === 'visitor' ? TEXT.sent : '');
+    setMessageMeta(item, message.at_ms, from === 'visitor' ? 'sent' : '');
     appendToLog(item, from === 'visitor');
   }
 
@@ -660,21 +1477,22 @@
     state.outbox.delete(frame.client_id);
     entry.item.classList.remove('pending', 'failed');
     if (typeof frame.seq === 'number') entry.item.dataset.seq = String(frame.seq);
-    setMessageMeta(entry.item, frame.at_ms, TEXT.sent);
+    setMessageMeta(entry.item, frame.at_ms, 'sent');
   }
 
   function onRelayError(frame) {
     const code = typeof frame.code === 'string' ? frame.code : '';
+    if (state.phase === 'ended') return onSurveyError(code);
     if (frame.client_id && state.outbox.has(frame.client_id)) {
       markMessageFailed(frame.client_id, code);
       if (code === 'conversation_ended') finishConversation('relay');
-      else showError(TEXT.errors[code] || TEXT.errors.internal);
+      else showError(errorKey(code) || 'errors.internal');
       return;
     }
     if (!state.welcomed && state.phase === 'connecting') return onHelloRejected(code);
     if (code === 'conversation_ended') return finishConversation('relay');
     // After `welcome`, "invalid" is not about the nickname any more.
-    showError(code === 'invalid' ? TEXT.errors.generic : (TEXT.errors[code] || TEXT.errors.generic));
+    showError(code === 'invalid' ? 'errors.generic' : (errorKey(code) || 'errors.generic'));
   }
 
   /** The relay refused `hello`: go back to where the visitor can fix it. */
@@ -683,7 +1501,7 @@
     closeSocket();
     state.phase = 'idle';
     renderChat();
-    const text = TEXT.errors[code] || TEXT.errors.generic;
+    const key = errorKey(code) || 'errors.generic';
     if (code === 'invalid') {
       showView('start', el.nickname);
     } else if (state.everWelcomed) {
@@ -694,30 +1512,31 @@
       showView('choose', el.chooseTitle);
       fetchStatus();
     }
-    showError(text);
+    showError(key);
   }
 
   function onSocketClosed(event) {
-    if (state.phase === 'ended' || state.helloRejected) return;
+    if (state.helloRejected) return;
+    if (state.phase === 'ended') { onSurveySocketClosed(); return; }
     if (state.phase === 'ending') { finishConversation('visitor'); return; }
 
-    const text = closeText(event.code);
+    const key = closeTextKey(event.code);
     state.phase = 'disconnected';
     state.welcomed = false;
     hideCounselorTyping();
     failPendingMessages();
-    if (state.everWelcomed) addNotice(TEXT.lostNotice);
-    el.reconnectText.textContent = TEXT.reconnectHint;
-    showError(text, 'connection');
+    if (state.everWelcomed) addNotice('lostNotice');
+    setText(el.reconnectText, 'reconnectHint');
+    showError(key, 'connection');
     renderChat();
   }
 
-  function closeText(code) {
-    if (code === CLOSE_GOING_AWAY) return TEXT.relayRestart;
-    if (code === CLOSE_POLICY) return TEXT.policyClose;
-    if (code === CLOSE_TOO_BIG) return TEXT.errors.too_large;
-    if (!state.everWelcomed) return TEXT.connectFailed;
-    return TEXT.disconnected;
+  function closeTextKey(code) {
+    if (code === CLOSE_GOING_AWAY) return 'relayRestart';
+    if (code === CLOSE_POLICY) return 'policyClose';
+    if (code === CLOSE_TOO_BIG) return 'errors.too_large';
+    if (!state.everWelcomed) return 'connectFailed';
+    return 'disconnected';
   }
 
   function onReconnectClick() {
@@ -732,53 +1551,64 @@
     return socketOpen() && state.welcomed && (state.phase === 'queued' || state.phase === 'chatting');
   }
 
+  function connectionKey(phase) {
+    if (phase === 'ended') return 'ended';
+    if (phase === 'disconnected') return 'closed';
+    if (phase === 'connecting') return 'connecting';
+    if (phase === 'idle') return 'idle';
+    return 'open';
+  }
+
   function renderChat() {
     const phase = state.phase;
     const service = serviceById(state.serviceId);
-    el.chatTitle.textContent = service ? TEXT.chatTitle + ' – ' + service.name : TEXT.chatTitle;
+    el.chatTitle.textContent = service ? t('chatTitle') + ' – ' + service.name : t('chatTitle');
 
-    const connKey = phase === 'ended' ? 'ended'
-      : phase === 'disconnected' ? 'closed'
-        : phase === 'connecting' ? 'connecting'
-          : phase === 'idle' ? 'idle' : 'open';
-    el.connection.textContent = TEXT.connection[connKey];
+    const connKey = connectionKey(phase);
+    setText(el.connection, 'connection.' + connKey);
     el.connection.classList.toggle('is-open', connKey === 'open');
     el.connection.classList.toggle('is-closed', connKey === 'closed');
 
     el.queueInfo.hidden = phase !== 'queued';
-    el.queuePosition.textContent = state.queuePosition
-      ? TEXT.queuePosition(state.queuePosition)
-      : TEXT.queueUnknown;
+    if (state.queuePosition) setText(el.queuePosition, 'queuePosition', state.queuePosition);
+    else setText(el.queuePosition, 'queueUnknown');
 
+    // Ended while still waiting: an empty conversation box says nothing.
+    el.messages.hidden = phase === 'ended' && el.messages.childElementCount === 0;
     el.reconnect.hidden = phase !== 'disconnected';
     el.composer.hidden = phase === 'ended';
     el.sendButton.disabled = !canSend();
     el.chatActions.hidden = phase === 'ended' || phase === 'idle';
     el.endButton.disabled = phase === 'ending';
+    el.timeGuidance.hidden = phase === 'ended';
     el.ended.hidden = phase !== 'ended';
+    renderDossierToggle();
   }
 
   function createMessageItem(from, text) {
     const item = makeEl('div', 'msg msg-' + from);
     item.append(
-      makeEl('p', 'msg-who', TEXT.who[from]),
+      keyEl('p', 'msg-who', 'who.' + from),
       makeEl('p', 'msg-text', text), // textContent only
       makeEl('p', 'msg-meta')
     );
     return item;
   }
 
-  function setMessageMeta(item, atMs, statusText) {
+  /** The time (if known) and a status word such as "verzonden" (a catalogue key). */
+  function setMessageMeta(item, atMs, statusKey) {
     const meta = item.querySelector('.msg-meta');
     meta.textContent = '';
-    if (typeof atMs === 'number' && isFinite(atMs)) {
+    const hasTime = typeof atMs === 'number' && isFinite(atMs);
+    if (hasTime) {
       const time = document.createElement('time');
       time.dateTime = new Date(atMs).toISOString();
       time.textContent = formatTime(atMs);
       meta.append(time);
-      if (statusText) meta.append(document.createTextNode(' · ' + statusText));
-    } else if (statusText) {
-      meta.textContent = statusText;
+    }
+    if (statusKey) {
+      if (hasTime) meta.append(document.createTextNode(' · '));
+      meta.append(keyEl('span', '', statusKey));
     }
   }
 
@@ -789,8 +1619,8 @@
     if (forceScroll || nearBottom) log.scrollTop = log.scrollHeight;
   }
 
-  function addNotice(text) {
-    appendToLog(makeEl('p', 'notice-line', text), false);
+  function addNotice(key) {
+    appendToLog(keyEl('p', 'notice-line', key), false);
   }
 
   function markMessageFailed(clientId, code) {
@@ -800,9 +1630,10 @@
     entry.item.classList.remove('pending');
     entry.item.classList.add('failed');
     const meta = entry.item.querySelector('.msg-meta');
-    meta.textContent = code === 'too_large' ? TEXT.failedTooLarge : TEXT.failed;
+    meta.textContent = '';
+    meta.append(keyEl('span', '', code === 'too_large' ? 'failedTooLarge' : 'failed'));
     if (code !== 'too_large' && code !== 'conversation_ended' && state.phase !== 'ended') {
-      const retry = makeEl('button', 'msg-retry', TEXT.retry);
+      const retry = keyEl('button', 'msg-retry', 'retry');
       retry.type = 'button';
       retry.dataset.clientId = clientId;
       meta.append(retry);
@@ -820,7 +1651,7 @@
     entry.status = 'pending';
     entry.item.classList.remove('failed');
     entry.item.classList.add('pending');
-    setMessageMeta(entry.item, null, TEXT.sending);
+    setMessageMeta(entry.item, null, 'sending');
     sendFrame({ type: 'send', client_id: clientId, text: text });
   }
 
@@ -833,18 +1664,8 @@
     return utf8Length(text) <= MAX_TEXT_BYTES && frameBytes(text) <= MAX_FRAME_BYTES;
   }
 
-  /** How many characters must go from the end of `text` before it may be sent (0: fits). */
   function tooLongBy(text) {
-    if (fits(text)) return 0;
-    const chars = Array.from(text);
-    let low = 0; // chars.slice(0, low) fits
-    let high = chars.length; // chars.slice(0, high) does not fit
-    while (high - low > 1) {
-      const mid = (low + high) >> 1;
-      if (fits(chars.slice(0, mid).join(''))) low = mid;
-      else high = mid;
-    }
-    return chars.length - low;
+    return overBy(text, fits);
   }
 
   function sendCurrentMessage() {
@@ -852,13 +1673,13 @@
     if (text.trim() === '') return;
     const over = tooLongBy(text);
     if (over > 0) {
-      showError(TEXT.tooLong(over), 'length');
+      showError('tooLong', 'length', over);
       renderLengthHint();
       el.messageInput.focus();
       return;
     }
     if (!canSend()) {
-      showError(state.phase === 'connecting' ? TEXT.notYet : TEXT.notConnected);
+      showError(state.phase === 'connecting' ? 'notYet' : 'notConnected');
       return;
     }
     clearError();
@@ -878,14 +1699,15 @@
     const clientId = button.dataset.clientId;
     const entry = state.outbox.get(clientId);
     if (!entry) return;
-    if (!canSend()) { showError(TEXT.notConnected); return; }
+    if (!canSend()) { showError('notConnected'); return; }
     clearError();
     sendChatText(clientId, entry.text);
   }
 
   function renderLengthHint() {
     const over = tooLongBy(el.messageInput.value);
-    el.messageLength.textContent = over > 0 ? TEXT.tooLong(over) : '';
+    if (over > 0) setText(el.messageLength, 'tooLong', over);
+    else clearText(el.messageLength);
     el.messageLength.hidden = over === 0;
     if (over === 0) clearError('length');
     if (over > 0) el.messageInput.setAttribute('aria-invalid', 'true');
@@ -931,6 +1753,27 @@
     el.typing.hidden = true;
   }
 
+  // ---------------------------------------------------------------- dossier
+  //
+  // "Je hebt het recht om een dossier te weigeren." The start form sends the choice in
+  // `hello.no_dossier`; during the chat the toggle sends `{"type":"dossier","refuse":…}`.
+  // The relay sends no reply to it, so the page shows the new state at once.
+
+  function renderDossierToggle() {
+    el.dossierToggle.setAttribute('aria-pressed', state.noDossier ? 'true' : 'false');
+    el.dossierToggle.disabled = !canSend();
+  }
+
+  function onDossierToggle() {
+    if (!canSend()) return;
+    const refuse = !state.noDossier;
+    if (!sendFrame({ type: 'dossier', refuse: refuse })) return;
+    state.noDossier = refuse;
+    el.noDossier.checked = refuse;
+    addNotice(refuse ? 'dossierRefusedNotice' : 'dossierAllowedNotice');
+    renderDossierToggle();
+  }
+
   // ---------------------------------------------------------------- ending
 
   function openEndDialog() {
@@ -963,32 +1806,87 @@
     }
   }
 
-  function finishConversation(by, reason) {
+  /**
+   * The conversation is over. With survey questions the socket stays open, because the
+   * answers go over it; otherwise it is closed. Focus goes to the "ended" heading, so a
+   * screen reader reads that first and the survey after it.
+   */
+  function finishConversation(by, reason, survey) {
     if (state.phase === 'ended') return;
     clearTimeout(state.endTimer);
     state.endTimer = null;
+    state.end = {
+      by: by === 'visitor' || by === 'counselor' ? by : 'relay',
+      reason: typeof reason === 'string' ? reason.trim() : '',
+      waiting: !state.assigned,
+    };
     state.phase = 'ended';
     clearError();
-    closeSocket();
     closeEndDialog();
     hideCounselorTyping();
     failPendingMessages();
 
-    el.endedDetail.textContent = TEXT.endedBy[by] || TEXT.endedBy.relay;
-    el.endedReason.textContent = typeof reason === 'string' && reason ? TEXT.endedReason + reason : '';
-    el.endedReason.hidden = !reason;
-    renderEndedMail();
+    const questions = validSurveyQuestions(survey);
+    if (questions.length) openSurvey(questions);
+    else closeSocket();
+
     el.messageLength.hidden = true;
     renderChat();
+    renderEndedInfo();
+    renderSurvey();
+    updateStatusFeed(); // the status is followed again, for the e-mail and opening time
     el.endedTitle.focus();
   }
 
-  function renderEndedMail() {
+  function endedDetailKey(end) {
+    if (end.by === 'relay' && end.waiting) return 'endedBy.relayWaiting';
+    return 'endedBy.' + end.by;
+  }
+
+  function renderEndedInfo() {
+    const end = state.end;
+    if (!end) return;
+    setText(el.endedDetail, endedDetailKey(end));
+    el.endedReason.textContent = '';
+    if (isStandardClosedReason(end)) {
+      // The relay's "De chat is gesloten, … Je kan ons een e-mail sturen: EMAIL.": say the
+      // first sentence in the page's language; the e-mail follows below as a link.
+      el.endedReason.append(keyEl('span', '', 'statusOffline'));
+    } else if (end.reason) {
+      const reason = makeEl('span', '', end.reason); // from the relay: textContent only
+      markRelayText(reason);
+      el.endedReason.append(keyEl('span', '', 'endedReason'), reason);
+    }
+    el.endedReason.hidden = !end.reason;
+    renderEndedContact(end.by === 'relay');
+  }
+
+  function isStandardClosedReason(end) {
+    return end.by === 'relay' && end.reason.indexOf(TEXT[DEFAULT_LANGUAGE].statusOffline) === 0;
+  }
+
+  /**
+   * E-mail (always, if the service has one). When the chat itself ended the conversation
+   * (service closed, last counselor gone) also the contact page and the next opening,
+   * as the seed says: "Als de chat offline of bezet is, kan je ons een e-mail sturen."
+   */
+  function renderEndedContact(byRelay) {
     const service = serviceById(state.serviceId);
-    const email = service && typeof service.email === 'string' ? service.email.trim() : '';
-    el.endedMail.textContent = '';
+    const email = serviceEmail(service);
+    const mailKey = byRelay ? 'mailIntro' : 'endedMail';
+    if (el.endedMail.dataset.email !== email || el.endedMail.dataset.key !== mailKey) {
+      el.endedMail.dataset.email = email;
+      el.endedMail.dataset.key = mailKey;
+      el.endedMail.textContent = '';
+      if (email) el.endedMail.append(keyEl('span', '', mailKey), makeTextLink('mailto:' + email, email));
+    }
     el.endedMail.hidden = !email;
-    if (email) el.endedMail.append(document.createTextNode(TEXT.endedMail), makeLink('mailto:' + email, email));
+
+    renderContactLink(el.endedContact, byRelay ? contactUrl(service) : '');
+
+    const opening = byRelay && service ? formatOpening(service.next_opening) : '';
+    el.endedNext.textContent = opening ? t('nextOpening', opening) : '';
+    el.endedNext.hidden = !opening;
   }
 
   function resetConversation() {
@@ -1004,9 +1902,14 @@
     state.outbox = new Map();
     state.seenSeqs = new Set();
     state.lastTypingSent = 0;
+    state.end = null;
+    state.survey = { status: 'none', fields: [] };
     el.messages.textContent = '';
     el.messageInput.value = '';
-    el.reconnectText.textContent = '';
+    clearText(el.reconnectText);
+    el.surveyQuestions.textContent = '';
+    setSurveyError('');
+    renderSurvey();
     renderLengthHint();
     renderChat();
   }
@@ -1017,6 +1920,215 @@
     showView('choose', el.chooseTitle);
   }
 
+  // ---------------------------------------------------------------- survey
+  //
+  // `ended` may carry questions (common.rs SurveyQuestion). All are optional; only
+  // answered ones are sent, once, as {"type":"survey","answers":[…]}. Not submitting is
+  // skipping. The relay answers `survey_saved` or an error such as `survey_closed`.
+
+  function validSurveyQuestions(list) {
+    if (!Array.isArray(list)) return [];
+    return list.filter(function (q) {
+      return q && typeof q.id === 'string' && q.id !== '' && typeof q.text === 'string' &&
+        (q.kind === 'scale' || q.kind === 'yes_no' || q.kind === 'text');
+    });
+  }
+
+  function openSurvey(questions) {
+    el.surveyQuestions.textContent = '';
+    const fields = questions.map(function (question, index) {
+      const node = surveyField(question, index);
+      el.surveyQuestions.append(node);
+      return { question: question, node: node };
+    });
+    state.survey = { status: 'open', fields: fields };
+    setSurveyError('');
+  }
+
+  function surveyField(question, index) {
+    if (question.kind === 'text') return surveyTextField(question, index);
+    if (question.kind === 'yes_no') {
+      return surveyChoiceField(question, index, [['yes', 'surveyYes'], ['no', 'surveyNo']], '');
+    }
+    const scale = ['1', '2', '3', '4', '5'].map(function (n) { return [n, '']; });
+    return surveyChoiceField(question, index, scale, 'surveyScaleHint');
+  }
+
+  /** A fieldset of radio buttons; `options` are [value, catalogue key or '' for the value]. */
+  function surveyChoiceField(question, index, options, hintKey) {
+    const base = 'survey-q-' + index;
+    const fieldset = makeEl('fieldset', 'survey-q survey-' + question.kind.replace('_', '-'));
+    const legend = makeEl('legend', 'survey-question', question.text); // textContent only
+    markRelayText(legend);
+    fieldset.append(legend);
+    if (hintKey) {
+      const hint = keyEl('p', 'help', hintKey);
+      hint.id = base + '-hint';
+      fieldset.setAttribute('aria-describedby', hint.id);
+      fieldset.append(hint);
+    }
+    const choices = makeEl('div', 'choices');
+    options.forEach(function (option, i) {
+      const input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'survey-' + question.id;
+      input.value = option[0];
+      input.id = base + '-' + i;
+      const label = option[1] ? keyEl('label', 'choice', option[1]) : makeEl('label', 'choice', option[0]);
+      label.htmlFor = input.id;
+      const wrap = makeEl('span', 'choice-wrap');
+      wrap.append(input, label);
+      choices.append(wrap);
+    });
+    const clear = keyEl('button', 'link-button survey-clear', 'surveyClear');
+    clear.type = 'button';
+    clear.hidden = true;
+    fieldset.append(choices, clear);
+    return fieldset;
+  }
+
+  function surveyTextField(question, index) {
+    const base = 'survey-q-' + index;
+    const field = makeEl('div', 'field survey-q survey-text');
+    const label = makeEl('label', 'survey-question', question.text); // textContent only
+    label.htmlFor = base;
+    markRelayText(label);
+    const area = document.createElement('textarea');
+    area.id = base;
+    area.name = 'survey-' + question.id;
+    area.rows = 3;
+    area.maxLength = MAX_SURVEY_TEXT_BYTES; // characters; the byte limit is checked below
+    area.setAttribute('aria-describedby', base + '-error');
+    const error = makeEl('p', 'field-error');
+    error.id = base + '-error';
+    error.hidden = true;
+    field.append(label, area, error);
+    return field;
+  }
+
+  function surveyTextFits(text) {
+    return utf8Length(text.trim()) <= MAX_SURVEY_TEXT_BYTES;
+  }
+
+  /** Marks a too long text answer; returns the textarea if it is too long. */
+  function checkSurveyText(area) {
+    const over = overBy(area.value, surveyTextFits);
+    const error = byId(area.id + '-error');
+    setFieldError(area, error, over > 0 ? 'surveyTextTooLong' : '');
+    if (over > 0) setText(error, 'surveyTextTooLong', over);
+    return over > 0 ? area : null;
+  }
+
+  function surveyAnswer(field) {
+    if (field.question.kind === 'text') return field.node.querySelector('textarea').value.trim();
+    const checked = Array.from(field.node.querySelectorAll('input[type="radio"]'))
+      .find(function (radio) { return radio.checked; });
+    return checked ? checked.value : '';
+  }
+
+  function collectSurveyAnswers() {
+    const answers = [];
+    state.survey.fields.forEach(function (field) {
+      const answer = surveyAnswer(field);
+      if (answer) answers.push({ question: field.question.id, answer: answer });
+    });
+    return answers;
+  }
+
+  function onSurveySubmit(event) {
+    event.preventDefault();
+    if (state.survey.status !== 'open') return;
+    const areas = Array.from(el.survey.querySelectorAll('textarea'));
+    const tooLong = areas.map(checkSurveyText).find(Boolean);
+    if (tooLong) { tooLong.focus(); return; }
+    const answers = collectSurveyAnswers();
+    if (answers.length === 0) {
+      setSurveyError('surveyEmpty');
+      return;
+    }
+    if (!sendFrame({ type: 'survey', answers: answers })) {
+      setSurveyStatus('lost');
+      return;
+    }
+    setSurveyError('');
+    setSurveyStatus('sending');
+  }
+
+  function onSurveySaved() {
+    if (state.survey.status !== 'sending') return;
+    setSurveyStatus('saved');
+    closeSocket(); // nothing more to send
+  }
+
+  /** An error after `ended`: about the survey, or nothing the visitor can act on. */
+  function onSurveyError(code) {
+    const s = state.survey.status;
+    if (code === 'survey_closed' && s !== 'none') {
+      setSurveyStatus('closed');
+      closeSocket();
+    } else if (s === 'sending') {
+      setSurveyStatus('open');
+      setSurveyError('surveyFailed');
+    }
+  }
+
+  function onSurveySocketClosed() {
+    const s = state.survey.status;
+    if (s === 'open' || s === 'sending') setSurveyStatus('lost');
+  }
+
+  /** Moves the survey on; focus follows when it was in the form that disappears. */
+  function setSurveyStatus(status) {
+    // While sending, the submit button is disabled and focus fell to the page: move it on.
+    const focusInForm = el.survey.contains(document.activeElement) || state.survey.status === 'sending';
+    state.survey.status = status;
+    renderSurvey();
+    if (status === 'saved') el.surveyThanks.focus();
+    else if ((status === 'closed' || status === 'lost') && focusInForm) el.surveyClosed.focus();
+    else if (status === 'open' && focusInForm) el.surveySubmit.focus();
+  }
+
+  function setSurveyError(key) {
+    if (key) setText(el.surveyError, key);
+    else clearText(el.surveyError);
+    el.surveyError.hidden = !key;
+  }
+
+  function renderSurvey() {
+    const s = state.survey.status;
+    const showForm = s === 'open' || s === 'sending';
+    el.survey.hidden = !showForm;
+    el.survey.setAttribute('aria-busy', s === 'sending' ? 'true' : 'false');
+    el.surveySubmit.disabled = s === 'sending';
+    el.surveyThanks.hidden = s !== 'saved';
+    el.surveyClosed.hidden = !(s === 'closed' || s === 'lost');
+    if (s === 'closed' || s === 'lost') setText(el.surveyClosed, s === 'lost' ? 'surveyLost' : 'surveyClosed');
+  }
+
+  function onSurveyChange(event) {
+    const target = event.target;
+    if (target.type === 'radio') {
+      const clear = target.closest('fieldset').querySelector('.survey-clear');
+      if (clear) clear.hidden = false;
+    }
+  }
+
+  function onSurveyInput(event) {
+    if (event.target.tagName === 'TEXTAREA') checkSurveyText(event.target);
+    setSurveyError('');
+  }
+
+  /** "Wis dit antwoord": a radio group cannot be emptied otherwise. */
+  function onSurveyClick(event) {
+    const clear = event.target.closest('button.survey-clear');
+    if (!clear) return;
+    const fieldset = clear.closest('fieldset');
+    const radios = Array.from(fieldset.querySelectorAll('input[type="radio"]'));
+    radios.forEach(function (radio) { radio.checked = false; });
+    clear.hidden = true;
+    if (radios[0]) radios[0].focus();
+  }
+
   // ---------------------------------------------------------------- quick exit
 
   /** "Snel weg": end the chat, forget everything, and leave without a Back entry. */
@@ -1025,12 +2137,14 @@
     try {
       if (socketOpen() && state.phase !== 'ended') sendFrame({ type: 'end' });
       closeSocket();
+      closeStatusStream();
     } catch (e) { /* leaving anyway */ }
     try { sessionStorage.clear(); } catch (e) { /* storage blocked */ }
     try { localStorage.clear(); } catch (e) { /* storage blocked */ }
     if (el.messages) el.messages.textContent = '';
     if (el.messageInput) el.messageInput.value = '';
     if (el.startForm) el.startForm.reset();
+    if (el.survey) el.survey.reset();
     location.replace(QUICK_EXIT_URL);
   }
 
@@ -1042,19 +2156,25 @@
 
   function lookupElements() {
     const ids = {
-      error: 'error', quickExit: 'quick-exit',
+      error: 'error', quickExit: 'quick-exit', lang: 'lang', langSwitch: 'lang-switch',
       viewChoose: 'view-choose', viewStart: 'view-start', viewChat: 'view-chat',
       chooseTitle: 'choose-title', statusNote: 'status-note', serviceList: 'service-list',
       chosenService: 'chosen-service', startForm: 'start-form', nickname: 'nickname',
       nicknameError: 'nickname-error', age: 'age', ageError: 'age-error', region: 'region',
-      gender: 'gender', startButton: 'start-button', backButton: 'back-button',
-      chatTitle: 'chat-title', connection: 'connection', queueInfo: 'queue-info',
-      queuePosition: 'queue-position', reconnect: 'reconnect', reconnectText: 'reconnect-text',
-      reconnectButton: 'reconnect-button', messages: 'messages', typing: 'typing',
-      composer: 'composer', messageInput: 'message-input', sendButton: 'send-button',
-      messageLength: 'message-length', chatActions: 'chat-actions', endButton: 'end-button',
+      gender: 'gender', noDossier: 'no-dossier', startButton: 'start-button',
+      backButton: 'back-button',
+      chatTitle: 'chat-title', connection: 'connection', timeGuidance: 'time-guidance',
+      queueInfo: 'queue-info', queuePosition: 'queue-position', reconnect: 'reconnect',
+      reconnectText: 'reconnect-text', reconnectButton: 'reconnect-button',
+      messages: 'messages', typing: 'typing', composer: 'composer',
+      messageInput: 'message-input', sendButton: 'send-button',
+      messageLength: 'message-length', chatActions: 'chat-actions',
+      dossierToggle: 'dossier-toggle', endButton: 'end-button',
       ended: 'ended', endedTitle: 'ended-title', endedDetail: 'ended-detail',
-      endedReason: 'ended-reason', endedMail: 'ended-mail', restartButton: 'restart-button',
+      endedReason: 'ended-reason', endedNext: 'ended-next', endedMail: 'ended-mail',
+      endedContact: 'ended-contact', restartButton: 'restart-button',
+      survey: 'survey', surveyQuestions: 'survey-questions', surveyError: 'survey-error',
+      surveySubmit: 'survey-submit', surveyThanks: 'survey-thanks', surveyClosed: 'survey-closed',
       endDialog: 'end-dialog', endConfirm: 'end-confirm', endCancel: 'end-cancel',
     };
     Object.keys(ids).forEach(function (key) { el[key] = byId(ids[key]); });
@@ -1069,19 +2189,34 @@
     el.messageInput.addEventListener('input', onComposerInput);
     el.messages.addEventListener('click', onRetryClick);
     el.reconnectButton.addEventListener('click', onReconnectClick);
+    el.dossierToggle.addEventListener('click', onDossierToggle);
     el.endButton.addEventListener('click', openEndDialog);
     el.endConfirm.addEventListener('click', onEndConfirm);
     el.endCancel.addEventListener('click', onEndCancel);
     el.restartButton.addEventListener('click', onRestartClick);
-    document.addEventListener('visibilitychange', function () {
-      if (!document.hidden && state.polling) pollOnce();
-    });
+    el.survey.addEventListener('submit', onSurveySubmit);
+    el.survey.addEventListener('change', onSurveyChange);
+    el.survey.addEventListener('input', onSurveyInput);
+    el.survey.addEventListener('click', onSurveyClick);
+    document.addEventListener('visibilitychange', onVisibilityChange);
+  }
+
+  /** Language from ?lang= or the tab's earlier choice; the switch appears once JS runs. */
+  function initLanguage() {
+    state.lang = initialLanguage();
+    if (el.lang) {
+      el.lang.value = state.lang;
+      el.lang.addEventListener('change', onLanguageChange);
+    }
+    if (el.langSwitch) el.langSwitch.hidden = false;
+    applyTexts();
   }
 
   function init() {
     lookupElements();
     if (el.quickExit) el.quickExit.addEventListener('click', quickExit);
-    if (!el.serviceList) return; // the privacy page only needs "Snel weg"
+    initLanguage();
+    if (!el.serviceList) return; // the privacy page only needs "Snel weg" and the language
     bindEvents();
     renderChat();
     showView('choose');
