@@ -56,7 +56,9 @@ pub struct Relay {
 }
 
 impl Relay {
-    pub fn new(
+    /// Opens a relay on `store`, restoring every conversation the previous run left
+    /// open (after a graceful stop or a crash) before anything is served.
+    pub async fn new(
         config: Config,
         identity: tls::Identity,
         store: Store,
@@ -64,6 +66,10 @@ impl Relay {
     ) -> anyhow::Result<Self> {
         config.validate()?;
         let broker = Broker::new(Arc::new(config), store, clock)?;
+        let restored = broker.restore().await?;
+        if restored > 0 {
+            tracing::info!(restored, "restored conversations of the previous run");
+        }
         Ok(Self {
             app: web::AppState {
                 broker,
@@ -86,10 +92,6 @@ impl Relay {
     /// Serves on `listener` until the shutdown token is cancelled, then closes every
     /// socket with 1001 and waits for the sessions to end.
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
-        let restored = self.app.broker.restore().await?;
-        if restored > 0 {
-            tracing::info!(restored, "restored conversations of the previous run");
-        }
         // Make the unknown-user hash now, so the first failed login is as slow as later ones.
         tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&staff::DUMMY_HASH)).await?;
         let addr = listener.local_addr()?;

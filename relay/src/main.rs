@@ -153,7 +153,7 @@ async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyh
     if dev {
         create_demo_accounts(&store, listener.local_addr()?, &fingerprint).await?;
     }
-    let relay = Relay::new(config, identity, store, Arc::new(SystemClock))?;
+    let relay = Relay::new(config, identity, store, Arc::new(SystemClock)).await?;
     let shutdown = relay.shutdown_token();
     tokio::spawn(async move {
         wait_for_signal().await;

@@ -112,7 +112,8 @@ impl TestRelay {
             identity,
             store,
             Arc::new(clock.clone()) as Arc<dyn Clock>,
-        )?;
+        )
+        .await?;
         let shutdown = relay.shutdown_token();
         let broker = relay.broker().clone();
         let task = tokio::spawn(relay.serve(listener));

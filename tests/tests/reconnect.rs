@@ -360,6 +360,9 @@ async fn after_a_restart_queue_order_and_conversations_are_restored() -> anyhow:
     let (_w2, token3) = relay.visitor_with_token("caw", "Drie").await?;
 
     let relay = relay.restart(chathulp_relay::Config::default()).await?;
+    // The relay's first housekeeping runs before any counselor is back: the waiting
+    // visitors must not be sent away for lack of counselors.
+    relay.broker.tick().await?;
     let mut counselor = relay.staff_session(&staff_token).await?;
     let queue = counselor.expect("queue").await?;
     let order: Vec<&str> = queue["services"][0]["waiting"]
@@ -389,5 +392,23 @@ async fn after_a_restart_queue_order_and_conversations_are_restored() -> anyhow:
     assert_eq!(resumed["position"], 2);
     let (_, resumed) = relay.resume(&token2, 0).await?;
     assert_eq!(resumed["position"], 1);
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn after_a_restart_waiting_visitors_get_the_window_for_counselors_to_return()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let _counselor = relay.staff("an").await?;
+    let (_waiting, token) = relay.visitor_with_token("caw", "Sam").await?;
+    let relay = relay.restart(chathulp_relay::Config::default()).await?;
+    // No counselor has reconnected yet when the first housekeeping runs.
+    relay.broker.tick().await?;
+    let (mut visitor, resumed) = relay.resume(&token, 0).await?;
+    assert_eq!(resumed["position"], 1);
+    // Nobody comes back within the window: now the visitor is told and offered e-mail.
+    relay.clock.advance(SignedDuration::from_secs(301));
+    relay.broker.tick().await?;
+    assert_eq!(visitor.expect("ended").await?["by"], "relay");
     relay.stop().await
 }

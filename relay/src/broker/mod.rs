@@ -143,6 +143,9 @@ struct State {
     /// conversations wait for them.
     away_counselors: HashMap<String, i64>,
     next_visitor_socket: u64,
+    /// After a restart, waiting visitors are not sent away for lack of counselors until
+    /// this time (Unix ms): the counselors' apps need a moment to reconnect.
+    restart_grace_until_ms: i64,
     /// The latest `/api/status`, for the page's live status stream.
     status_tx: watch::Sender<StatusResponse>,
 }
@@ -202,6 +205,7 @@ impl Broker {
             next_staff_conn: 0,
             away_counselors: HashMap::new(),
             next_visitor_socket: 0,
+            restart_grace_until_ms: 0,
             status_tx,
         };
         state.publish_status(clock.now());
@@ -289,6 +293,9 @@ impl Broker {
         let now = self.shared.clock.now();
         let stranded: Vec<(ConversationId, String)> = {
             let state = self.state();
+            if now.as_millisecond() < state.restart_grace_until_ms {
+                return;
+            }
             state
                 .services
                 .iter()

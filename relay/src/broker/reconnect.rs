@@ -258,6 +258,9 @@ impl Broker {
         let until_ms = now.as_millisecond().saturating_add(self.window_ms());
         let mut state = self.state();
         let restored = open.len();
+        if restored > 0 {
+            state.restart_grace_until_ms = until_ms;
+        }
         for c in open {
             if let Some(counselor) = &c.counselor {
                 state.away_counselors.insert(counselor.clone(), until_ms);
