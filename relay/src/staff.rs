@@ -30,7 +30,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
         () = app.shutdown.cancelled() => None,
         frame = tokio::time::timeout(deadline, socket.recv()) => Some(frame),
     };
-    let member = match first {
+    let (member, token) = match first {
         None => {
             close_with(&mut socket, close::GOING_AWAY, "relay shutting down").await;
             return;
@@ -48,6 +48,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
         }
         Some(Ok(Some(Ok(frame)))) => match sign_in(&app.broker, frame).await {
             Ok((member, token)) => {
+                let digest = token_digest(&token);
                 let ok = StaffEvent::LoginOk {
                     protocol: PROTOCOL_VERSION,
                     user: member.user.clone(),
@@ -59,7 +60,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
                 if send_json(&mut socket, &ok).await.is_err() {
                     return;
                 }
-                member
+                (member, digest)
             }
             Err(e) => {
                 let _ = send_json(&mut socket, &StaffEvent::Error(e)).await;
@@ -121,6 +122,10 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
                     break;
                 }
                 if session.logged_out {
+                    // The token dies before the goodbye, so it can't sign in again after.
+                    if let Err(e) = app.broker.store().delete_session(token.clone()).await {
+                        tracing::error!(error = %e, "could not end a session at logout");
+                    }
                     close_with(&mut socket, close::NORMAL, "signed out").await;
                     break;
                 }

@@ -255,6 +255,18 @@ impl Store {
         .await
     }
 
+    /// Ends a session: its token no longer signs in.
+    pub async fn delete_session(&self, token_sha256: String) -> Result<()> {
+        self.with(move |c| {
+            c.execute(
+                "DELETE FROM sessions WHERE token_sha256 = ?1",
+                [token_sha256],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     /// The account of an unexpired session.
     pub async fn session_account(
         &self,

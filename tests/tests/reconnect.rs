@@ -412,3 +412,32 @@ async fn after_a_restart_waiting_visitors_get_the_window_for_counselors_to_retur
     assert_eq!(visitor.expect("ended").await?["by"], "relay");
     relay.stop().await
 }
+
+#[tokio::test]
+async fn the_restart_grace_only_waits_for_counselors_not_for_closing_time() -> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let _counselor = relay.staff("an").await?;
+    let (_waiting, token) = relay.visitor_with_token("caw", "Sam").await?;
+    let relay = relay.restart(chathulp_relay::Config::default()).await?;
+    let (mut visitor, _) = relay.resume(&token, 0).await?;
+    // 17:30: CAW has closed. That is no reason to wait for anyone.
+    relay.clock.set("2026-11-27T16:30:00Z".parse()?);
+    relay.broker.tick().await?;
+    assert_eq!(visitor.expect("ended").await?["by"], "relay");
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_token() -> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let (mut counselor, token) = counselor_with_token(&relay).await?;
+    counselor.send(json!({"type":"logout"})).await?;
+    let close = counselor.expect_close().await?.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1000);
+    let mut again = Client::connect(&relay.url("/ws/staff"), relay.client_tls()?).await?;
+    again
+        .send(json!({"type":"session","protocol":1,"token":token}))
+        .await?;
+    assert_eq!(again.expect("error").await?["code"], "login_failed");
+    relay.stop().await
+}

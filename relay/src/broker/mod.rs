@@ -293,13 +293,14 @@ impl Broker {
         let now = self.shared.clock.now();
         let stranded: Vec<(ConversationId, String)> = {
             let state = self.state();
-            if now.as_millisecond() < state.restart_grace_until_ms {
-                return;
-            }
+            // Right after a restart, a service that is open but has no counselor yet is
+            // only waiting for their apps to reconnect.
+            let in_grace = now.as_millisecond() < state.restart_grace_until_ms;
             state
                 .services
                 .iter()
                 .filter(|s| state.status_of(s, now) == ServiceStatus::Offline)
+                .filter(|s| !(in_grace && s.closed.is_none() && s.hours.is_open(now)))
                 .flat_map(|s| {
                     let reason = format!(
                         "{} Je kan ons een e-mail sturen: {}.",
