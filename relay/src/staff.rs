@@ -47,21 +47,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
             return;
         }
         Some(Ok(Some(Ok(frame)))) => match sign_in(&app.broker, frame).await {
-            Ok((member, token)) => {
-                let digest = token_digest(&token);
-                let ok = StaffEvent::LoginOk {
-                    protocol: PROTOCOL_VERSION,
-                    user: member.user.clone(),
-                    role: member.role,
-                    token,
-                    capacity: limits.counselor_capacity,
-                    settings: app.broker.staff_settings(),
-                };
-                if send_json(&mut socket, &ok).await.is_err() {
-                    return;
-                }
-                (member, digest)
-            }
+            Ok(signed_in) => signed_in,
             Err(e) => {
                 let _ = send_json(&mut socket, &StaffEvent::Error(e)).await;
                 close_with(&mut socket, close::POLICY, "not signed in").await;
@@ -69,11 +55,27 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
             }
         },
     };
-    tracing::info!(user = %member.user, role = member.role.as_str(), "staff signed in");
-
+    let digest = token_digest(&token);
+    // Register before saying `login_ok`, so that once the app shows "verbonden" the
+    // counselor really counts as signed in. The queue and conversation events wait in
+    // the outbox until the loop below, after `login_ok`.
     let (outbox, mut events) = Outbox::new(limits.send_queue_frames);
     let kick = outbox.kick.clone();
     let conn = app.broker.staff_join(member.clone(), outbox).await;
+    let ok = StaffEvent::LoginOk {
+        protocol: PROTOCOL_VERSION,
+        user: member.user.clone(),
+        role: member.role,
+        token,
+        capacity: limits.counselor_capacity,
+        settings: app.broker.staff_settings(),
+    };
+    if send_json(&mut socket, &ok).await.is_err() {
+        app.broker.staff_leave(conn, false).await;
+        return;
+    }
+    tracing::info!(user = %member.user, role = member.role.as_str(), "staff signed in");
+
     let mut session = Session {
         broker: &app.broker,
         member: &member,
@@ -123,7 +125,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
                 }
                 if session.logged_out {
                     // The token dies before the goodbye, so it can't sign in again after.
-                    if let Err(e) = app.broker.store().delete_session(token.clone()).await {
+                    if let Err(e) = app.broker.store().delete_session(digest.clone()).await {
                         tracing::error!(error = %e, "could not end a session at logout");
                     }
                     close_with(&mut socket, close::NORMAL, "signed out").await;

@@ -441,3 +441,19 @@ async fn logout_ends_the_session_token() -> anyhow::Result<()> {
     assert_eq!(again.expect("error").await?["code"], "login_failed");
     relay.stop().await
 }
+
+#[tokio::test]
+async fn a_visitor_who_stops_answering_pings_is_marked_away() -> anyhow::Result<()> {
+    let mut config = chathulp_relay::Config::default();
+    config.limits.ping_interval_secs = 1;
+    config.limits.idle_timeout_secs = 1;
+    let relay = TestRelay::start_with(config).await?;
+    let mut counselor = relay.staff("an").await?;
+    // Never read from this socket again: its pongs are never sent, as with a laptop
+    // whose lid was closed. (The counselor's client keeps reading, so it stays.)
+    let (_silent, _) = relay.visitor_with_token("caw", "Sam").await?;
+    let id = take(&mut counselor).await?;
+    let away = counselor.expect("visitor_away").await?;
+    assert_eq!(away["conversation"], id.as_str());
+    relay.stop().await
+}
