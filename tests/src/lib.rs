@@ -324,8 +324,10 @@ impl Client {
 
     /// The next JSON frame, whatever its type.
     pub async fn next(&mut self) -> anyhow::Result<Value> {
+        // One deadline for the whole wait: the relay's pings must not keep extending it.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            let msg = tokio::time::timeout(PATIENCE, self.ws.next())
+            let msg = tokio::time::timeout_at(deadline, self.ws.next())
                 .await
                 .map_err(|_| anyhow!("no frame within {PATIENCE:?}"))?
                 .ok_or_else(|| anyhow!("socket closed"))??;
@@ -363,8 +365,9 @@ impl Client {
 
     /// Waits for the server's close frame and returns it.
     pub async fn expect_close(&mut self) -> anyhow::Result<Option<CloseFrame>> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            let msg = tokio::time::timeout(PATIENCE, self.ws.next())
+            let msg = tokio::time::timeout_at(deadline, self.ws.next())
                 .await
                 .map_err(|_| anyhow!("no close within {PATIENCE:?}"))?;
             match msg {

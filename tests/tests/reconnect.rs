@@ -457,3 +457,47 @@ async fn a_visitor_who_stops_answering_pings_is_marked_away() -> anyhow::Result<
     assert_eq!(away["conversation"], id.as_str());
     relay.stop().await
 }
+
+#[tokio::test]
+async fn a_visitor_resuming_after_the_counselor_ended_the_chat_gets_the_last_words_and_the_end()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut counselor = relay.staff("an").await?;
+    let (visitor, token) = relay.visitor_with_token("caw", "Sam").await?;
+    let id = take(&mut counselor).await?;
+    drop(visitor);
+    counselor.expect("visitor_away").await?;
+    say(
+        &mut counselor,
+        json!({"type":"send","conversation":id,"client_id":"c1","text":"Ik sluit af. Je mag altijd terugkomen."}),
+    )
+    .await?;
+    counselor
+        .send(json!({"type":"end","conversation":id}))
+        .await?;
+    counselor.expect("ended").await?;
+
+    let (mut visitor, resumed) = relay.resume(&token, 0).await?;
+    assert_eq!(
+        texts(&resumed["messages"]),
+        [line(
+            1,
+            "counselor",
+            "Ik sluit af. Je mag altijd terugkomen."
+        )]
+    );
+    let ended = visitor.expect("ended").await?;
+    assert_eq!(ended["by"], "counselor");
+    assert!(ended["survey"].as_array().is_some_and(|s| !s.is_empty()));
+    visitor
+        .send(json!({"type":"survey","answers":[{"question":"helped","answer":"5"}]}))
+        .await?;
+    visitor.expect("survey_saved").await?;
+    // Once told, the token is spent.
+    let mut again = relay.visitor().await?;
+    again
+        .send(json!({"type":"resume","protocol":1,"token":token}))
+        .await?;
+    assert_eq!(again.expect("error").await?["code"], "resume_failed");
+    relay.stop().await
+}

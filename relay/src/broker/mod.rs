@@ -143,6 +143,9 @@ struct State {
     /// conversations wait for them.
     away_counselors: HashMap<String, i64>,
     next_visitor_socket: u64,
+    /// Conversations that ended while their visitor was away, by resume-token digest, so
+    /// a resume within the window still learns how it ended (and gets the survey).
+    ended_while_away: HashMap<String, reconnect::EndedWhileAway>,
     /// After a restart, waiting visitors are not sent away for lack of counselors until
     /// this time (Unix ms): the counselors' apps need a moment to reconnect.
     restart_grace_until_ms: i64,
@@ -206,6 +209,7 @@ impl Broker {
             away_counselors: HashMap::new(),
             next_visitor_socket: 0,
             restart_grace_until_ms: 0,
+            ended_while_away: HashMap::new(),
             status_tx,
         };
         state.publish_status(clock.now());
@@ -871,11 +875,25 @@ impl Broker {
         } else {
             Vec::new()
         };
-        live.to_visitor(VisitorEvent::Ended {
+        let ended = VisitorEvent::Ended {
             by,
             reason: reason.clone(),
             survey,
-        });
+        };
+        if live.visitor.is_some() {
+            live.to_visitor(ended);
+        } else if let Some(until_ms) = live.visitor_away_until_ms {
+            // The visitor is away: keep the news for their resume within the window.
+            state.ended_while_away.insert(
+                live.resume_token_sha256.clone(),
+                reconnect::EndedWhileAway {
+                    conversation: conversation.clone(),
+                    assigned: live.counselor.is_some(),
+                    event: ended,
+                    until_ms,
+                },
+            );
+        }
         if let Some(counselor) = &live.counselor {
             state.to_user(
                 counselor,

@@ -28,6 +28,17 @@ pub struct Resumption {
     pub reply: VisitorEvent,
 }
 
+/// A conversation that ended while its visitor was away.
+pub(super) struct EndedWhileAway {
+    pub(super) conversation: ConversationId,
+    /// Whether a counselor had taken it.
+    pub(super) assigned: bool,
+    /// The `ended` the visitor would have received.
+    pub(super) event: VisitorEvent,
+    /// The end of the visitor's reconnect window (Unix ms).
+    pub(super) until_ms: i64,
+}
+
 impl State {
     /// The conversation a visitor returning under `nickname` without their token probably
     /// belongs to: same service, same nickname (any case), visitor away, held by a
@@ -86,13 +97,42 @@ impl Broker {
             )
         };
         let digest = token_digest(token);
-        let id = self
-            .state()
-            .conversations
-            .iter()
-            .find(|(_, l)| l.resume_token_sha256 == digest)
-            .map(|(id, _)| id.clone())
-            .ok_or_else(failed)?;
+        let found = {
+            let mut state = self.state();
+            let live = state
+                .conversations
+                .iter()
+                .find(|(_, l)| l.resume_token_sha256 == digest)
+                .map(|(id, _)| id.clone());
+            match live {
+                Some(id) => Ok(id),
+                None => Err(state.ended_while_away.remove(&digest)),
+            }
+        };
+        let id = match found {
+            Ok(id) => id,
+            Err(Some(ended)) if ended.until_ms > self.now_ms() => {
+                // It ended while they were away: give them the rest of the transcript,
+                // then the `ended` they missed (and with it the survey).
+                let messages = self
+                    .shared
+                    .store
+                    .messages_after(ended.conversation.clone(), last_seq)
+                    .await
+                    .map_err(internal)?;
+                outbox.push(ended.event);
+                return Ok(Resumption {
+                    conversation: ended.conversation,
+                    socket: 0,
+                    reply: VisitorEvent::Resumed {
+                        position: None,
+                        assigned: ended.assigned,
+                        messages,
+                    },
+                });
+            }
+            Err(_) => return Err(failed()),
+        };
         let lock = self.conversation_lock(&id).map_err(|_| failed())?;
         // Held while the transcript is read and the socket swapped, so no message stored
         // meanwhile is missed or sent twice.
@@ -233,6 +273,7 @@ impl Broker {
             for user in &counselors {
                 state.away_counselors.remove(user);
             }
+            state.ended_while_away.retain(|_, e| e.until_ms > now_ms);
             (visitors, counselors)
         };
         for id in visitors {
