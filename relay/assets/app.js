@@ -40,6 +40,25 @@
   const TYPING_SHOW_MS = 4000;
   const END_FALLBACK_MS = 3000;
 
+  /**
+   * Reconnecting after a drop: wait 1 s, 2 s, 4 s, 8 s, then every 15 s. The relay keeps
+   * a dropped conversation for five minutes (seed: "binnen de vijf minuten"), counted
+   * from when it notices the drop, which can be up to its idle timeout (60 s) after the
+   * page noticed; the page keeps trying for the window plus that margin. After that the
+   * relay has ended the conversation and `resume` could only fail.
+   */
+  const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 15000];
+  const RECONNECT_WINDOW_MS = 5 * 60000;
+  const RECONNECT_MARGIN_MS = 60000;
+  /** An attempt that has not got `resumed` by then is dropped and the next one planned. */
+  const RESUME_TIMEOUT_MS = 10000;
+  /**
+   * A socket can die without a `close` event (a phone that changed networks). When a
+   * sent message has had no ack and nothing else came in for this long, the page treats
+   * the line as dropped and resumes; the resend is stored only once.
+   */
+  const ACK_TIMEOUT_MS = 15000;
+
   // WebSocket close codes, mirroring shared/src/common.rs `close`.
   const CLOSE_NORMAL = 1000;
   const CLOSE_GOING_AWAY = 1001;
@@ -50,6 +69,13 @@
   const DEFAULT_LANGUAGE = 'nl';
   /** sessionStorage key of the chosen language; only written when the visitor picks one. */
   const LANG_KEY = 'chathulp.lang';
+  /**
+   * sessionStorage key of the running conversation, so a reload (or a dropped line) can
+   * resume it: { token, service, nickname, last_seq, no_dossier, unacked: [{client_id,
+   * text}] }. Written from `welcome` on; removed when the conversation ends, when it can't
+   * be resumed, and by "Snel weg" (which clears all storage).
+   */
+  const CHAT_KEY = 'chathulp.chat';
 
   /** Shown when /api/status cannot be read, so the visitor can still try. */
   const FALLBACK_SERVICES = [
@@ -164,6 +190,7 @@
       connection: {
         idle: 'Niet verbonden',
         connecting: 'Verbinden…',
+        reconnecting: 'Verbinding herstellen…',
         open: 'Verbonden',
         closed: 'Verbinding verbroken',
         ended: 'Gesprek beëindigd',
@@ -185,10 +212,13 @@
       assigned: 'Een hulpverlener heeft je gesprek opgenomen.',
       reconnected: 'Je bent opnieuw verbonden.',
       lostNotice: 'De verbinding is verbroken.',
-      counselorAway: 'De hulpverlener is even niet verbonden. Even geduld.',
-      counselorBack: 'De hulpverlener is terug.',
+      counselorAway: 'Je hulpverlener heeft even verbindingsproblemen.',
+      counselorAwayHelp: 'Je kan gewoon verder schrijven: je berichten worden bewaard.',
+      counselorBack: 'Je hulpverlener is terug.',
+      requeued: 'Je hulpverlener is niet meer verbonden. Je staat opnieuw vooraan in de wachtrij.',
       who: { visitor: 'Jij', counselor: 'Hulpverlener', relay: 'Chathulp' },
       sending: 'verzenden…',
+      waitingToSend: 'wordt verstuurd zodra de verbinding terug is',
       sent: 'verzonden',
       failed: 'niet verzonden',
       failedTooLarge: 'te lang, niet verzonden',
@@ -201,11 +231,13 @@
       notYet: 'Even geduld, we maken verbinding met de chat.',
 
       // connection problems
-      disconnected: 'De verbinding is verbroken. Meld je binnen de vijf minuten opnieuw aan met dezelfde nickname, dan wordt het gesprek als alles goed gaat terug opgepikt door dezelfde hulpverlener.',
-      relayRestart: 'De verbinding is verbroken, omdat de chat even opnieuw opstart. Verbind binnen de vijf minuten opnieuw met dezelfde nickname, dan wordt het gesprek als alles goed gaat terug opgepikt door dezelfde hulpverlener.',
+      relayRestart: 'De verbinding is verbroken, omdat de chat even opnieuw opstart. Probeer het zo opnieuw.',
       connectFailed: 'De verbinding is verbroken: we konden de chat niet bereiken. Controleer je internetverbinding en probeer opnieuw.',
       policyClose: 'De verbinding is verbroken door de chat. Probeer het later opnieuw.',
-      reconnectHint: 'Verbind opnieuw om verder te chatten. We gebruiken dezelfde nickname.',
+      reconnectHint: 'Verbind opnieuw om te chatten. We gebruiken dezelfde nickname.',
+      reconnecting: 'De verbinding is even weggevallen. We verbinden vanzelf opnieuw: je gesprek blijft vijf minuten bewaard, bij dezelfde hulpverlener. Wat je intussen schrijft, wordt verstuurd zodra de verbinding terug is.',
+      resumeFailedTitle: 'Het gesprek kon niet hersteld worden.',
+      resumeFailedDetail: 'Het gesprek is intussen afgesloten, of de verbinding was langer dan vijf minuten weg. Je kan een nieuw gesprek starten.',
 
       // end
       endDialogTitle: 'Gesprek beëindigen?',
@@ -345,6 +377,7 @@
       connection: {
         idle: 'Not connected',
         connecting: 'Connecting…',
+        reconnecting: 'Reconnecting…',
         open: 'Connected',
         closed: 'Connection lost',
         ended: 'Conversation ended',
@@ -366,10 +399,13 @@
       assigned: 'A counselor has taken your conversation.',
       reconnected: 'You are connected again.',
       lostNotice: 'The connection was lost.',
-      counselorAway: 'The counselor is disconnected for a moment. Please wait.',
-      counselorBack: 'The counselor is back.',
+      counselorAway: 'Your counselor is having connection problems for a moment.',
+      counselorAwayHelp: 'You can simply keep writing: your messages are kept.',
+      counselorBack: 'Your counselor is back.',
+      requeued: 'Your counselor is no longer connected. You are at the front of the queue again.',
       who: { visitor: 'You', counselor: 'Counselor', relay: 'Chathulp' },
       sending: 'sending…',
+      waitingToSend: 'will be sent as soon as the connection is back',
       sent: 'sent',
       failed: 'not sent',
       failedTooLarge: 'too long, not sent',
@@ -381,11 +417,13 @@
       notConnected: 'You are not connected right now. Your message was not sent.',
       notYet: 'Just a moment, we are connecting to the chat.',
 
-      disconnected: 'The connection was lost. Sign in again within five minutes with the same nickname; if all goes well, the same counselor picks up the conversation again.',
-      relayRestart: 'The connection was lost because the chat is restarting. Reconnect within five minutes with the same nickname; if all goes well, the same counselor picks up the conversation again.',
+      relayRestart: 'The connection was lost because the chat is restarting. Please try again in a moment.',
       connectFailed: 'The connection was lost: we could not reach the chat. Check your internet connection and try again.',
       policyClose: 'The chat closed the connection. Please try again later.',
-      reconnectHint: 'Reconnect to continue chatting. We use the same nickname.',
+      reconnectHint: 'Reconnect to chat. We use the same nickname.',
+      reconnecting: 'The connection dropped for a moment. We reconnect by ourselves: your conversation is kept for five minutes, with the same counselor. Whatever you write meanwhile is sent as soon as the connection is back.',
+      resumeFailedTitle: 'The conversation could not be restored.',
+      resumeFailedDetail: 'The conversation has been closed in the meantime, or the connection was gone for more than five minutes. You can start a new conversation.',
 
       endDialogTitle: 'End the conversation?',
       endDialogText: 'Do you really want to end the conversation? You cannot send anything more in this conversation afterwards.',
@@ -524,6 +562,7 @@
       connection: {
         idle: 'Pas de connexion',
         connecting: 'Connexion…',
+        reconnecting: 'Rétablissement de la connexion…',
         open: 'Connexion établie',
         closed: 'Connexion perdue',
         ended: 'Conversation terminée',
@@ -545,10 +584,13 @@
       assigned: 'Un intervenant a pris ta conversation.',
       reconnected: 'La connexion est rétablie.',
       lostNotice: 'La connexion a été perdue.',
-      counselorAway: 'L’intervenant est déconnecté pour un instant. Un peu de patience.',
-      counselorBack: 'L’intervenant est de retour.',
+      counselorAway: 'Ton intervenant a des problèmes de connexion pour un instant.',
+      counselorAwayHelp: 'Tu peux simplement continuer à écrire' + NBSP + ': tes messages sont conservés.',
+      counselorBack: 'Ton intervenant est de retour.',
+      requeued: 'Ton intervenant n’est plus connecté. Tu es de nouveau en tête de la file d’attente.',
       who: { visitor: 'Toi', counselor: 'Intervenant', relay: 'Chathulp' },
       sending: 'envoi…',
+      waitingToSend: 'sera envoyé dès que la connexion sera rétablie',
       sent: 'envoyé',
       failed: 'non envoyé',
       failedTooLarge: 'trop long, non envoyé',
@@ -560,11 +602,13 @@
       notConnected: 'La connexion est coupée pour le moment. Ton message n’a pas été envoyé.',
       notYet: 'Un instant, nous nous connectons au chat.',
 
-      disconnected: 'La connexion a été perdue. Reconnecte-toi dans les cinq minutes avec le même pseudo' + NBSP + ': si tout va bien, le même intervenant reprendra la conversation.',
-      relayRestart: 'La connexion a été perdue parce que le chat redémarre. Reconnecte-toi dans les cinq minutes avec le même pseudo' + NBSP + ': si tout va bien, le même intervenant reprendra la conversation.',
+      relayRestart: 'La connexion a été perdue parce que le chat redémarre. Réessaie dans un instant.',
       connectFailed: 'La connexion a été perdue' + NBSP + ': nous n’avons pas pu joindre le chat. Vérifie ta connexion internet et réessaie.',
       policyClose: 'Le chat a fermé la connexion. Réessaie plus tard.',
-      reconnectHint: 'Reconnecte-toi pour continuer à chatter. Nous utilisons le même pseudo.',
+      reconnectHint: 'Reconnecte-toi pour chatter. Nous utilisons le même pseudo.',
+      reconnecting: 'La connexion a été coupée un instant. Nous nous reconnectons automatiquement' + NBSP + ': ta conversation est conservée cinq minutes, avec le même intervenant. Ce que tu écris entre-temps sera envoyé dès que la connexion sera rétablie.',
+      resumeFailedTitle: 'La conversation n’a pas pu être rétablie.',
+      resumeFailedDetail: 'La conversation a été clôturée entre-temps, ou la connexion a été coupée pendant plus de cinq minutes. Tu peux commencer une nouvelle conversation.',
 
       endDialogTitle: 'Terminer la conversation' + NBSP + '?',
       endDialogText: 'Veux-tu vraiment terminer la conversation' + NBSP + '? Tu ne pourras plus rien envoyer dans cette conversation.',
@@ -637,16 +681,32 @@
     intake: {},
     noDossier: false,
 
-    // 'idle' | 'connecting' | 'queued' | 'chatting' | 'ending' | 'ended' | 'disconnected'
+    // 'idle' | 'connecting' | 'queued' | 'chatting' | 'reconnecting' | 'ending' | 'ended'
+    // | 'disconnected' ('reconnecting': the line dropped and the page resumes by itself;
+    // 'disconnected': the first `hello` never got through, nothing to resume)
     phase: 'idle',
     ws: null,
-    welcomed: false, // the current socket got `welcome`
+    welcomed: false, // the current socket got `welcome` or `resumed`
     everWelcomed: false, // some socket of this conversation got `welcome`
     assigned: false,
     helloRejected: false,
     queuePosition: null,
-    outbox: new Map(), // client_id -> { text, item, status }
+    // client_id -> { text, item, status, shown }; status 'pending' (sent or waiting for
+    // the line, no ack yet), 'failed' (refused for a reason a resend may fix) or
+    // 'rejected' (refused for good, e.g. too long). Everything but 'rejected' is resent
+    // on resume. `shown`: `resumed` proved it stored, its item shows it; the ack is due.
+    outbox: new Map(),
     seenSeqs: new Set(),
+    lastSeq: 0, // every seq up to this one is on the page (resume asks for what follows)
+    resumeToken: null, // from `welcome`; secret, kept in sessionStorage only
+    resuming: false, // a `resume` is on its way and `resumed` has not come yet
+    restored: false, // the conversation came from sessionStorage (a reload)
+    reconnectTimer: null,
+    resumeTimer: null,
+    ackTimer: null,
+    reconnectAttempt: 0,
+    reconnectDeadline: 0,
+    counselorAway: false,
     lastTypingSent: 0,
     typingTimer: null,
     endTimer: null,
@@ -1127,9 +1187,14 @@
     if (state.polling) state.pollTimer = setTimeout(pollOnce, STATUS_POLL_MS);
   }
 
-  /** A visitor coming back to the tab sees a fresh status at once. */
+  /**
+   * A visitor coming back to the tab sees a fresh status at once, and a dropped chat
+   * tries to resume at once.
+   */
   function onVisibilityChange() {
-    if (document.hidden || !state.statusFeed) return;
+    if (document.hidden) return;
+    resumeNow(); // a background tab's timers may have been held back
+    if (!state.statusFeed) return;
     if (state.polling) pollOnce();
     else fetchStatus();
   }
@@ -1330,17 +1395,23 @@
   }
 
   // ---------------------------------------------------------------- WebSocket
+  //
+  // One socket at a time. The first one says `hello`; the relay answers `welcome` with a
+  // resume token. When a socket closes unexpectedly (not after `ended`, not on "Snel
+  // weg"), the page reconnects by itself with backoff and says `resume` with the token
+  // and the last seq it has, so the same counselor carries on and nothing is lost:
+  // missing messages come back in `resumed`, and unacknowledged messages of our own are
+  // sent again with their original client_id (the relay stores each only once).
 
   function socketUrl() {
     return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + WS_PATH;
   }
 
-  function connect() {
+  /** Opens a socket that sends `firstFrame()` as soon as it is open. */
+  function openSocket(firstFrame) {
     closeSocket();
-    state.phase = 'connecting';
     state.welcomed = false;
     state.helloRejected = false;
-    renderChat();
     let ws;
     try {
       ws = new WebSocket(socketUrl());
@@ -1349,7 +1420,7 @@
       return;
     }
     state.ws = ws;
-    ws.addEventListener('open', function () { if (state.ws === ws) sendHello(); });
+    ws.addEventListener('open', function () { if (state.ws === ws) sendFrame(firstFrame()); });
     ws.addEventListener('message', function (ev) { if (state.ws === ws) onSocketMessage(ev); });
     ws.addEventListener('close', function (ev) {
       if (state.ws !== ws) return;
@@ -1358,7 +1429,15 @@
     });
   }
 
+  /** A new conversation: `hello`. */
+  function connect() {
+    state.phase = 'connecting';
+    renderChat();
+    openSocket(helloFrame);
+  }
+
   function closeSocket() {
+    stopAckWatchdog();
     const ws = state.ws;
     state.ws = null;
     if (ws && ws.readyState <= WebSocket.OPEN) {
@@ -1376,38 +1455,51 @@
     return true;
   }
 
-  function sendHello() {
-    sendFrame({
+  function helloFrame() {
+    return {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
       service: state.serviceId,
       nickname: state.nickname,
       intake: state.intake,
       no_dossier: state.noDossier,
-    });
+    };
+  }
+
+  function resumeFrame() {
+    return {
+      type: 'resume',
+      protocol: PROTOCOL_VERSION,
+      token: state.resumeToken,
+      last_seq: state.lastSeq,
+    };
   }
 
   function onSocketMessage(event) {
-    if (typeof event.data !== 'string') return;
-    let frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch (e) {
-      return;
+    let frame = null;
+    if (typeof event.data === 'string') {
+      try { frame = JSON.parse(event.data); } catch (e) { frame = null; }
     }
     if (frame && typeof frame.type === 'string') handleEvent(frame);
+    if (state.ackTimer) { // the line is alive: the acks still due get a new period
+      stopAckWatchdog();
+      startAckWatchdog();
+    }
   }
 
   function handleEvent(frame) {
+    // Until `resumed`, a resuming socket expects nothing else.
+    if (state.resuming && frame.type !== 'resumed' && frame.type !== 'error') return undefined;
     switch (frame.type) {
-      case 'welcome': return onWelcome();
+      case 'welcome': return onWelcome(frame);
+      case 'resumed': return onResumed(frame);
       case 'queued': return onQueued(frame.position);
       case 'assigned': return onAssigned();
       case 'message': return onChatMessage(frame.message);
       case 'ack': return onAck(frame);
       case 'typing': return showCounselorTyping();
-      case 'counselor_away': return onCounselorPresence('counselorAway');
-      case 'counselor_back': return onCounselorPresence('counselorBack');
+      case 'counselor_away': return onCounselorAway();
+      case 'counselor_back': return onCounselorBack();
       case 'ended': return finishConversation(frame.by, frame.reason, frame.survey);
       case 'survey_saved': return onSurveySaved();
       case 'error': return onRelayError(frame);
@@ -1423,8 +1515,12 @@
     clearError();
   }
 
-  function onWelcome() {
+  function onWelcome(frame) {
     markWelcomed();
+    if (typeof frame.resume_token === 'string' && frame.resume_token !== '') {
+      state.resumeToken = frame.resume_token;
+      saveChat();
+    }
     if (state.phase === 'connecting') state.phase = state.assigned ? 'chatting' : 'queued';
     renderChat();
   }
@@ -1432,6 +1528,14 @@
   function onQueued(position) {
     markWelcomed();
     if (state.phase === 'ending' || state.phase === 'ended') return;
+    if (state.phase === 'chatting') {
+      // The counselor signed out, or did not come back within the window: the relay put
+      // this conversation back at the front of the queue.
+      state.assigned = false;
+      state.counselorAway = false;
+      hideCounselorTyping();
+      addNotice('requeued');
+    }
     state.phase = 'queued';
     state.queuePosition = Number.isInteger(position) && position > 0 ? position : null;
     renderChat();
@@ -1447,44 +1551,93 @@
     renderChat();
   }
 
-  function onCounselorPresence(key) {
+  /** "Je hulpverlener heeft even verbindingsproblemen." The chat stays usable. */
+  function onCounselorAway() {
     if (state.phase !== 'chatting') return;
     hideCounselorTyping();
-    addNotice(key);
+    if (!state.counselorAway) addNotice('counselorAway');
+    state.counselorAway = true;
+    renderChat();
+  }
+
+  function onCounselorBack() {
+    if (state.phase !== 'chatting' || !state.counselorAway) return;
+    state.counselorAway = false;
+    addNotice('counselorBack');
+    renderChat();
   }
 
   function onChatMessage(message) {
-    if (!message || typeof message.text !== 'string') return;
-    if (typeof message.seq === 'number') {
-      if (state.seenSeqs.has(message.seq)) return;
-      state.seenSeqs.add(message.seq);
-    }
-    const from = message.from === 'visitor' || message.from === 'relay' ? message.from : 'counselor';
-    if (from === 'counselor') {
+    if (!isChatMessage(message) || state.seenSeqs.has(message.seq)) return;
+    if (message.from !== 'visitor' && message.from !== 'relay') {
       hideCounselorTyping();
       if (!state.assigned && state.phase === 'queued') onAssigned();
     }
+    showMessage(message);
+    saveChat();
+  }
+
+  function isChatMessage(message) {
+    return !!message && typeof message.text === 'string' &&
+      Number.isInteger(message.seq) && message.seq > 0;
+  }
+
+  /** Puts a stored message on the page, in seq order. The caller checked it is new. */
+  function showMessage(message) {
+    const from = message.from === 'visitor' || message.from === 'relay' ? message.from : 'counselor';
     const item = createMessageItem(from, message.text);
-    if (typeof message.seq === 'number') item.dataset.seq = String(message.seq);
+    item.dataset.seq = String(message.seq);
     setMessageMeta(item, message.at_ms, from === 'visitor' ? 'sent' : '');
-    appendToLog(item, from === 'visitor');
+    noteSeq(message.seq);
+    placeBySeq(item, from === 'visitor');
+  }
+
+  /** Remembers that `seq` is on the page; `lastSeq` is the end of the unbroken run. */
+  function noteSeq(seq) {
+    if (!Number.isInteger(seq) || seq <= 0) return;
+    state.seenSeqs.add(seq);
+    while (state.seenSeqs.has(state.lastSeq + 1)) state.lastSeq += 1;
   }
 
   function onAck(frame) {
     const entry = state.outbox.get(frame.client_id);
-    if (typeof frame.seq === 'number') state.seenSeqs.add(frame.seq);
-    if (!entry) return;
+    const seq = Number.isInteger(frame.seq) && frame.seq > 0 ? frame.seq : null;
+    if (!entry) {
+      if (seq !== null) noteSeq(seq);
+      return;
+    }
     state.outbox.delete(frame.client_id);
+    const shown = seq !== null ? messageItemBySeq(seq) : null;
+    if (shown && shown !== entry.item) {
+      // A resend of a message another item already shows: this copy is the duplicate.
+      entry.item.remove();
+    } else {
+      confirmSent(entry, seq, frame.at_ms);
+    }
+    saveChat();
+  }
+
+  /** Our message is stored under `seq`: mark it sent and put it in its place. */
+  function confirmSent(entry, seq, atMs) {
+    entry.shown = true;
     entry.item.classList.remove('pending', 'failed');
-    if (typeof frame.seq === 'number') entry.item.dataset.seq = String(frame.seq);
-    setMessageMeta(entry.item, frame.at_ms, 'sent');
+    setMessageMeta(entry.item, atMs, 'sent');
+    if (seq === null) {
+      if (!entry.item.parentNode) appendToLog(entry.item, true);
+      return;
+    }
+    entry.item.dataset.seq = String(seq);
+    noteSeq(seq);
+    placeBySeq(entry.item, false);
   }
 
   function onRelayError(frame) {
     const code = typeof frame.code === 'string' ? frame.code : '';
+    if (state.resuming) return onResumeError(code);
     if (state.phase === 'ended') return onSurveyError(code);
     if (frame.client_id && state.outbox.has(frame.client_id)) {
       markMessageFailed(frame.client_id, code);
+      saveChat();
       if (code === 'conversation_ended') finishConversation('relay');
       else showError(errorKey(code) || 'errors.internal');
       return;
@@ -1516,16 +1669,18 @@
   }
 
   function onSocketClosed(event) {
+    stopAckWatchdog();
     if (state.helloRejected) return;
     if (state.phase === 'ended') { onSurveySocketClosed(); return; }
     if (state.phase === 'ending') { finishConversation('visitor'); return; }
-
-    const key = closeTextKey(event.code);
-    state.phase = 'disconnected';
     state.welcomed = false;
     hideCounselorTyping();
+    if (state.resumeToken) { startReconnecting(); return; }
+
+    // The first `hello` never got its `welcome`: there is no conversation to resume.
+    const key = closeTextKey(event.code);
+    state.phase = 'disconnected';
     failPendingMessages();
-    if (state.everWelcomed) addNotice('lostNotice');
     setText(el.reconnectText, 'reconnectHint');
     showError(key, 'connection');
     renderChat();
@@ -1535,25 +1690,323 @@
     if (code === CLOSE_GOING_AWAY) return 'relayRestart';
     if (code === CLOSE_POLICY) return 'policyClose';
     if (code === CLOSE_TOO_BIG) return 'errors.too_large';
-    if (!state.everWelcomed) return 'connectFailed';
-    return 'disconnected';
+    return 'connectFailed';
+  }
+
+  /** Runs while a message sent on this socket waits for its ack. */
+  function startAckWatchdog() {
+    if (!state.ackTimer && ackDue()) state.ackTimer = setTimeout(onAckTimeout, ACK_TIMEOUT_MS);
+  }
+
+  function ackDue() {
+    let due = false;
+    state.outbox.forEach(function (entry) { if (entry.status === 'pending' && entry.sent) due = true; });
+    return due;
+  }
+
+  function stopAckWatchdog() {
+    clearTimeout(state.ackTimer);
+    state.ackTimer = null;
+  }
+
+  function onAckTimeout() {
+    state.ackTimer = null;
+    if (!canSend() || !ackDue()) return;
+    // Open on paper, silent in fact: drop this socket and resume on a new one.
+    const ws = state.ws;
+    state.ws = null;
+    try { ws.close(CLOSE_NORMAL); } catch (e) { /* already closing */ }
+    onSocketClosed({ code: 0 });
+  }
+
+  // ---------------------------------------------------------------- resume
+
+  /** The line dropped (or the page was reloaded): keep trying to resume, with backoff. */
+  function startReconnecting() {
+    state.resuming = false;
+    clearTimeout(state.resumeTimer);
+    state.resumeTimer = null;
+    if (state.phase !== 'reconnecting') {
+      state.phase = 'reconnecting';
+      state.reconnectAttempt = 0;
+      state.reconnectDeadline = Date.now() + RECONNECT_WINDOW_MS + RECONNECT_MARGIN_MS;
+      addNotice('lostNotice');
+      state.outbox.forEach(function (entry) {
+        entry.sent = false;
+        if (entry.status === 'pending' && !entry.shown) setMessageMeta(entry.item, null, 'waitingToSend');
+      });
+    }
+    scheduleResume();
+    renderChat();
+  }
+
+  function scheduleResume() {
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    if (Date.now() >= state.reconnectDeadline) { resumeFailed(); return; }
+    const delays = RECONNECT_DELAYS_MS;
+    const delay = delays[Math.min(state.reconnectAttempt, delays.length - 1)];
+    state.reconnectAttempt += 1;
+    state.reconnectTimer = setTimeout(attemptResume, delay);
+  }
+
+  function stopReconnecting() {
+    clearTimeout(state.reconnectTimer);
+    clearTimeout(state.resumeTimer);
+    state.reconnectTimer = null;
+    state.resumeTimer = null;
+    state.resuming = false;
+  }
+
+  /** One attempt: a new socket that says `resume` with the token and the last seq. */
+  function attemptResume() {
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    if (state.phase !== 'reconnecting' || !state.resumeToken) return;
+    state.resuming = true;
+    renderChat();
+    clearTimeout(state.resumeTimer);
+    state.resumeTimer = setTimeout(onResumeTimeout, RESUME_TIMEOUT_MS);
+    openSocket(resumeFrame);
+  }
+
+  /** Try at once, e.g. when the network is back or the visitor asks for it. */
+  function resumeNow() {
+    if (state.phase !== 'reconnecting' || state.resuming) return;
+    state.reconnectAttempt = 0;
+    attemptResume();
+  }
+
+  function onResumeTimeout() {
+    state.resumeTimer = null;
+    if (!state.resuming) return;
+    state.resuming = false;
+    closeSocket();
+    scheduleResume();
+    renderChat();
+  }
+
+  function onResumeError(code) {
+    state.resuming = false;
+    clearTimeout(state.resumeTimer);
+    state.resumeTimer = null;
+    closeSocket();
+    // The conversation ended or its window passed; or this page is too old for the relay.
+    if (code === 'resume_failed' || code === 'unsupported_version') resumeFailed();
+    else scheduleResume(); // e.g. `internal`: the relay may manage next time
+    renderChat();
+  }
+
+  /** "Het gesprek kon niet hersteld worden.", with the option to start a new chat. */
+  function resumeFailed() {
+    stopReconnecting();
+    closeSocket();
+    finishConversation('lost');
+  }
+
+  function onResumed(frame) {
+    if (!state.resuming) return;
+    stopReconnecting();
+    const afterReload = state.restored;
+    state.restored = false;
+    state.welcomed = true;
+    state.everWelcomed = true;
+    state.counselorAway = false; // the relay says `counselor_away` again if it still is
+    clearError('connection');
+
+    const wasAssigned = state.assigned;
+    if (frame.assigned === true) {
+      state.phase = 'chatting';
+      state.assigned = true;
+      state.queuePosition = null;
+    } else {
+      state.phase = 'queued';
+      state.assigned = false;
+      state.queuePosition = Number.isInteger(frame.position) && frame.position > 0 ? frame.position : null;
+    }
+
+    // Every message after our last seq, both sides, in seq order; skip what is shown.
+    const messages = (Array.isArray(frame.messages) ? frame.messages : [])
+      .filter(isChatMessage)
+      .sort(function (a, b) { return a.seq - b.seq; });
+    const claimed = claimStoredMessages(messages);
+    messages.forEach(function (message, i) {
+      if (state.seenSeqs.has(message.seq)) return;
+      // A stored message of ours: show it in that item (it is still resent below, and
+      // the relay acks it with this seq).
+      if (claimed[i]) confirmSent(claimed[i], message.seq, message.at_ms);
+      else showMessage(message);
+    });
+    if (!afterReload) {
+      if (state.assigned && !wasAssigned) addNotice('assigned');
+      addNotice('reconnected');
+    }
+    resendOutbox();
+    saveChat();
+    renderChat();
+  }
+
+  /**
+   * Our own messages that the relay stored but whose ack was lost come back in
+   * `resumed`. Each is matched, in order, to the first unacknowledged message with the
+   * same text, whose item then shows it, so it is on the page once. Returns, per
+   * message, the matched outbox entry (or null).
+   */
+  function claimStoredMessages(messages) {
+    const entries = [];
+    state.outbox.forEach(function (entry) {
+      if (entry.status !== 'rejected' && !entry.shown) entries.push(entry);
+    });
+    let next = 0;
+    return messages.map(function (message) {
+      if (message.from !== 'visitor' || state.seenSeqs.has(message.seq)) return null;
+      for (let i = next; i < entries.length; i++) {
+        if (entries[i].text === message.text) {
+          next = i + 1;
+          return entries[i];
+        }
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Sends every unacknowledged message again, with its original client_id and text, in
+   * the order they were written; they stay below the stored messages until acked.
+   */
+  function resendOutbox() {
+    state.outbox.forEach(function (entry, clientId) {
+      if (entry.status === 'rejected') return;
+      if (!entry.shown && (!entry.item.parentNode || hasStoredMessageAfter(entry.item))) {
+        appendToLog(entry.item, false);
+      }
+      sendChatText(clientId, entry.text);
+    });
+  }
+
+  function hasStoredMessageAfter(item) {
+    for (let node = item.nextElementSibling; node; node = node.nextElementSibling) {
+      if (node.dataset.seq) return true;
+    }
+    return false;
   }
 
   function onReconnectClick() {
     clearError();
-    connect();
+    if (state.phase === 'reconnecting') resumeNow();
+    else if (state.phase === 'disconnected') connect();
     el.messageInput.focus();
+  }
+
+  /** Back online, or back to the tab (timers may have been held): don't wait. */
+  function onOnline() {
+    resumeNow();
+  }
+
+  /** A page restored from the back/forward cache has no socket any more. */
+  function onPageShow(event) {
+    if (!event.persisted || socketOpen() || !state.resumeToken) return;
+    if (state.phase === 'queued' || state.phase === 'chatting') {
+      state.ws = null;
+      startReconnecting();
+    }
+  }
+
+  // ---------------------------------------------------------------- session storage
+
+  function saveChat() {
+    if (!state.resumeToken) return;
+    const unacked = [];
+    state.outbox.forEach(function (entry, clientId) {
+      if (entry.status !== 'rejected') unacked.push({ client_id: clientId, text: entry.text });
+    });
+    const data = {
+      token: state.resumeToken,
+      service: state.serviceId,
+      nickname: state.nickname,
+      last_seq: state.lastSeq,
+      no_dossier: state.noDossier,
+      unacked: unacked,
+    };
+    try { sessionStorage.setItem(CHAT_KEY, JSON.stringify(data)); } catch (e) { /* storage blocked or full */ }
+  }
+
+  function clearChat() {
+    try { sessionStorage.removeItem(CHAT_KEY); } catch (e) { /* storage blocked */ }
+  }
+
+  /** The stored conversation, checked; null if there is none (or it is unreadable). */
+  function loadChat() {
+    let data = null;
+    try { data = JSON.parse(sessionStorage.getItem(CHAT_KEY) || 'null'); } catch (e) { data = null; }
+    const ok = data && typeof data === 'object' &&
+      typeof data.token === 'string' && data.token !== '' &&
+      typeof data.service === 'string' && data.service !== '' &&
+      typeof data.nickname === 'string';
+    if (!ok) {
+      if (data !== null) clearChat();
+      return null;
+    }
+    const unacked = Array.isArray(data.unacked) ? data.unacked.filter(function (u) {
+      return u && typeof u.client_id === 'string' && u.client_id !== '' &&
+        u.client_id.length <= 64 && typeof u.text === 'string' && u.text !== '';
+    }) : [];
+    return {
+      token: data.token,
+      service: data.service,
+      nickname: data.nickname,
+      lastSeq: Number.isInteger(data.last_seq) && data.last_seq > 0 ? data.last_seq : 0,
+      noDossier: data.no_dossier === true,
+      unacked: unacked,
+    };
+  }
+
+  /**
+   * After a reload: straight to the chat, and resume from seq 0, since the page is empty.
+   * The scrollback comes back in `resumed`; unacknowledged messages are sent again.
+   */
+  function restoreConversation(saved) {
+    state.serviceId = saved.service;
+    state.nickname = saved.nickname;
+    state.noDossier = saved.noDossier;
+    el.noDossier.checked = saved.noDossier;
+    state.resumeToken = saved.token;
+    state.everWelcomed = true;
+    state.restored = true;
+    state.lastSeq = 0;
+    saved.unacked.forEach(function (u) {
+      const item = createMessageItem('visitor', u.text);
+      item.dataset.clientId = u.client_id;
+      item.classList.add('pending');
+      setMessageMeta(item, null, 'waitingToSend');
+      state.outbox.set(u.client_id, { text: u.text, item: item, status: 'pending' });
+    });
+    state.phase = 'reconnecting';
+    state.reconnectAttempt = 0;
+    state.reconnectDeadline = Date.now() + RECONNECT_WINDOW_MS + RECONNECT_MARGIN_MS;
+    setText(el.reconnectText, 'reconnecting');
+    showView('chat');
+    renderChat();
+    attemptResume();
   }
 
   // ---------------------------------------------------------------- chat view
 
+  /** The socket is up and in the conversation: frames can go out now. */
   function canSend() {
-    return socketOpen() && state.welcomed && (state.phase === 'queued' || state.phase === 'chatting');
+    return socketOpen() && state.welcomed && !state.resuming &&
+      (state.phase === 'queued' || state.phase === 'chatting');
+  }
+
+  /** The visitor may write: at once, or kept until the line is back. */
+  function canCompose() {
+    return canSend() || state.phase === 'reconnecting';
   }
 
   function connectionKey(phase) {
     if (phase === 'ended') return 'ended';
     if (phase === 'disconnected') return 'closed';
+    if (phase === 'reconnecting') return 'reconnecting';
     if (phase === 'connecting') return 'connecting';
     if (phase === 'idle') return 'idle';
     return 'open';
@@ -1567,7 +2020,7 @@
     const connKey = connectionKey(phase);
     setText(el.connection, 'connection.' + connKey);
     el.connection.classList.toggle('is-open', connKey === 'open');
-    el.connection.classList.toggle('is-closed', connKey === 'closed');
+    el.connection.classList.toggle('is-closed', connKey === 'closed' || connKey === 'reconnecting');
 
     el.queueInfo.hidden = phase !== 'queued';
     if (state.queuePosition) setText(el.queuePosition, 'queuePosition', state.queuePosition);
@@ -1575,9 +2028,13 @@
 
     // Ended while still waiting: an empty conversation box says nothing.
     el.messages.hidden = phase === 'ended' && el.messages.childElementCount === 0;
-    el.reconnect.hidden = phase !== 'disconnected';
+    el.reconnect.hidden = phase !== 'disconnected' && phase !== 'reconnecting';
+    if (phase === 'reconnecting' && el.reconnectText.dataset.i18n !== 'reconnecting') {
+      setText(el.reconnectText, 'reconnecting');
+    }
+    el.counselorAway.hidden = !(phase === 'chatting' && state.counselorAway);
     el.composer.hidden = phase === 'ended';
-    el.sendButton.disabled = !canSend();
+    el.sendButton.disabled = !canCompose();
     el.chatActions.hidden = phase === 'ended' || phase === 'idle';
     el.endButton.disabled = phase === 'ending';
     el.timeGuidance.hidden = phase === 'ended';
@@ -1623,16 +2080,51 @@
     appendToLog(keyEl('p', 'notice-line', key), false);
   }
 
+  /** The message shown under `seq`, if any. */
+  function messageItemBySeq(seq) {
+    return el.messages.querySelector('.msg[data-seq="' + seq + '"]');
+  }
+
+  /**
+   * Puts a message with a seq where the relay's order says: before the first shown
+   * message with a higher seq, else at the end (after the last one with a lower seq).
+   * Moves nothing that is already in its place.
+   */
+  function placeBySeq(item, forceScroll) {
+    const seq = Number(item.dataset.seq);
+    const stored = Array.from(el.messages.querySelectorAll('.msg[data-seq]'))
+      .filter(function (node) { return node !== item; });
+    const later = stored.find(function (node) { return Number(node.dataset.seq) > seq; });
+    const earlier = stored.filter(function (node) { return Number(node.dataset.seq) < seq; }).pop();
+    const follows = function (a, b) { // a comes after b in the log
+      return !!(b.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_FOLLOWING);
+    };
+    const inPlace = item.parentNode === el.messages &&
+      (!later || follows(later, item)) && (!earlier || follows(item, earlier));
+    if (inPlace) return;
+    if (later) el.messages.insertBefore(item, later);
+    else appendToLog(item, forceScroll);
+  }
+
+  /** Refusals a resend can't fix; anything else is sent again on resume. */
+  function isFinalRefusal(code) {
+    return code === 'too_large' || code === 'invalid' || code === 'conversation_ended';
+  }
+
   function markMessageFailed(clientId, code) {
     const entry = state.outbox.get(clientId);
     if (!entry) return;
-    entry.status = 'failed';
+    if (entry.shown) { // stored all the same (it came back in `resumed`)
+      state.outbox.delete(clientId);
+      return;
+    }
+    entry.status = isFinalRefusal(code) ? 'rejected' : 'failed';
     entry.item.classList.remove('pending');
     entry.item.classList.add('failed');
     const meta = entry.item.querySelector('.msg-meta');
     meta.textContent = '';
     meta.append(keyEl('span', '', code === 'too_large' ? 'failedTooLarge' : 'failed'));
-    if (code !== 'too_large' && code !== 'conversation_ended' && state.phase !== 'ended') {
+    if (entry.status === 'failed' && state.phase !== 'ended') {
       const retry = keyEl('button', 'msg-retry', 'retry');
       retry.type = 'button';
       retry.dataset.clientId = clientId;
@@ -1646,13 +2138,17 @@
     });
   }
 
+  /** Sends one outbox message now, or marks it to go out when the line is back. */
   function sendChatText(clientId, text) {
     const entry = state.outbox.get(clientId);
     entry.status = 'pending';
+    const sent = canSend() && sendFrame({ type: 'send', client_id: clientId, text: text });
+    entry.sent = sent;
+    if (sent) startAckWatchdog();
+    if (entry.shown) return; // already shown as stored; this resend only gets the ack
     entry.item.classList.remove('failed');
     entry.item.classList.add('pending');
-    setMessageMeta(entry.item, null, 'sending');
-    sendFrame({ type: 'send', client_id: clientId, text: text });
+    setMessageMeta(entry.item, null, sent ? 'sending' : 'waitingToSend');
   }
 
   function frameBytes(text) {
@@ -1678,7 +2174,7 @@
       el.messageInput.focus();
       return;
     }
-    if (!canSend()) {
+    if (!canCompose()) {
       showError(state.phase === 'connecting' ? 'notYet' : 'notConnected');
       return;
     }
@@ -1689,6 +2185,7 @@
     state.outbox.set(clientId, { text: text, item: item, status: 'pending' });
     appendToLog(item, true);
     sendChatText(clientId, text);
+    saveChat();
     el.messageInput.value = '';
     renderLengthHint();
   }
@@ -1699,7 +2196,7 @@
     const clientId = button.dataset.clientId;
     const entry = state.outbox.get(clientId);
     if (!entry) return;
-    if (!canSend()) { showError('notConnected'); return; }
+    if (!canCompose()) { showError('notConnected'); return; }
     clearError();
     sendChatText(clientId, entry.text);
   }
@@ -1795,15 +2292,45 @@
 
   function onEndConfirm() {
     closeEndDialog();
-    if (socketOpen()) {
+    if (canSend()) {
       sendFrame({ type: 'end' });
       state.phase = 'ending';
       renderChat();
       // If the relay does not answer with `ended`, end on our side anyway.
       state.endTimer = setTimeout(function () { finishConversation('visitor'); }, END_FALLBACK_MS);
     } else {
+      if (state.phase === 'reconnecting' && state.resumeToken) endInBackground(state.resumeToken);
       finishConversation('visitor');
     }
+  }
+
+  /**
+   * Ending while the line is down: one try on a socket of its own (`resume`, then
+   * `end`), so the counselor does not wait five minutes for nothing. If it does not get
+   * through, the relay ends the conversation when the window has passed.
+   */
+  function endInBackground(token) {
+    let ws;
+    try {
+      ws = new WebSocket(socketUrl());
+    } catch (e) {
+      return;
+    }
+    const timer = setTimeout(function () { ws.close(CLOSE_NORMAL); }, RESUME_TIMEOUT_MS);
+    ws.addEventListener('open', function () {
+      // A last_seq beyond any message: the transcript need not come back.
+      ws.send(JSON.stringify({ type: 'resume', protocol: PROTOCOL_VERSION, token: token, last_seq: Number.MAX_SAFE_INTEGER }));
+      ws.send(JSON.stringify({ type: 'end' }));
+    });
+    ws.addEventListener('message', function (event) {
+      let frame = null;
+      try { frame = JSON.parse(event.data); } catch (e) { frame = null; }
+      if (frame && (frame.type === 'ended' || frame.type === 'error')) {
+        clearTimeout(timer);
+        ws.close(CLOSE_NORMAL);
+      }
+    });
+    ws.addEventListener('close', function () { clearTimeout(timer); });
   }
 
   /**
@@ -1815,11 +2342,18 @@
     if (state.phase === 'ended') return;
     clearTimeout(state.endTimer);
     state.endTimer = null;
+    stopReconnecting();
+    // Nothing left to resume: forget the token (and everything else stored about it).
+    state.resumeToken = null;
+    clearChat();
+    state.counselorAway = false;
     state.end = {
-      by: by === 'visitor' || by === 'counselor' ? by : 'relay',
+      // 'lost': the conversation could not be resumed.
+      by: by === 'visitor' || by === 'counselor' || by === 'lost' ? by : 'relay',
       reason: typeof reason === 'string' ? reason.trim() : '',
       waiting: !state.assigned,
     };
+    setText(el.endedTitle, state.end.by === 'lost' ? 'resumeFailedTitle' : 'endedTitle');
     state.phase = 'ended';
     clearError();
     closeEndDialog();
@@ -1839,6 +2373,7 @@
   }
 
   function endedDetailKey(end) {
+    if (end.by === 'lost') return 'resumeFailedDetail';
     if (end.by === 'relay' && end.waiting) return 'endedBy.relayWaiting';
     return 'endedBy.' + end.by;
   }
@@ -1891,6 +2426,7 @@
 
   function resetConversation() {
     closeSocket();
+    stopReconnecting();
     clearTimeout(state.endTimer);
     hideCounselorTyping();
     state.phase = 'idle';
@@ -1901,8 +2437,14 @@
     state.queuePosition = null;
     state.outbox = new Map();
     state.seenSeqs = new Set();
+    state.lastSeq = 0;
+    state.resumeToken = null;
+    state.restored = false;
+    state.counselorAway = false;
+    clearChat();
     state.lastTypingSent = 0;
     state.end = null;
+    setText(el.endedTitle, 'endedTitle');
     state.survey = { status: 'none', fields: [] };
     el.messages.textContent = '';
     el.messageInput.value = '';
@@ -2135,6 +2677,8 @@
   function quickExit(event) {
     if (event) event.preventDefault();
     try {
+      stopReconnecting();
+      state.resumeToken = null;
       if (socketOpen() && state.phase !== 'ended') sendFrame({ type: 'end' });
       closeSocket();
       closeStatusStream();
@@ -2165,6 +2709,7 @@
       backButton: 'back-button',
       chatTitle: 'chat-title', connection: 'connection', timeGuidance: 'time-guidance',
       queueInfo: 'queue-info', queuePosition: 'queue-position', reconnect: 'reconnect',
+      counselorAway: 'counselor-away',
       reconnectText: 'reconnect-text', reconnectButton: 'reconnect-button',
       messages: 'messages', typing: 'typing', composer: 'composer',
       messageInput: 'message-input', sendButton: 'send-button',
@@ -2199,6 +2744,8 @@
     el.survey.addEventListener('input', onSurveyInput);
     el.survey.addEventListener('click', onSurveyClick);
     document.addEventListener('visibilitychange', onVisibilityChange);
+    window.addEventListener('online', onOnline);
+    window.addEventListener('pageshow', onPageShow);
   }
 
   /** Language from ?lang= or the tab's earlier choice; the switch appears once JS runs. */
@@ -2218,6 +2765,11 @@
     initLanguage();
     if (!el.serviceList) return; // the privacy page only needs "Snel weg" and the language
     bindEvents();
+    const saved = loadChat();
+    if (saved) {
+      restoreConversation(saved);
+      return;
+    }
     renderChat();
     showView('choose');
   }

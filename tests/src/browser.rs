@@ -8,11 +8,17 @@
 //!
 //! The chromedriver process and every browser process it started are killed when the
 //! [`Browser`] is dropped, also when a test fails halfway.
+//!
+//! [`Line`] is a plain TCP forwarder the browser can reach the relay through, to drop
+//! the visitor's connection for real (both ends see the TCP connection close) and to
+//! hold back what the relay sends, as a bad mobile connection would.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -22,6 +28,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use rcgen::PublicKeyData;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::{PATIENCE, TestRelay};
 
@@ -66,6 +75,13 @@ impl Browser {
     /// Starts chromedriver and a Chromium session for `relay`. Fails with a hint to run
     /// `scripts/test` when Chromium or chromedriver is not installed.
     pub async fn start(relay: &TestRelay) -> anyhow::Result<Self> {
+        Self::start_via(relay, relay.addr).await
+    }
+
+    /// Like [`Browser::start`], but the browser reaches the relay at `addr`, e.g. a
+    /// [`Line`] in front of it. Pages are opened from there, so the page's WebSocket goes
+    /// through it too.
+    pub async fn start_via(relay: &TestRelay, addr: SocketAddr) -> anyhow::Result<Self> {
         for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
             if !Path::new(path).exists() {
                 bail!(
@@ -136,7 +152,7 @@ impl Browser {
             })?;
         Ok(Self {
             client,
-            origin: format!("https://{}", relay.addr),
+            origin: format!("https://{addr}"),
             driver,
         })
     }
@@ -232,6 +248,11 @@ impl Browser {
         }
     }
 
+    /// Reloads the page, as the visitor's F5 would.
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        self.client.refresh().await.context("reloading the page")
+    }
+
     /// Waits until the element `css` exists and is shown.
     pub async fn wait_displayed(&self, css: &str) -> anyhow::Result<()> {
         let selector = serde_json::to_string(css)?;
@@ -305,4 +326,131 @@ fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// A TCP forwarder from a loopback port to the relay, for dropping connections for real.
+///
+/// - [`Line::down`] closes every connection through it at once (the browser and the relay
+///   both see their TCP connection end) and turns new ones away, until [`Line::up`].
+/// - [`Line::hold_replies`] stops passing on what the relay sends (it waits in the line)
+///   while what the browser sends still arrives: a message gets stored, its ack does not
+///   reach the page.
+///
+/// TLS goes through untouched: the browser still talks to the relay's own certificate.
+pub struct Line {
+    pub addr: SocketAddr,
+    up: Arc<AtomicBool>,
+    /// Bumped to cut every open connection.
+    cut: watch::Sender<u64>,
+    /// `true` while the relay's bytes are held back.
+    hold: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Line {
+    pub async fn start(target: SocketAddr) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let up = Arc::new(AtomicBool::new(true));
+        let (cut, _) = watch::channel(0u64);
+        let (hold, _) = watch::channel(false);
+        let task = tokio::spawn({
+            let up = up.clone();
+            let cut = cut.clone();
+            let hold = hold.clone();
+            async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    if !up.load(Ordering::SeqCst) {
+                        drop(client); // the line is down: the connection ends at once
+                        continue;
+                    }
+                    let (cut_rx, hold_rx) = (cut.subscribe(), hold.subscribe());
+                    tokio::spawn(async move {
+                        if let Ok(server) = tokio::net::TcpStream::connect(target).await {
+                            forward(client, server, cut_rx, hold_rx).await;
+                        }
+                    });
+                }
+            }
+        });
+        Ok(Self {
+            addr,
+            up,
+            cut,
+            hold,
+            task,
+        })
+    }
+
+    /// Cuts every connection and turns new ones away. Whatever was held back is lost.
+    pub fn down(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.cut.send_modify(|generation| *generation += 1);
+    }
+
+    /// New connections get through again, and nothing is held back any more.
+    pub fn up(&self) {
+        self.hold.send_replace(false);
+        self.up.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on, what the relay sends waits in the line (until [`Line::up`]).
+    pub fn hold_replies(&self) {
+        self.hold.send_replace(true);
+    }
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.cut.send_modify(|generation| *generation += 1);
+    }
+}
+
+/// Copies bytes both ways until either side closes or the line is cut.
+async fn forward(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    mut cut: watch::Receiver<u64>,
+    mut hold: watch::Receiver<bool>,
+) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upstream = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if server_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    let downstream = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match server_read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            // Held: keep the bytes until the hold is lifted (or the line is cut).
+            if hold.wait_for(|held| !held).await.is_err() {
+                break;
+            }
+            if client_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    // Either direction ending, or a cut, drops all four halves: both TCP connections close.
+    // The cut comes first, so held bytes are never let through once the line is cut.
+    tokio::select! {
+        biased;
+        _ = cut.changed() => {}
+        () = upstream => {}
+        () = downstream => {}
+    }
 }
