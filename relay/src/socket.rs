@@ -1,9 +1,117 @@
-//! Small helpers shared by the visitor and staff socket loops.
+//! The socket loop shared by the visitor and staff endpoints, and its helpers.
+//!
+//! [`run`] owns one WebSocket after its upgrade (and, for staff, after sign-in). It
+//! `select!`s on shutdown, on being kicked for reading too slowly, on the first-frame
+//! deadline, on events the broker pushed into this client's outbox, on the keep-alive
+//! timer, and on the client's next frame, which goes to the endpoint's [`Frames`].
+
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use chathulp_shared::close;
+use chathulp_shared::{ErrorCode, ErrorReply, close};
 use serde::Serialize;
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Limits;
+
+/// What an endpoint does with the text frames of one client.
+pub(crate) trait Frames {
+    type Event: Serialize;
+
+    /// Handles one text frame; returns the direct reply, if any.
+    async fn handle(&mut self, text: &str) -> Option<Self::Event>;
+
+    /// This endpoint's `error` event.
+    fn error(reply: ErrorReply) -> Self::Event;
+
+    /// True while the first frame that opens a session (hello, resume) is still due; the
+    /// first-frame deadline applies meanwhile.
+    fn awaiting_first_frame(&self) -> bool {
+        false
+    }
+
+    /// Asked after every frame: a close code and reason end the session.
+    async fn close_after(&mut self) -> Option<(u16, &'static str)> {
+        None
+    }
+}
+
+/// Why [`run`] returned.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum LoopEnd {
+    /// The relay is shutting down; the client was told with 1001.
+    Shutdown,
+    /// The client left, broke, was too slow or too late, or the session closed itself.
+    Gone,
+}
+
+pub(crate) async fn run<F: Frames>(
+    socket: &mut WebSocket,
+    frames: &mut F,
+    events: &mut mpsc::Receiver<F::Event>,
+    kick: &CancellationToken,
+    shutdown: &CancellationToken,
+    limits: &Limits,
+) -> LoopEnd {
+    let mut keepalive = Keepalive::new(limits);
+    let deadline = tokio::time::sleep(Duration::from_secs(limits.first_frame_deadline_secs));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => {
+                close_with(socket, close::GOING_AWAY, "relay shutting down").await;
+                return LoopEnd::Shutdown;
+            }
+            () = kick.cancelled() => {
+                close_with(socket, close::POLICY, "too slow to read").await;
+                return LoopEnd::Gone;
+            }
+            () = &mut deadline, if frames.awaiting_first_frame() => {
+                let e = ErrorReply::new(ErrorCode::HelloRequired, "send hello or resume first");
+                let _ = send_json(socket, &F::error(e)).await;
+                close_with(socket, close::POLICY, "no hello in time").await;
+                return LoopEnd::Gone;
+            }
+            Some(event) = events.recv() => {
+                if send_json(socket, &event).await.is_err() {
+                    return LoopEnd::Gone;
+                }
+            }
+            beat = keepalive.beat() => {
+                if keep_alive(socket, beat).await.is_err() {
+                    return LoopEnd::Gone;
+                }
+            }
+            frame = socket.recv() => {
+                keepalive.seen();
+                let reply = match frame {
+                    None | Some(Ok(Message::Close(_))) => return LoopEnd::Gone,
+                    Some(Err(e)) => {
+                        close_after_read_error(socket, e).await;
+                        return LoopEnd::Gone;
+                    }
+                    Some(Ok(Message::Text(text))) => frames.handle(text.as_str()).await,
+                    Some(Ok(Message::Binary(_))) => Some(F::error(ErrorReply::new(
+                        ErrorCode::BadFrame,
+                        "binary frames are not accepted; send JSON text",
+                    ))),
+                    Some(Ok(_)) => None, // ping/pong: answered by the WebSocket layer
+                };
+                if let Some(reply) = reply
+                    && send_json(socket, &reply).await.is_err()
+                {
+                    return LoopEnd::Gone;
+                }
+                if let Some((code, reason)) = frames.close_after().await {
+                    close_with(socket, code, reason).await;
+                    return LoopEnd::Gone;
+                }
+            }
+        }
+    }
+}
 
 /// Sends one event as a JSON text frame. `Err` means the socket is gone.
 pub async fn send_json<T: Serialize>(socket: &mut WebSocket, event: &T) -> Result<(), ()> {
@@ -26,7 +134,7 @@ pub async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str)
 
 /// How a read error should close the socket: 1009 for an oversized message, nothing
 /// (the socket is already broken) otherwise.
-pub async fn close_after_read_error(socket: &mut WebSocket, error: axum::Error) {
+pub(crate) async fn close_after_read_error(socket: &mut WebSocket, error: axum::Error) {
     let too_big = error
         .into_inner()
         .downcast::<tungstenite::Error>()
@@ -41,20 +149,20 @@ pub async fn close_after_read_error(socket: &mut WebSocket, error: axum::Error) 
 /// Any frame from the peer (pongs included) counts as a sign of life. A peer silent for
 /// longer than the idle timeout is gone: the socket loop closes it, which starts the
 /// reconnect window for its conversations.
-pub struct Keepalive {
+struct Keepalive {
     ping: tokio::time::Interval,
     last_seen: tokio::time::Instant,
     idle: std::time::Duration,
 }
 
 /// What the socket loop should do when the keepalive timer fires.
-pub enum Beat {
+enum Beat {
     Ping,
     Idle,
 }
 
 impl Keepalive {
-    pub fn new(limits: &crate::config::Limits) -> Self {
+    fn new(limits: &Limits) -> Self {
         let every = std::time::Duration::from_secs(limits.ping_interval_secs);
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -65,11 +173,11 @@ impl Keepalive {
         }
     }
 
-    pub fn seen(&mut self) {
+    fn seen(&mut self) {
         self.last_seen = tokio::time::Instant::now();
     }
 
-    pub async fn beat(&mut self) -> Beat {
+    async fn beat(&mut self) -> Beat {
         self.ping.tick().await;
         if self.last_seen.elapsed() > self.idle {
             Beat::Idle
@@ -80,7 +188,7 @@ impl Keepalive {
 }
 
 /// Sends a ping, or closes an idle socket. `Err` means the socket is done.
-pub async fn keep_alive(socket: &mut WebSocket, beat: Beat) -> Result<(), ()> {
+async fn keep_alive(socket: &mut WebSocket, beat: Beat) -> Result<(), ()> {
     match beat {
         Beat::Ping => socket
             .send(Message::Ping(Vec::new().into()))

@@ -13,7 +13,7 @@ use chathulp_shared::{
 
 use crate::accounts::{random_hex, token_digest, verify_password};
 use crate::broker::{Broker, Outbox, StaffMember};
-use crate::socket::{Keepalive, close_after_read_error, close_with, keep_alive, send_json};
+use crate::socket::{self, Frames, close_after_read_error, close_with, send_json};
 use crate::visitor::check_protocol;
 use crate::web::AppState;
 
@@ -79,61 +79,19 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
     let mut session = Session {
         broker: &app.broker,
         member: &member,
+        token_sha256: digest,
         max_text_bytes: limits.max_text_bytes,
         logged_out: false,
     };
-    let mut keepalive = Keepalive::new(&limits);
-    loop {
-        tokio::select! {
-            () = app.shutdown.cancelled() => {
-                close_with(&mut socket, close::GOING_AWAY, "relay shutting down").await;
-                break;
-            }
-            () = kick.cancelled() => {
-                close_with(&mut socket, close::POLICY, "too slow to read").await;
-                break;
-            }
-            Some(event) = events.recv() => {
-                if send_json(&mut socket, &event).await.is_err() {
-                    break;
-                }
-            }
-            beat = keepalive.beat() => {
-                if keep_alive(&mut socket, beat).await.is_err() {
-                    break;
-                }
-            }
-            frame = socket.recv() => {
-                keepalive.seen();
-                let reply = match frame {
-                    None | Some(Ok(Message::Close(_))) => break,
-                    Some(Err(e)) => {
-                        close_after_read_error(&mut socket, e).await;
-                        break;
-                    }
-                    Some(Ok(Message::Text(text))) => session.handle(text.as_str()).await,
-                    Some(Ok(Message::Binary(_))) => Some(StaffEvent::Error(ErrorReply::new(
-                        ErrorCode::BadFrame,
-                        "binary frames are not accepted; send JSON text",
-                    ))),
-                    Some(Ok(_)) => None,
-                };
-                if let Some(reply) = reply
-                    && send_json(&mut socket, &reply).await.is_err()
-                {
-                    break;
-                }
-                if session.logged_out {
-                    // The token dies before the goodbye, so it can't sign in again after.
-                    if let Err(e) = app.broker.store().delete_session(digest.clone()).await {
-                        tracing::error!(error = %e, "could not end a session at logout");
-                    }
-                    close_with(&mut socket, close::NORMAL, "signed out").await;
-                    break;
-                }
-            }
-        }
-    }
+    socket::run(
+        &mut socket,
+        &mut session,
+        &mut events,
+        &kick,
+        &app.shutdown,
+        &limits,
+    )
+    .await;
     app.broker.staff_leave(conn, session.logged_out).await;
     tracing::info!(user = %member.user, "staff signed out");
 }
@@ -198,23 +156,42 @@ async fn sign_in(broker: &Broker, frame: Message) -> Result<(StaffMember, String
 struct Session<'a> {
     broker: &'a Broker,
     member: &'a StaffMember,
+    /// SHA-256 of this socket's session token, ended at `logout`.
+    token_sha256: String,
     max_text_bytes: usize,
     /// Set by `logout`: the loop closes the socket and the conversations don't wait.
     logged_out: bool,
 }
 
-impl Session<'_> {
+impl Frames for Session<'_> {
+    type Event = StaffEvent;
+
     async fn handle(&mut self, text: &str) -> Option<StaffEvent> {
         let result = match decode::<StaffRequest>(text) {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
         };
-        match result {
-            Ok(reply) => reply,
-            Err(e) => Some(StaffEvent::Error(e)),
-        }
+        result.unwrap_or_else(|e| Some(StaffEvent::Error(e)))
     }
 
+    fn error(reply: ErrorReply) -> StaffEvent {
+        StaffEvent::Error(reply)
+    }
+
+    async fn close_after(&mut self) -> Option<(u16, &'static str)> {
+        if !self.logged_out {
+            return None;
+        }
+        // The token dies before the goodbye, so it can't sign in again after.
+        let token = self.token_sha256.clone();
+        if let Err(e) = self.broker.store().delete_session(token).await {
+            tracing::error!(error = %e, "could not end a session at logout");
+        }
+        Some((close::NORMAL, "signed out"))
+    }
+}
+
+impl Session<'_> {
     async fn request(&mut self, request: StaffRequest) -> Result<Option<StaffEvent>, ErrorReply> {
         let (broker, member) = (self.broker, self.member);
         match request {

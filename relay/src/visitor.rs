@@ -3,17 +3,15 @@
 //! The loop owns the socket. It `select!`s on the visitor's next frame, on events the
 //! broker pushes into this visitor's outbox, on the first-frame deadline and on shutdown.
 
-use std::time::Duration;
-
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::WebSocket;
 use chathulp_shared::visitor::{VisitorEvent, VisitorRequest};
 use chathulp_shared::{
     ConversationId, ErrorCode, ErrorReply, Intake, PROTOCOL_VERSION, Party, check_client_id,
-    check_text, clean_nickname, close, decode,
+    check_text, clean_nickname, decode,
 };
 
 use crate::broker::Outbox;
-use crate::socket::{Keepalive, close_after_read_error, close_with, keep_alive, send_json};
+use crate::socket::{self, Frames, LoopEnd};
 use crate::web::AppState;
 
 /// Oldest age the intake accepts; anything above is a typo.
@@ -30,63 +28,20 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
         socket_id: 0,
         max_text_bytes: limits.max_text_bytes,
     };
-    let mut keepalive = Keepalive::new(&limits);
-    let deadline = tokio::time::sleep(Duration::from_secs(limits.first_frame_deadline_secs));
-    tokio::pin!(deadline);
-    let mut shutting_down = false;
-    loop {
-        tokio::select! {
-            () = app.shutdown.cancelled() => {
-                shutting_down = true;
-                close_with(&mut socket, close::GOING_AWAY, "relay shutting down").await;
-                break;
-            }
-            () = kick.cancelled() => {
-                close_with(&mut socket, close::POLICY, "too slow to read").await;
-                break;
-            }
-            () = &mut deadline, if session.conversation.is_none() => {
-                let e = ErrorReply::new(ErrorCode::HelloRequired, "send hello first");
-                let _ = send_json(&mut socket, &VisitorEvent::Error(e)).await;
-                close_with(&mut socket, close::POLICY, "no hello in time").await;
-                break;
-            }
-            Some(event) = events.recv() => {
-                if send_json(&mut socket, &event).await.is_err() {
-                    break;
-                }
-            }
-            beat = keepalive.beat() => {
-                if keep_alive(&mut socket, beat).await.is_err() {
-                    break;
-                }
-            }
-            frame = socket.recv() => {
-                keepalive.seen();
-                let reply = match frame {
-                    None | Some(Ok(Message::Close(_))) => break,
-                    Some(Err(e)) => {
-                        close_after_read_error(&mut socket, e).await;
-                        break;
-                    }
-                    Some(Ok(Message::Text(text))) => session.handle(text.as_str()).await,
-                    Some(Ok(Message::Binary(_))) => Some(VisitorEvent::Error(ErrorReply::new(
-                        ErrorCode::BadFrame,
-                        "binary frames are not accepted; send JSON text",
-                    ))),
-                    Some(Ok(_)) => None, // ping/pong: answered by the WebSocket layer
-                };
-                if let Some(reply) = reply
-                    && send_json(&mut socket, &reply).await.is_err()
-                {
-                    break;
-                }
-            }
-        }
-    }
+    let end = socket::run(
+        &mut socket,
+        &mut session,
+        &mut events,
+        &kick,
+        &app.shutdown,
+        &limits,
+    )
+    .await;
     // A visitor who leaves without `end` has the reconnect window to resume. At relay
     // shutdown the conversation stays open in the store; the restarted relay restores it.
-    if !shutting_down && let Some(conversation) = &session.conversation {
+    if end != LoopEnd::Shutdown
+        && let Some(conversation) = &session.conversation
+    {
         app.broker.visitor_left(conversation, session.socket_id);
     }
 }
@@ -101,19 +56,27 @@ struct Session<'a> {
     max_text_bytes: usize,
 }
 
-impl Session<'_> {
-    /// Handles one text frame; returns the direct reply, if any.
+impl Frames for Session<'_> {
+    type Event = VisitorEvent;
+
     async fn handle(&mut self, text: &str) -> Option<VisitorEvent> {
         let result = match decode::<VisitorRequest>(text) {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
         };
-        match result {
-            Ok(reply) => reply,
-            Err(e) => Some(VisitorEvent::Error(e)),
-        }
+        result.unwrap_or_else(|e| Some(VisitorEvent::Error(e)))
     }
 
+    fn error(reply: ErrorReply) -> VisitorEvent {
+        VisitorEvent::Error(reply)
+    }
+
+    fn awaiting_first_frame(&self) -> bool {
+        self.conversation.is_none()
+    }
+}
+
+impl Session<'_> {
     async fn request(
         &mut self,
         request: VisitorRequest,

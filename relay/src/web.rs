@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use std::convert::Infallible;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -101,25 +101,27 @@ async fn status_events(State(state): State<AppState>) -> Response {
 }
 
 async fn visitor_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    let limits = &state.broker.config().limits;
-    let ws = ws
-        .max_message_size(limits.max_frame_bytes)
-        .max_frame_size(limits.max_frame_bytes);
-    let token = state.tracker.token();
-    ws.on_upgrade(move |socket| async move {
-        crate::visitor::serve(socket, state).await;
-        drop(token);
-    })
+    upgrade(state, ws, crate::visitor::serve)
 }
 
 async fn staff_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    upgrade(state, ws, crate::staff::serve)
+}
+
+/// Accepts a WebSocket with the configured size limits and hands it to `serve`. The
+/// session counts in the task tracker, so shutdown waits for it to say goodbye.
+fn upgrade<F, Fut>(state: AppState, ws: WebSocketUpgrade, serve: F) -> Response
+where
+    F: FnOnce(WebSocket, AppState) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let limits = &state.broker.config().limits;
     let ws = ws
         .max_message_size(limits.max_frame_bytes)
         .max_frame_size(limits.max_frame_bytes);
     let token = state.tracker.token();
     ws.on_upgrade(move |socket| async move {
-        crate::staff::serve(socket, state).await;
+        serve(socket, state).await;
         drop(token);
     })
 }
