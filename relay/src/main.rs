@@ -82,6 +82,10 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        // A log line that can't be written (stderr closed, journald restarting) must be
+        // lost quietly: the default reports it with eprintln!, which then panics the task
+        // that logged, e.g. the one that waits for SIGTERM.
+        .log_internal_errors(false)
         .init();
     let _ = rustls::crypto::ring::default_provider().install_default();
 

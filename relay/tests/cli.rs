@@ -115,3 +115,40 @@ fn without_dev_and_without_a_certificate_the_relay_refuses_clearly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no TLS certificate configured"), "{err}");
 }
+
+#[test]
+fn sigterm_stops_the_relay_even_when_nobody_reads_its_output_any_more() {
+    // As when journald restarts or a pager is closed: stdout and stderr are broken
+    // pipes. Logging must not take down the task that waits for the signal.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    assert!(lines.any(|l| l.is_ok_and(|l| l.contains("listening on https://"))));
+    drop(lines);
+    drop(child.stdout.take());
+    let kill = Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the relay ignored SIGTERM with its output pipes closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}
