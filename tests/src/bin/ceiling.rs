@@ -37,8 +37,6 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// The relay's `limits.max_frame_bytes` default.
 const MAX_FRAME_BYTES: usize = 16 * 1024;
-/// The relay's `limits.send_queue_frames` default.
-const SEND_QUEUE_FRAMES: usize = 1024;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -283,7 +281,10 @@ enum Side {
     Staff,
 }
 
-type Outbox = mpsc::Sender<Event>;
+/// Events for one socket. Unbounded, like the Node peer's `ws.send`: the ceiling never
+/// drops or disconnects (the relay disconnects a client 1,024 frames behind), so an
+/// overloaded step loses nothing and its backlog drains before the next one.
+type Outbox = mpsc::UnboundedSender<Event>;
 
 struct Pair {
     visitor: Outbox,
@@ -316,9 +317,9 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Pushes without waiting, like the relay's outbox; a full queue drops the event.
+/// Pushes without waiting, like the relay's outbox.
 fn push(outbox: &Outbox, event: Event) {
-    let _ = outbox.try_send(event);
+    let _ = outbox.send(event);
 }
 
 async fn connection<S>(ws: tokio_tungstenite::WebSocketStream<S>, hub: Hub, side: Side)
@@ -326,7 +327,7 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let mut ws = ws;
-    let (tx, mut rx) = mpsc::channel::<Event>(SEND_QUEUE_FRAMES);
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     // This socket's own conversation (visitor) — staff name conversations per request.
     let mut own: Option<String> = None;
     loop {
