@@ -263,6 +263,14 @@ impl Session<'_> {
                 broker.open_service(member, &service).await?;
                 Ok(None)
             }
+            StaffRequest::RequestReveal { .. }
+            | StaffRequest::DecideReveal { .. }
+            | StaffRequest::Block { .. }
+            | StaffRequest::ListBlocks
+            | StaffRequest::LiftBlock { .. } => Err(ErrorReply::new(
+                ErrorCode::Invalid,
+                "not available on this relay yet",
+            )),
         }
     }
 }

@@ -57,6 +57,29 @@ pub enum StaffRequest {
     CloseService { service: ServiceId, reason: String },
     /// Administrators only: lift a `close_service`.
     OpenService { service: ServiceId },
+    /// Counselors: ask an administrator to disclose the IP address of the visitor of one
+    /// of your own conversations, in an emergency. `reason` is mandatory (not blank).
+    RequestReveal {
+        conversation: ConversationId,
+        reason: String,
+    },
+    /// Administrators only: approve or deny reveal request `request`, with a reason.
+    DecideReveal {
+        request: u64,
+        approve: bool,
+        reason: String,
+    },
+    /// Counselors: block the visitor of one of your own conversations (by a keyed hash
+    /// of their IP address) for the configured time, 8 hours by default. Ends the
+    /// conversation. The app must ask for confirmation before it sends this.
+    Block {
+        conversation: ConversationId,
+        reason: String,
+    },
+    /// Administrators only: the active blocks, answered with `blocks`.
+    ListBlocks,
+    /// Administrators only: lift block `block` before it expires.
+    LiftBlock { block: u64, reason: String },
 }
 
 impl crate::decode::Decode for StaffRequest {
@@ -72,6 +95,11 @@ impl crate::decode::Decode for StaffRequest {
         "history",
         "close_service",
         "open_service",
+        "request_reveal",
+        "decide_reveal",
+        "block",
+        "list_blocks",
+        "lift_block",
     ];
 }
 
@@ -209,5 +237,69 @@ pub enum StaffEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// To administrators and supervisors: every pending reveal request, plus those
+    /// decided in the last 24 hours. Sent after login and whenever one changes.
+    Reveals {
+        requests: Vec<RevealRequest>,
+    },
+    /// To the counselor who asked: the state of their reveal request for
+    /// `conversation`. `ip` is set only when approved, and only in this frame to this
+    /// counselor: the app shows it as an emergency disclosure.
+    Reveal {
+        conversation: ConversationId,
+        request: RevealRequest,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ip: Option<String>,
+    },
+    /// Reply to `block`: the visitor of `conversation` is blocked until `until_ms`.
+    Blocked {
+        conversation: ConversationId,
+        block: BlockInfo,
+    },
+    /// Reply to `list_blocks` and `lift_block`: the active blocks.
+    Blocks {
+        blocks: Vec<BlockInfo>,
+    },
     Error(ErrorReply),
+}
+
+/// Where a reveal request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevealState {
+    Pending,
+    Approved,
+    Denied,
+}
+
+/// One emergency IP-reveal request. Never holds the IP address itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealRequest {
+    pub id: u64,
+    pub conversation: ConversationId,
+    pub service: ServiceId,
+    /// The account name of the counselor who asked.
+    pub counselor: String,
+    pub reason: String,
+    pub requested_at_ms: i64,
+    pub state: RevealState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at_ms: Option<i64>,
+}
+
+/// One visitor block, as staff see it: no IP address and no hash of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockInfo {
+    pub id: u64,
+    pub service: ServiceId,
+    pub conversation: ConversationId,
+    /// The account name of the counselor who blocked.
+    pub counselor: String,
+    pub reason: String,
+    pub created_at_ms: i64,
+    pub until_ms: i64,
 }

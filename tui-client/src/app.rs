@@ -1336,6 +1336,11 @@ impl App {
                 reason,
             } => self.ended(&conversation, Some(by), reason),
             StaffEvent::Error(reply) => self.relay_error(reply),
+            // Reveal and block frames: shown by the workbench (issue 6), not yet.
+            StaffEvent::Reveals { .. }
+            | StaffEvent::Reveal { .. }
+            | StaffEvent::Blocked { .. }
+            | StaffEvent::Blocks { .. } => {}
         }
     }
 
