@@ -247,7 +247,8 @@ pub enum StaffEvent {
     /// counselor: the app shows it as an emergency disclosure.
     Reveal {
         conversation: ConversationId,
-        request: RevealRequest,
+        /// Boxed only to keep every event small in memory.
+        request: Box<RevealRequest>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ip: Option<String>,
     },
