@@ -239,6 +239,8 @@ impl Session<'_> {
             StaffRequest::History {
                 conversation,
                 after_seq,
+                before_seq: _,
+                limit: _,
             } => {
                 let messages = broker.history(member, &conversation, after_seq).await?;
                 Ok(Some(StaffEvent::History {
@@ -267,7 +269,16 @@ impl Session<'_> {
             | StaffRequest::DecideReveal { .. }
             | StaffRequest::Block { .. }
             | StaffRequest::ListBlocks
-            | StaffRequest::LiftBlock { .. } => Err(ErrorReply::new(
+            | StaffRequest::LiftBlock { .. }
+            | StaffRequest::Transfer { .. }
+            | StaffRequest::Note { .. }
+            | StaffRequest::WrapUp { .. }
+            | StaffRequest::Watch { .. }
+            | StaffRequest::Unwatch { .. }
+            | StaffRequest::ListAccounts
+            | StaffRequest::CreateAccount { .. }
+            | StaffRequest::ResetPassword { .. }
+            | StaffRequest::SetAccountDisabled { .. } => Err(ErrorReply::new(
                 ErrorCode::Invalid,
                 "not available on this relay yet",
             )),

@@ -46,11 +46,17 @@ pub enum StaffRequest {
     },
     /// Sign out on purpose: your conversations don't wait for you to come back.
     Logout,
-    /// Every message of one of your conversations after `after_seq`, e.g. to fill a gap.
+    /// Messages of one of your conversations (or one you watch) after `after_seq`, e.g.
+    /// to fill a gap. With `before_seq`, the page of older scrollback just before it
+    /// (at most `limit` messages, newest last), fetched on demand.
     History {
         conversation: ConversationId,
         #[serde(default)]
         after_seq: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before_seq: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
     },
     /// Administrators only: close a service at once ("uitzonderlijke omstandigheden").
     /// Waiting visitors are told and offered e-mail.
@@ -80,6 +86,43 @@ pub enum StaffRequest {
     ListBlocks,
     /// Administrators only: lift block `block` before it expires.
     LiftBlock { block: u64, reason: String },
+    /// Counselors: hand one of your conversations over to colleague `to` (a signed-in
+    /// counselor with room), with a handover note only staff see. The visitor stays in
+    /// the same conversation and is not greeted again.
+    Transfer {
+        conversation: ConversationId,
+        to: String,
+        note: String,
+    },
+    /// Counselors: an internal note on one of your conversations. The visitor never sees
+    /// it; colleagues who take over or watch do.
+    Note {
+        conversation: ConversationId,
+        text: String,
+    },
+    /// Counselors: the registration of one of your ended conversations: topic
+    /// categories from the relay's config (`settings.topics`) and free notes.
+    WrapUp {
+        conversation: ConversationId,
+        topics: Vec<String>,
+        notes: String,
+    },
+    /// Supervisors and administrators: follow a live conversation read-only. Answered
+    /// with `conversation` (`watching: true`), then its `message`s from both sides.
+    Watch { conversation: ConversationId },
+    /// Stop following a watched conversation.
+    Unwatch { conversation: ConversationId },
+    /// Administrators only: the accounts, answered with `accounts`.
+    ListAccounts,
+    /// Administrators only: a new account. The relay makes a password and answers
+    /// `account_secret` once, then `accounts`.
+    CreateAccount { user: String, role: Role },
+    /// Administrators only: a new password for `user`, answered with `account_secret`.
+    /// Signs the account out everywhere.
+    ResetPassword { user: String },
+    /// Administrators only: disable (or enable again) an account. Disabling signs it out
+    /// everywhere at once.
+    SetAccountDisabled { user: String, disabled: bool },
 }
 
 impl crate::decode::Decode for StaffRequest {
@@ -100,6 +143,15 @@ impl crate::decode::Decode for StaffRequest {
         "block",
         "list_blocks",
         "lift_block",
+        "transfer",
+        "note",
+        "wrap_up",
+        "watch",
+        "unwatch",
+        "list_accounts",
+        "create_account",
+        "reset_password",
+        "set_account_disabled",
     ];
 }
 
@@ -143,6 +195,9 @@ pub struct StaffSettings {
     /// Minutes after which a conversation is marked as over the 1-hour guidance.
     pub guidance_limit_mins: u32,
     pub canned: Vec<CannedResponse>,
+    /// Topic categories for the wrap-up registration.
+    #[serde(default)]
+    pub topics: Vec<String>,
 }
 
 /// Frames the relay sends to staff.
@@ -187,6 +242,22 @@ pub enum StaffEvent {
         /// they come back (Unix ms).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         visitor_away_until_ms: Option<i64>,
+        /// Internal notes, oldest first. Never sent to the visitor.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<InternalNote>,
+        /// Set when a colleague handed this conversation over to you.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handover: Option<Handover>,
+        /// A supervisor's or administrator's read-only view (after `watch`); `counselor`
+        /// names who is chatting.
+        #[serde(default)]
+        watching: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counselor: Option<String>,
+        /// True when `messages` starts after the conversation's first message: older
+        /// scrollback is fetched with `history` and `before_seq`.
+        #[serde(default)]
+        truncated: bool,
     },
     /// After sign-in: every `conversation` of yours has been sent; these are all your
     /// open conversations. Any other you still show has ended meanwhile.
@@ -197,6 +268,41 @@ pub enum StaffEvent {
     History {
         conversation: ConversationId,
         messages: Vec<ChatMessage>,
+    },
+    /// A note was added to a conversation of yours (or one you watch).
+    NoteAdded {
+        conversation: ConversationId,
+        note: InternalNote,
+    },
+    /// Your conversation went to colleague `to` (reply to `transfer`); drop it.
+    Transferred {
+        conversation: ConversationId,
+        to: String,
+    },
+    /// Your ended conversations still waiting for a wrap-up registration. Sent after
+    /// login and whenever the list changes, so that no registration is lost.
+    ToRegister {
+        conversations: Vec<PendingWrapUp>,
+    },
+    /// Signed-in counselors with their load: the transfer targets for counselors, and a
+    /// part of the dashboard. Sent after login and whenever it changes.
+    Staff {
+        counselors: Vec<CounselorLoad>,
+    },
+    /// To supervisors and administrators: the per-service dashboard. Sent after login
+    /// and whenever it changes.
+    Dashboard {
+        services: Vec<ServiceDashboard>,
+    },
+    /// Reply to `list_accounts` and to every account change.
+    Accounts {
+        accounts: Vec<AccountInfo>,
+    },
+    /// A password the relay made for `user` (after `create_account` or
+    /// `reset_password`). Shown once, never stored in clear.
+    AccountSecret {
+        user: String,
+        password: String,
     },
     /// The visitor's connection dropped. The conversation keeps its slot until
     /// `until_ms`; then it ends unless the visitor resumes.
@@ -262,6 +368,74 @@ pub enum StaffEvent {
         blocks: Vec<BlockInfo>,
     },
     Error(ErrorReply),
+}
+
+/// An internal note on a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InternalNote {
+    pub author: String,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+/// How a conversation came to you from a colleague.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    pub from: String,
+    pub note: String,
+    pub at_ms: i64,
+}
+
+/// An ended conversation whose wrap-up registration is not done yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingWrapUp {
+    pub conversation: ConversationId,
+    pub service: ServiceId,
+    pub nickname: String,
+    pub ended_at_ms: i64,
+}
+
+/// A signed-in counselor and how many conversations they hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounselorLoad {
+    pub user: String,
+    pub load: u32,
+    pub capacity: u32,
+}
+
+/// One live conversation on the dashboard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveConversation {
+    pub conversation: ConversationId,
+    pub counselor: String,
+    pub nickname: String,
+    pub started_at_ms: i64,
+}
+
+/// One service on the supervisors' dashboard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceDashboard {
+    pub service: ServiceId,
+    pub name: String,
+    pub status: ServiceStatus,
+    pub waiting: u32,
+    /// When the longest-waiting visitor joined the queue (Unix ms), if anyone waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longest_waiting_since_ms: Option<i64>,
+    pub in_progress: Vec<LiveConversation>,
+    /// Conversations taken today (Europe/Brussels), and their mean wait in the queue.
+    pub today_conversations: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub today_mean_wait_ms: Option<i64>,
+}
+
+/// One staff account, as administrators see it. Never holds a password hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub user: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at_ms: i64,
 }
 
 /// Where a reveal request stands.

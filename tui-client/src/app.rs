@@ -1151,7 +1151,7 @@ impl App {
     fn on_net(&mut self, event: NetEvent) {
         match event {
             NetEvent::Connected(info) => self.signed_in(info),
-            NetEvent::Staff(event) => self.on_staff(event),
+            NetEvent::Staff(event) => self.on_staff(*event),
             NetEvent::Disconnected { reason, retrying } => {
                 let reason = sanitize::line(&reason);
                 self.error(strings::connection_lost(&reason));
@@ -1235,6 +1235,7 @@ impl App {
                 dossier_candidate,
                 linked_to,
                 visitor_away_until_ms,
+                ..
             } => self.conversation_snapshot(Conversation {
                 id: conversation,
                 service: ServiceId(sanitize::line(&service.0)),
@@ -1297,6 +1298,8 @@ impl App {
                     self.outbox.push(NetCommand::Request(StaffRequest::History {
                         conversation,
                         after_seq: last_seq,
+                        before_seq: None,
+                        limit: None,
                     }));
                 }
             }
@@ -1340,7 +1343,14 @@ impl App {
             StaffEvent::Reveals { .. }
             | StaffEvent::Reveal { .. }
             | StaffEvent::Blocked { .. }
-            | StaffEvent::Blocks { .. } => {}
+            | StaffEvent::Blocks { .. }
+            | StaffEvent::NoteAdded { .. }
+            | StaffEvent::Transferred { .. }
+            | StaffEvent::ToRegister { .. }
+            | StaffEvent::Staff { .. }
+            | StaffEvent::Dashboard { .. }
+            | StaffEvent::Accounts { .. }
+            | StaffEvent::AccountSecret { .. } => {}
         }
     }
 
@@ -1646,6 +1656,7 @@ fn effective_settings(settings: StaffSettings) -> StaffSettings {
         guidance_warn_mins: warn,
         guidance_limit_mins: limit,
         canned,
+        topics: Vec::new(),
     }
 }
 

@@ -67,8 +67,8 @@ pub struct LoginInfo {
 pub enum NetEvent {
     /// Signed in (first time or after a reconnect).
     Connected(LoginInfo),
-    /// A frame from the relay.
-    Staff(StaffEvent),
+    /// A frame from the relay (boxed: some frames are large, and actions stay small).
+    Staff(Box<StaffEvent>),
     /// The connection dropped; `retrying` says whether the worker tries again.
     Disconnected { reason: String, retrying: bool },
     /// The relay refused our credentials or session; the app cannot continue.
@@ -299,7 +299,7 @@ where
                     Some(Ok(Message::Text(text))) => {
                         match serde_json::from_str::<StaffEvent>(text.as_str()) {
                             Ok(event) => {
-                                if events.send(NetEvent::Staff(event)).await.is_err() {
+                                if events.send(NetEvent::Staff(Box::new(event))).await.is_err() {
                                     return PumpEnd::Stop;
                                 }
                             }
@@ -329,7 +329,7 @@ fn not_sent(request: &StaffRequest) -> NetEvent {
     if let StaffRequest::Send { client_id, .. } = request {
         reply = reply.for_client_id(client_id);
     }
-    NetEvent::Staff(StaffEvent::Error(reply))
+    NetEvent::Staff(Box::new(StaffEvent::Error(reply)))
 }
 
 /// The worker: runs until the UI sends [`NetCommand::Close`] or drops its sender.
@@ -542,7 +542,9 @@ mod tests {
             .unwrap();
         assert_eq!(
             ev_rx.recv().await,
-            Some(NetEvent::Staff(StaffEvent::Queue { services: vec![] }))
+            Some(NetEvent::Staff(Box::new(StaffEvent::Queue {
+                services: vec![]
+            })))
         );
 
         let take = StaffRequest::Take {
@@ -607,7 +609,10 @@ mod tests {
             client_id: "abc".into(),
             text: "hoi".into(),
         };
-        let NetEvent::Staff(StaffEvent::Error(reply)) = not_sent(&send) else {
+        let NetEvent::Staff(event) = not_sent(&send) else {
+            panic!("expected a staff event");
+        };
+        let StaffEvent::Error(reply) = *event else {
             panic!("expected an error event");
         };
         assert_eq!(reply.client_id.as_deref(), Some("abc"));

@@ -308,6 +308,11 @@ fn snapshot_with(
         dossier_candidate,
         linked_to: linked.map(cid),
         visitor_away_until_ms: away_until_ms,
+        notes: Vec::new(),
+        handover: None,
+        watching: false,
+        counselor: None,
+        truncated: false,
     }
 }
 

@@ -554,6 +554,7 @@ fn guidance_minutes_come_from_the_relay_settings() {
         guidance_warn_mins: 40,
         guidance_limit_mins: 45,
         canned: vec![],
+        topics: Vec::new(),
     };
     login_with(&mut app, Role::Counselor, settings);
     staff(
@@ -1025,6 +1026,7 @@ fn canned_texts_from_the_relay_are_sanitized() {
             canned('x', "Ti\u{1b}[2Jtel", "regel\u{1b}]52;c;aGk=\u{7}\r\ntwee"),
             canned('\u{7}', "bel", "nooit te typen"),
         ],
+        topics: Vec::new(),
     };
     settings.canned.push(canned('\u{202e}', "bidi", "ook niet"));
     login_with(&mut app, Role::Counselor, settings);
@@ -1119,6 +1121,11 @@ fn snapshot(
         dossier_candidate,
         linked_to: linked_to.map(cid),
         visitor_away_until_ms: away_until_ms,
+        notes: Vec::new(),
+        handover: None,
+        watching: false,
+        counselor: None,
+        truncated: false,
     }
 }
 
@@ -1558,6 +1565,8 @@ fn a_gap_in_the_messages_is_filled_from_history() {
         vec![StaffRequest::History {
             conversation: cid("c-sam"),
             after_seq: 3,
+            before_seq: None,
+            limit: None,
         }]
     );
     staff(

@@ -259,6 +259,7 @@ impl Broker {
             guidance_warn_mins: config.guidance.warn_after_mins,
             guidance_limit_mins: config.guidance.limit_mins,
             canned: config.canned.clone(),
+            topics: Vec::new(),
         }
     }
 
@@ -976,6 +977,11 @@ impl Broker {
             dossier_candidate: live.dossier_candidate,
             linked_to: live.linked_to.clone(),
             visitor_away_until_ms: live.visitor_away_until_ms,
+            notes: Vec::new(),
+            handover: None,
+            watching: false,
+            counselor: None,
+            truncated: false,
         });
         Ok(())
     }

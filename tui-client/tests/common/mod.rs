@@ -36,7 +36,7 @@ pub fn sid(s: &str) -> ServiceId {
 }
 
 pub fn staff(app: &mut App, event: StaffEvent) {
-    app.update(Action::Net(NetEvent::Staff(event)));
+    app.update(Action::Net(NetEvent::Staff(Box::new(event))));
 }
 
 pub fn login(app: &mut App, role: Role) {
@@ -75,6 +75,7 @@ pub fn settings() -> StaffSettings {
                 "Je kan ook bellen naar 1712, gratis en anoniem.",
             ),
         ],
+        topics: Vec::new(),
     }
 }
 
@@ -164,6 +165,11 @@ pub fn conversation(
         dossier_candidate: false,
         linked_to: None,
         visitor_away_until_ms: None,
+        notes: Vec::new(),
+        handover: None,
+        watching: false,
+        counselor: None,
+        truncated: false,
     }
 }
 
@@ -186,6 +192,11 @@ pub fn conversation_with_dossier(
         dossier_candidate,
         linked_to: None,
         visitor_away_until_ms: None,
+        notes: Vec::new(),
+        handover: None,
+        watching: false,
+        counselor: None,
+        truncated: false,
     }
 }
 
