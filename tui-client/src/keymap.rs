@@ -1030,14 +1030,18 @@ mod tests {
     fn read_only_accounts_get_no_take_or_end_keys() {
         let mut c = ctx(Focus::Queue);
         c.read_only = true;
-        assert_eq!(act(&c, KeyCode::Enter, KeyModifiers::NONE), None);
+        // Enter on the dashboard watches (read-only); it never takes.
+        assert_eq!(
+            act(&c, KeyCode::Enter, KeyModifiers::NONE),
+            Some(Action::Watch)
+        );
         assert_eq!(act(&c, KeyCode::Char('t'), KeyModifiers::NONE), None);
         assert_eq!(act(&c, KeyCode::Char('e'), KeyModifiers::NONE), None);
         let footer = KeyConfig::default().footer(&c);
         assert!(
-            footer
-                .iter()
-                .all(|(k, _)| k != "t" && k != "Enter" && k != "e"),
+            footer.iter().all(|(k, label)| k != "t"
+                && k != "e"
+                && *label != strings::keys::TAKE_SELECTED_SHORT),
             "{footer:?}"
         );
     }
@@ -1238,7 +1242,7 @@ mod tests {
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 28);
+        assert_eq!(list.len(), 41);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)
