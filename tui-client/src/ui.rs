@@ -377,17 +377,6 @@ fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 theme.dim(),
             ));
         }
-        if let Some(board) = app.dashboard_of(&service.service) {
-            dashboard_lines(
-                app,
-                board,
-                width,
-                focused,
-                theme,
-                &mut lines,
-                &mut selected_line,
-            );
-        }
         for entry in &service.waiting {
             let row = QueueRow::Visitor(service.service.clone(), entry.conversation.clone());
             let is_cursor = app.queue_cursor.as_ref() == Some(&row);
@@ -413,6 +402,18 @@ fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 format!("   {}", entry.intake.summary()),
                 theme.dim(),
             ));
+        }
+        // After the waiting visitors: the order of the cursor's rows.
+        if let Some(board) = app.dashboard_of(&service.service) {
+            dashboard_lines(
+                app,
+                board,
+                width,
+                focused,
+                theme,
+                &mut lines,
+                &mut selected_line,
+            );
         }
     }
     let offset = scroll_offset(selected_line + 1, lines.len(), inner.height as usize);
