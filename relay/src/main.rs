@@ -47,6 +47,59 @@ enum Command {
     /// a few seconds.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Emergency reveal requests: list, approve or deny them. A running relay tells the
+    /// counselor within a few seconds.
+    #[command(subcommand)]
+    Reveal(RevealCommand),
+    /// Visitor blocks: list them or lift one.
+    #[command(subcommand)]
+    Block(BlockCommand),
+    /// Print the audit log and verify its hash chain (exit status 1 if it is broken).
+    Audit,
+    /// Write transcripts for team consultation to stdout, without nickname, intake or
+    /// address, with names, phone numbers, e-mail and street addresses, national register
+    /// numbers and IBANs replaced by placeholders. Each export is audit-logged.
+    Export {
+        /// One conversation.
+        #[arg(long, conflicts_with = "since", required_unless_present = "since")]
+        conversation: Option<String>,
+        /// Every conversation that ended on or after this day (YYYY-MM-DD, relay time zone).
+        #[arg(long)]
+        since: Option<jiff::civil::Date>,
+        /// Required: only anonymised exports exist.
+        #[arg(long, required = true)]
+        anonymise: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RevealCommand {
+    /// Pending requests and those decided in the last 24 hours.
+    List,
+    /// Approve request ID: its counselor, and only they, see the visitor's address.
+    Approve {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Deny request ID.
+    Deny {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BlockCommand {
+    /// The blocks in force.
+    List,
+    /// Lift block ID before it expires.
+    Lift {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -103,6 +156,26 @@ fn main() -> anyhow::Result<()> {
         Command::Service(command) => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(manage_service(&config, &store, command))
+        }
+        Command::Reveal(command) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(manage_reveals(&store, command))
+        }
+        Command::Block(command) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(manage_blocks(&store, command))
+        }
+        Command::Audit => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(print_audit(&store))
+        }
+        Command::Export {
+            conversation,
+            since,
+            anonymise: _,
+        } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(export(&config, &store, conversation, since))
         }
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
@@ -309,6 +382,135 @@ async fn manage_service(
             }
         }
     }
+    Ok(())
+}
+
+/// Who acts from the command line, for the audit log.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_default())
+}
+
+fn given_reason(reason: &str) -> anyhow::Result<String> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        bail!("give a reason with --reason");
+    }
+    Ok(reason.to_owned())
+}
+
+fn when(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| ms.to_string())
+}
+
+async fn manage_reveals(store: &Store, command: RevealCommand) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let (id, approve, reason) = match command {
+        RevealCommand::List => {
+            for r in store.reveal_requests(now - 24 * 3600 * 1000).await? {
+                println!(
+                    "{}\t{:?}\t{}\tconversation {}\tby {}\t{}",
+                    r.id,
+                    r.state,
+                    when(r.requested_at_ms),
+                    r.conversation,
+                    r.counselor,
+                    r.reason
+                );
+            }
+            return Ok(());
+        }
+        RevealCommand::Approve { id, reason } => (id, true, reason),
+        RevealCommand::Deny { id, reason } => (id, false, reason),
+    };
+    let reason = given_reason(&reason)?;
+    match store
+        .decide_reveal(id, approve, cli_actor(), reason, now)
+        .await?
+    {
+        Some(r) => println!(
+            "Request {id} {:?}. A running relay tells {} within a few seconds.",
+            r.state, r.counselor
+        ),
+        None => bail!("no pending reveal request {id}"),
+    }
+    Ok(())
+}
+
+async fn manage_blocks(store: &Store, command: BlockCommand) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    match command {
+        BlockCommand::List => {
+            for b in store.active_blocks(now).await? {
+                println!(
+                    "{}\tuntil {}\t{}\tconversation {}\tby {}\t{}",
+                    b.id,
+                    when(b.until_ms),
+                    b.service,
+                    b.conversation,
+                    b.counselor,
+                    b.reason
+                );
+            }
+        }
+        BlockCommand::Lift { id, reason } => {
+            let reason = given_reason(&reason)?;
+            if !store.lift_block(id, cli_actor(), reason, now).await? {
+                bail!("no active block {id}");
+            }
+            println!("Lifted block {id}.");
+        }
+    }
+    Ok(())
+}
+
+async fn print_audit(store: &Store) -> anyhow::Result<()> {
+    let rows = store.audit_log().await?;
+    for r in &rows {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            r.seq,
+            when(r.at_ms),
+            r.actor,
+            r.action,
+            r.conversation.as_deref().unwrap_or("-"),
+            r.decision.as_deref().unwrap_or("-"),
+            r.reason
+        );
+    }
+    match chathulp_relay::store::verify_chain(&rows) {
+        Ok(()) => {
+            println!("Audit chain intact: {} rows.", rows.len());
+            Ok(())
+        }
+        Err(seq) => {
+            bail!("the audit chain is broken at row {seq}: it was changed after it was written")
+        }
+    }
+}
+
+async fn export(
+    config: &Config,
+    store: &Store,
+    conversation: Option<String>,
+    since: Option<jiff::civil::Date>,
+) -> anyhow::Result<()> {
+    let tz = jiff::tz::TimeZone::get(&config.timezone)?;
+    let ids = match (conversation, since) {
+        (Some(id), _) => vec![chathulp_shared::ConversationId(id)],
+        (None, Some(day)) => {
+            let from = day
+                .to_zoned_datetime(tz.clone())?
+                .timestamp()
+                .as_millisecond();
+            store.ended_since(from).await?
+        }
+        (None, None) => bail!("give --conversation ID or --since DATE"),
+    };
+    let now = jiff::Timestamp::now().as_millisecond();
+    let text = chathulp_relay::export::anonymised(store, ids, &tz, &cli_actor(), now).await?;
+    print!("{text}");
     Ok(())
 }
 

@@ -8,6 +8,10 @@
 //! One connection behind a std `Mutex`: SQLite serialises writers anyway, and every call
 //! runs on tokio's blocking pool, so the lock is never held across an `.await`.
 
+mod privacy;
+
+pub use privacy::{AuditEntry, AuditRow, Purged, verify_chain};
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -166,8 +170,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Purged conversations must not linger in free pages of the file.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(privacy::SCHEMA)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -187,6 +194,16 @@ impl Store {
             f(&mut guard)
         })
         .await?
+    }
+
+    /// The folder the database file is in (where the vault key lives too).
+    pub fn directory(&self) -> Result<std::path::PathBuf> {
+        self.blocking(|c| {
+            c.path()
+                .and_then(|p| Path::new(p).parent())
+                .map(Path::to_owned)
+                .ok_or_else(|| StoreError::Corrupt("the database has no file on disk".into()))
+        })
     }
 
     /// Runs `f` with the connection on the current thread (for CLI commands).

@@ -173,6 +173,35 @@ impl TestRelay {
         Client::connect(&self.url("/ws/visitor"), self.client_tls()?).await
     }
 
+    /// A visitor socket from source address `source` (any 127.x.y.z works on loopback),
+    /// optionally sending `X-Forwarded-For: forwarded_for`.
+    pub async fn visitor_from(
+        &self,
+        source: std::net::Ipv4Addr,
+        forwarded_for: Option<&str>,
+    ) -> anyhow::Result<Client> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((source, 0).into())?;
+        let tcp = socket.connect(self.addr).await?;
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                self.url("/ws/visitor"),
+            )?;
+        if let Some(value) = forwarded_for {
+            request
+                .headers_mut()
+                .insert("x-forwarded-for", value.parse()?);
+        }
+        let (ws, _) = tokio_tungstenite::client_async_tls_with_config(
+            request,
+            tcp,
+            None,
+            Some(Connector::Rustls(self.client_tls()?)),
+        )
+        .await?;
+        Ok(Client { ws })
+    }
+
     /// A visitor that said hello to `service` and got `welcome`.
     pub async fn queued_visitor(&self, service: &str, nickname: &str) -> anyhow::Result<Client> {
         let mut v = self.visitor().await?;
