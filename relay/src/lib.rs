@@ -12,6 +12,7 @@
 //! - [`hours`]: opening hours and closures in Europe/Brussels time.
 //! - [`tls`]: certificates, the dev certificate, the rustls config.
 //! - [`store`]: SQLite, the only module with SQL in it.
+//! - [`logging`]: keeps libraries' frame dumps out of the log.
 //! - [`vault`]: visitors' addresses, sealed, and their keyed hash.
 //! - [`export`]: anonymised transcripts for team consultation.
 //! - [`scrub`]: placeholders for what identifies a visitor, for anonymised exports.
@@ -32,6 +33,7 @@ pub mod config;
 pub mod export;
 pub mod forwarded;
 pub mod hours;
+pub mod logging;
 pub mod scrub;
 pub mod server;
 mod socket;

@@ -16,6 +16,8 @@ use chathulp_relay::store::Account;
 use chathulp_relay::{Config, Relay, Store, SystemClock, tls};
 use chathulp_shared::Role;
 use clap::{Parser, Subcommand};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[derive(Parser, Debug)]
 #[command(name = "chathulp-relay", version, about = "The chathulp relay")]
@@ -139,6 +141,10 @@ fn main() -> anyhow::Result<()> {
         // lost quietly: the default reports it with eprintln!, which then panics the task
         // that logged, e.g. the one that waits for SIGTERM.
         .log_internal_errors(false)
+        .finish()
+        // Libraries' debug and trace output would print whole frames: chat text, and an
+        // approved reveal's address.
+        .with(chathulp_relay::logging::confidential())
         .init();
     let _ = rustls::crypto::ring::default_provider().install_default();
 

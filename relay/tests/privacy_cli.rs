@@ -32,7 +32,7 @@ async fn conversation(relay: &TestRelay, an: &mut Client) -> anyhow::Result<(Cli
     visitor
         .send(
             json!({"type":"hello","protocol":1,"service":"caw","nickname":"Noor",
-                     "intake":{"age":16,"region":"oost-vlaanderen"}}),
+                     "intake":{"age":16,"region":"oost_vlaanderen"}}),
         )
         .await?;
     visitor.expect("welcome").await?;
@@ -156,7 +156,7 @@ async fn an_anonymised_export_holds_no_nickname_intake_address_or_contact_detail
             "Noor",
             "0470",
             "example.be",
-            "oost-vlaanderen",
+            "oost_vlaanderen",
             "127.0.0.77",
         ] {
             assert!(!text.contains(secret), "{secret} in {text}");
