@@ -135,13 +135,11 @@ impl Vault {
             }
             Err(e) => return Err(io(e)),
         };
-        let (seal, mac) = parse_key_file(&text).ok_or_else(|| VaultError::BadKeyFile(path))?;
-        let seal = LessSafeKey::new(
-            UnboundKey::new(&CHACHA20_POLY1305, &seal)
-                .map_err(|_| VaultError::BadKeyFile(dir.join(KEY_FILE)))?,
-        );
+        let bad_file = || VaultError::BadKeyFile(path.clone());
+        let (seal, mac) = parse_key_file(&text).ok_or_else(bad_file)?;
+        let seal = UnboundKey::new(&CHACHA20_POLY1305, &seal).map_err(|_| bad_file())?;
         Ok(Self {
-            seal,
+            seal: LessSafeKey::new(seal),
             mac: hmac::Key::new(hmac::HMAC_SHA256, &mac),
             rng,
         })

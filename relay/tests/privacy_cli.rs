@@ -17,7 +17,7 @@ fn cli(relay: &TestRelay, args: &[&str]) -> Output {
         .args(args)
         .env("USER", "beheerder")
         .output()
-        .unwrap()
+        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
 }
 
 fn stdout(o: &Output) -> String {
@@ -39,7 +39,7 @@ async fn conversation(relay: &TestRelay, an: &mut Client) -> anyhow::Result<(Cli
     an.send(json!({"type":"take","service":"caw"})).await?;
     let id = an.expect("conversation").await?["conversation"]
         .as_str()
-        .unwrap()
+        .unwrap_or_default()
         .to_owned();
     visitor
         .send(json!({"type":"send","client_id":"v1",

@@ -45,7 +45,10 @@ struct LogSink(Arc<Mutex<Vec<u8>>>);
 
 impl Write for LogSink {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(data);
         Ok(data.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -83,7 +86,7 @@ async fn taken_visitor(
         .await?;
     let conversation = counselor.expect("conversation").await?["conversation"]
         .as_str()
-        .unwrap()
+        .unwrap_or_default()
         .to_owned();
     Ok((visitor, conversation))
 }
