@@ -382,6 +382,21 @@ impl Client {
         }
     }
 
+    /// Every frame sent to this client so far, up to the reply to a barrier request (a
+    /// frame type no endpoint knows, refused the same way for every role): proves they
+    /// have all arrived without waiting for silence.
+    pub async fn drain(&mut self) -> anyhow::Result<Vec<Value>> {
+        self.send(json!({"type":"barrier"})).await?;
+        let mut seen = Vec::new();
+        loop {
+            let frame = self.next().await?;
+            if frame["type"] == "error" && frame["code"] == "unknown_type" {
+                return Ok(seen);
+            }
+            seen.push(frame);
+        }
+    }
+
     /// Waits for a `queue` snapshot that satisfies `pred`.
     pub async fn expect_queue(&mut self, pred: impl Fn(&Value) -> bool) -> anyhow::Result<Value> {
         loop {

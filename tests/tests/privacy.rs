@@ -56,20 +56,6 @@ impl Write for LogSink {
     }
 }
 
-/// Every frame `client` got up to a barrier request's reply (no waiting for silence).
-/// The barrier is a frame type no endpoint knows, refused the same way for every role.
-async fn drain(client: &mut Client) -> anyhow::Result<Vec<Value>> {
-    client.send(json!({"type":"barrier"})).await?;
-    let mut seen = Vec::new();
-    loop {
-        let frame = client.next().await?;
-        if frame["type"] == "error" && frame["code"] == "unknown_type" {
-            return Ok(seen);
-        }
-        seen.push(frame);
-    }
-}
-
 /// A visitor from [`VISITOR`] whom `counselor` has taken; returns the conversation id.
 async fn taken_visitor(
     relay: &TestRelay,
@@ -189,9 +175,9 @@ async fn only_the_approved_counselor_ever_sees_the_address() -> anyhow::Result<(
     // Scan everything else: every frame to other staff and the rest of `an`'s frames.
     let mut elsewhere = Vec::new();
     for staff in [&mut bo, &mut sup, &mut adm] {
-        elsewhere.extend(drain(staff).await?);
+        elsewhere.extend(staff.drain().await?);
     }
-    elsewhere.extend(drain(&mut an).await?);
+    elsewhere.extend(an.drain().await?);
     assert!(
         elsewhere.iter().any(|f| f["type"] == "reveals"),
         "scan saw the lists"
@@ -380,6 +366,17 @@ async fn x_forwarded_for_counts_only_from_a_trusted_proxy() -> anyhow::Result<()
     relay.stop().await
 }
 
+/// Whether conversation `id` is stored, how many messages it has, and whether its sealed
+/// address is stored.
+async fn stored(store: &chathulp_relay::Store, id: &str) -> anyhow::Result<(bool, usize, bool)> {
+    let id = chathulp_shared::ConversationId(id.to_owned());
+    Ok((
+        store.conversation(id.clone()).await?.is_some(),
+        store.messages(id.clone()).await?.len(),
+        store.sealed_address(id).await?.is_some(),
+    ))
+}
+
 #[tokio::test]
 async fn retention_purges_exactly_the_conversations_past_it() -> anyhow::Result<()> {
     let relay = TestRelay::start_with(Config::dev()).await?;
@@ -402,43 +399,23 @@ async fn retention_purges_exactly_the_conversations_past_it() -> anyhow::Result<
     an.send(json!({"type":"end","conversation":new})).await?;
     an.expect("ended").await?;
 
-    // 183 days after the first ended, but not the second.
+    // A minute before 183 days after the first ended: nothing goes yet.
+    let store = relay.broker.store();
+    assert_eq!(stored(store, &old).await?, (true, 1, true));
     relay
         .clock
-        .advance(jiff::SignedDuration::from_secs(181 * 86400 + 60));
+        .advance(jiff::SignedDuration::from_secs(181 * 86400 - 60));
     relay.broker.tick().await?;
-    let store = relay.broker.store();
-    use chathulp_shared::ConversationId;
-    assert!(
-        store
-            .conversation(ConversationId(old.clone()))
-            .await?
-            .is_none()
+    assert_eq!(stored(store, &old).await?, (true, 1, true), "not yet past");
+    // A minute after: the first goes entirely, the second stays.
+    relay.clock.advance(jiff::SignedDuration::from_secs(120));
+    relay.broker.tick().await?;
+    assert_eq!(
+        stored(store, &old).await?,
+        (false, 0, false),
+        "purged entirely"
     );
-    assert!(
-        store
-            .messages(ConversationId(old.clone()))
-            .await?
-            .is_empty()
-    );
-    assert!(
-        store
-            .sealed_address(ConversationId(old.clone()))
-            .await?
-            .is_none()
-    );
-    assert!(
-        store
-            .conversation(ConversationId(new.clone()))
-            .await?
-            .is_some()
-    );
-    assert!(
-        store
-            .sealed_address(ConversationId(new.clone()))
-            .await?
-            .is_some()
-    );
+    assert_eq!(stored(store, &new).await?, (true, 0, true), "kept");
     // The audit log keeps that a reveal happened.
     let rows = store.audit_log().await?;
     assert_eq!(rows.len(), 1);
