@@ -134,7 +134,9 @@ async fn only_the_approved_counselor_ever_sees_the_address() -> anyhow::Result<(
     assert_eq!(pending["request"]["state"], "pending");
     assert!(pending.get("ip").is_none());
     let first = pending["request"]["id"].as_u64().unwrap();
-    for staff in [&mut sup, &mut adm] {
+    // ... and on sign-in.
+    let mut late_adm = relay.staff("adm").await?;
+    for staff in [&mut sup, &mut adm, &mut late_adm] {
         let list = reveals_with_requests(staff).await?;
         assert_eq!(list["requests"][0]["state"], "pending");
         assert_eq!(list["requests"][0]["counselor"], "an");
@@ -174,7 +176,7 @@ async fn only_the_approved_counselor_ever_sees_the_address() -> anyhow::Result<(
 
     // Scan everything else: every frame to other staff and the rest of `an`'s frames.
     let mut elsewhere = Vec::new();
-    for staff in [&mut bo, &mut sup, &mut adm] {
+    for staff in [&mut bo, &mut sup, &mut adm, &mut late_adm] {
         elsewhere.extend(staff.drain().await?);
     }
     elsewhere.extend(an.drain().await?);

@@ -268,20 +268,6 @@ impl Store {
         .await
     }
 
-    /// How many stored conversations came from the address with this hash (repeat
-    /// contacts), counting without decrypting anything.
-    pub async fn contacts_from(&self, hash: IpHash) -> Result<u64> {
-        self.with(move |c| {
-            let n: i64 = c.query_row(
-                "SELECT COUNT(*) FROM visitor_addresses WHERE ip_hash = ?1",
-                [hash.as_str()],
-                |r| r.get(0),
-            )?;
-            Ok(n.try_into().unwrap_or_default())
-        })
-        .await
-    }
-
     // ---- reveal requests ----
 
     /// Files a pending reveal request for `conversation` and audits it.
