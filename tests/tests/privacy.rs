@@ -403,6 +403,9 @@ async fn retention_purges_exactly_the_conversations_past_it() -> anyhow::Result<
 
     // A minute before 183 days after the first ended: nothing goes yet.
     let store = relay.broker.store();
+    let secure_delete: i64 =
+        store.blocking(|c| Ok(c.pragma_query_value(None, "secure_delete", |r| r.get(0))?))?;
+    assert_eq!(secure_delete, 1, "deleted rows are overwritten");
     assert_eq!(stored(store, &old).await?, (true, 1, true));
     relay
         .clock
