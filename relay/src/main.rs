@@ -58,19 +58,27 @@ enum Command {
     Block(BlockCommand),
     /// Print the audit log and verify its hash chain (exit status 1 if it is broken).
     Audit,
-    /// Write transcripts for team consultation to stdout, without nickname, intake or
-    /// address, with names, phone numbers, e-mail and street addresses, national register
-    /// numbers and IBANs replaced by placeholders. Each export is audit-logged.
+    /// Write transcripts to stdout. `--anonymise`: for team consultation, without
+    /// nickname, intake or address, with names, phone numbers, e-mail and street
+    /// addresses, national register numbers and IBANs replaced by placeholders.
+    /// `--dossier --reason`: one conversation in full, refused if the visitor refused a
+    /// dossier. Every export is audit-logged; none holds the visitor's address.
+    #[command(group = clap::ArgGroup::new("kind").required(true).args(["anonymise", "dossier"]))]
     Export {
         /// One conversation.
         #[arg(long, conflicts_with = "since", required_unless_present = "since")]
         conversation: Option<String>,
         /// Every conversation that ended on or after this day (YYYY-MM-DD, relay time zone).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dossier")]
         since: Option<jiff::civil::Date>,
-        /// Required: only anonymised exports exist.
-        #[arg(long, required = true)]
+        #[arg(long)]
         anonymise: bool,
+        /// The full transcript of one conversation for the organisation's dossier.
+        #[arg(long, requires = "reason")]
+        dossier: bool,
+        /// Why the full transcript is needed (for the audit log).
+        #[arg(long, requires = "dossier")]
+        reason: Option<String>,
     },
 }
 
@@ -179,9 +187,11 @@ fn main() -> anyhow::Result<()> {
             conversation,
             since,
             anonymise: _,
+            dossier: _,
+            reason,
         } => {
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(export(&config, &store, conversation, since))
+            runtime.block_on(export(&config, &store, conversation, since, reason))
         }
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
@@ -496,26 +506,38 @@ async fn print_audit(store: &Store) -> anyhow::Result<()> {
     }
 }
 
+/// Anonymised export of `conversation` or of those ended `since`; with a `dossier_reason`,
+/// the full transcript of `conversation` for the dossier.
 async fn export(
     config: &Config,
     store: &Store,
     conversation: Option<String>,
     since: Option<jiff::civil::Date>,
+    dossier_reason: Option<String>,
 ) -> anyhow::Result<()> {
+    use chathulp_relay::export;
     let tz = jiff::tz::TimeZone::get(&config.timezone)?;
-    let ids = match (conversation, since) {
-        (Some(id), _) => vec![chathulp_shared::ConversationId(id)],
-        (None, Some(day)) => {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let text = match (conversation, since, dossier_reason) {
+        (Some(id), _, Some(reason)) => {
+            let reason = given_reason(&reason)?;
+            let id = chathulp_shared::ConversationId(id);
+            export::for_dossier(store, id, &tz, &cli_actor(), &reason, now).await?
+        }
+        (Some(id), _, None) => {
+            let ids = vec![chathulp_shared::ConversationId(id)];
+            export::anonymised(store, ids, &tz, &cli_actor(), now).await?
+        }
+        (None, Some(day), None) => {
             let from = day
                 .to_zoned_datetime(tz.clone())?
                 .timestamp()
                 .as_millisecond();
-            store.ended_since(from).await?
+            let ids = store.ended_since(from).await?;
+            export::anonymised(store, ids, &tz, &cli_actor(), now).await?
         }
-        (None, None) => bail!("give --conversation ID or --since DATE"),
+        _ => bail!("give --conversation ID, or --since DATE with --anonymise"),
     };
-    let now = jiff::Timestamp::now().as_millisecond();
-    let text = chathulp_relay::export::anonymised(store, ids, &tz, &cli_actor(), now).await?;
     print!("{text}");
     Ok(())
 }

@@ -103,6 +103,8 @@ pub struct ConversationRecord {
     pub started_at_ms: Option<i64>,
     pub ended_at_ms: Option<i64>,
     pub ended_by: Option<Party>,
+    /// The visitor refused a dossier.
+    pub no_dossier: bool,
 }
 
 /// Handle to the store; cheap to clone.
@@ -610,7 +612,7 @@ impl Store {
         self.with(move |c| {
             c.query_row(
                 "SELECT id, service, nickname, intake, counselor, queued_at_ms, started_at_ms,
-                        ended_at_ms, ended_by
+                        ended_at_ms, ended_by, no_dossier
                  FROM conversations WHERE id = ?1",
                 [&id.0],
                 |r| {
@@ -624,6 +626,7 @@ impl Store {
                         r.get::<_, Option<i64>>(6)?,
                         r.get::<_, Option<i64>>(7)?,
                         r.get::<_, Option<String>>(8)?,
+                        r.get::<_, bool>(9)?,
                     ))
                 },
             )
@@ -640,6 +643,7 @@ impl Store {
                     started_at_ms: row.6,
                     ended_at_ms: row.7,
                     ended_by: row.8.as_deref().map(parse_party).transpose()?,
+                    no_dossier: row.9,
                 })
             })
             .transpose()

@@ -26,13 +26,22 @@ fn stdout(o: &Output) -> String {
 
 /// A visitor from 127.0.0.77 taken by `an`, who writes identifying details.
 async fn conversation(relay: &TestRelay, an: &mut Client) -> anyhow::Result<(Client, String)> {
+    conversation_with(relay, an, false).await
+}
+
+/// [`conversation`], with the visitor refusing a dossier or not.
+async fn conversation_with(
+    relay: &TestRelay,
+    an: &mut Client,
+    no_dossier: bool,
+) -> anyhow::Result<(Client, String)> {
     let mut visitor = relay
         .visitor_from(Ipv4Addr::new(127, 0, 0, 77), None)
         .await?;
     visitor
         .send(
             json!({"type":"hello","protocol":1,"service":"caw","nickname":"Noor",
-                     "intake":{"age":16,"region":"oost_vlaanderen"}}),
+                     "intake":{"age":16,"region":"oost_vlaanderen"},"no_dossier":no_dossier}),
         )
         .await?;
     visitor.expect("welcome").await?;
@@ -174,5 +183,60 @@ async fn an_anonymised_export_holds_no_nickname_intake_address_or_contact_detail
             .count(),
         2
     );
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn a_dossier_export_is_full_audited_and_refused_when_the_visitor_refused_a_dossier()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+    let (_agreed, agreed) = conversation_with(&relay, &mut an, false).await?;
+    let (_refused, refused) = conversation_with(&relay, &mut an, true).await?;
+
+    let no_reason = cli(&relay, &["export", "--conversation", &agreed, "--dossier"]);
+    assert!(!no_reason.status.success(), "a reason is required");
+    let out = cli(
+        &relay,
+        &[
+            "export",
+            "--conversation",
+            &agreed,
+            "--dossier",
+            "--reason",
+            "dossieropbouw",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("# nickname: Noor"), "{text}");
+    assert!(text.contains("oost_vlaanderen"), "{text}");
+    assert!(text.contains("bel me op 0470 12 34 56"), "{text}");
+    assert!(!text.contains("127.0.0.77"), "never the address: {text}");
+
+    let out = cli(
+        &relay,
+        &[
+            "export",
+            "--conversation",
+            &refused,
+            "--dossier",
+            "--reason",
+            "dossieropbouw",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refused a dossier"), "{stderr}");
+    assert!(stdout(&out).is_empty());
+
+    let rows = relay.broker.store().audit_log().await?;
+    let dossier: Vec<_> = rows
+        .iter()
+        .filter(|r| r.action == "export_dossier")
+        .collect();
+    assert_eq!(dossier.len(), 1, "only the export that happened");
+    assert_eq!(dossier[0].conversation.as_deref(), Some(agreed.as_str()));
+    assert_eq!(dossier[0].reason, "dossieropbouw");
     relay.stop().await
 }
