@@ -398,6 +398,10 @@ impl Store {
                 let rows = stmt.query_map([], reveal_row)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             };
+            // The usual case on a housekeeping tick: nothing to write.
+            if requests.is_empty() {
+                return Ok(requests);
+            }
             tx.execute(
                 "UPDATE reveal_requests SET delivered = 1
                  WHERE state != 'pending' AND delivered = 0",
