@@ -32,6 +32,41 @@ pub struct Config {
     pub canned: Vec<CannedResponse>,
     /// The optional post-chat survey. Empty: no survey.
     pub survey: Vec<SurveyQuestion>,
+    pub blocks: Blocks,
+    pub retention: Retention,
+}
+
+/// How long a counselor's block keeps a visitor out.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Blocks {
+    pub duration_hours: u32,
+}
+
+impl Default for Blocks {
+    fn default() -> Self {
+        Self { duration_hours: 8 }
+    }
+}
+
+/// How long data is kept (the seed promises six months).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// Days after its end that a conversation is purged entirely: transcript, intake,
+    /// sealed address and its hash, survey, notes.
+    pub days: u32,
+    /// Days the audit log keeps its rows (that a reveal or block happened; never an IP).
+    pub audit_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            days: 183,
+            audit_days: 3650,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -40,6 +75,9 @@ pub struct WebConfig {
     /// Origins (e.g. `https://www.caw.be`) whose pages may read `/api/status` (CORS), so
     /// the organisation's own site can show the same status dot on its chat button.
     pub status_cors_origins: Vec<String>,
+    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed.
+    /// Empty: the TCP peer is the visitor's address.
+    pub trusted_proxies: Vec<crate::forwarded::Network>,
 }
 
 /// The seed's "we proberen een chatgesprek na 1 uur af te ronden", for the counselor.
@@ -171,6 +209,8 @@ impl Default for Config {
             guidance: Guidance::default(),
             canned: default_canned(),
             survey: default_survey(),
+            blocks: Blocks::default(),
+            retention: Retention::default(),
             services: vec![
                 ServiceConfig {
                     id: ServiceId("caw".into()),
@@ -375,6 +415,17 @@ impl Config {
         ] {
             if value == 0 {
                 return Err(ConfigError::ZeroLimit(name));
+            }
+        }
+        for (name, value) in [
+            ("blocks.duration_hours", self.blocks.duration_hours),
+            ("retention.days", self.retention.days),
+            ("retention.audit_days", self.retention.audit_days),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be greater than zero"
+                )));
             }
         }
         // A text at the limit, JSON-escaped in a `send` frame, must still fit in a frame.

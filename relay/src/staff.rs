@@ -265,12 +265,40 @@ impl Session<'_> {
                 broker.open_service(member, &service).await?;
                 Ok(None)
             }
-            StaffRequest::RequestReveal { .. }
-            | StaffRequest::DecideReveal { .. }
-            | StaffRequest::Block { .. }
-            | StaffRequest::ListBlocks
-            | StaffRequest::LiftBlock { .. }
-            | StaffRequest::Transfer { .. }
+            StaffRequest::RequestReveal {
+                conversation,
+                reason,
+            } => {
+                broker.request_reveal(member, &conversation, reason).await?;
+                Ok(None)
+            }
+            StaffRequest::DecideReveal {
+                request,
+                approve,
+                reason,
+            } => {
+                broker
+                    .decide_reveal(member, request, approve, reason)
+                    .await?;
+                Ok(None)
+            }
+            StaffRequest::Block {
+                conversation,
+                reason,
+            } => {
+                let block = broker.block(member, &conversation, reason).await?;
+                Ok(Some(StaffEvent::Blocked {
+                    conversation,
+                    block,
+                }))
+            }
+            StaffRequest::ListBlocks => Ok(Some(StaffEvent::Blocks {
+                blocks: broker.list_blocks(member).await?,
+            })),
+            StaffRequest::LiftBlock { block, reason } => Ok(Some(StaffEvent::Blocks {
+                blocks: broker.lift_block(member, block, reason).await?,
+            })),
+            StaffRequest::Transfer { .. }
             | StaffRequest::Note { .. }
             | StaffRequest::WrapUp { .. }
             | StaffRequest::Watch { .. }

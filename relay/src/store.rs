@@ -25,6 +25,10 @@
 //! ...)` closure and use `c.prepare_cached` for its SQL (each connection keeps its own
 //! statement cache, so the SQL is parsed once per connection).
 
+mod privacy;
+
+pub use privacy::{AuditEntry, AuditRow, Purged, verify_chain};
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -126,6 +130,8 @@ pub struct ConversationRecord {
     pub started_at_ms: Option<i64>,
     pub ended_at_ms: Option<i64>,
     pub ended_by: Option<Party>,
+    /// The visitor refused a dossier.
+    pub no_dossier: bool,
 }
 
 /// Handle to the store; cheap to clone. The writer thread stops when the last handle is
@@ -202,8 +208,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Purged conversations must not linger in free pages of the file.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(privacy::SCHEMA)?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("store-writer".into())
@@ -281,6 +290,15 @@ impl Store {
             result
         })
         .await?
+    }
+
+    /// The folder the database file is in (where the vault key lives too).
+    pub fn directory(&self) -> Result<PathBuf> {
+        self.readers
+            .path
+            .parent()
+            .map(Path::to_owned)
+            .ok_or_else(|| StoreError::Corrupt("the database has no folder".into()))
     }
 
     pub async fn journal_mode(&self) -> Result<String> {
@@ -681,7 +699,7 @@ impl Store {
         self.read(move |c| {
             c.prepare_cached(
                 "SELECT id, service, nickname, intake, counselor, queued_at_ms, started_at_ms,
-                        ended_at_ms, ended_by
+                        ended_at_ms, ended_by, no_dossier
                  FROM conversations WHERE id = ?1",
             )?
             .query_row([&id.0], |r| {
@@ -695,6 +713,7 @@ impl Store {
                     r.get::<_, Option<i64>>(6)?,
                     r.get::<_, Option<i64>>(7)?,
                     r.get::<_, Option<String>>(8)?,
+                    r.get::<_, bool>(9)?,
                 ))
             })
             .optional()?
@@ -710,6 +729,7 @@ impl Store {
                     started_at_ms: row.6,
                     ended_at_ms: row.7,
                     ended_by: row.8.as_deref().map(parse_party).transpose()?,
+                    no_dossier: row.9,
                 })
             })
             .transpose()

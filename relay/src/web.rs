@@ -2,9 +2,10 @@
 //! API, the two WebSocket endpoints, and the security headers every response carries.
 
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use std::convert::Infallible;
+use std::net::SocketAddr;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -15,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::broker::Broker;
+use crate::vault::ClientIp;
 
 /// What every request handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -100,8 +102,19 @@ async fn status_events(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn visitor_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    upgrade(state, ws, crate::visitor::serve)
+/// The visitor's address is taken here, once, and lives on only as a [`ClientIp`]:
+/// sealed in the vault and hashed for blocks.
+async fn visitor_ws(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let trusted = &state.broker.config().web.trusted_proxies;
+    let ip = ClientIp::new(crate::forwarded::client_ip(peer.ip(), &headers, trusted));
+    upgrade(state, ws, move |socket, state| {
+        crate::visitor::serve(socket, state, ip)
+    })
 }
 
 async fn staff_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {

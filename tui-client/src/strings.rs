@@ -290,6 +290,7 @@ pub fn error_label(code: ErrorCode) -> &'static str {
         ErrorCode::DossierRefused => "de bezoeker weigert een dossier",
         ErrorCode::SurveyClosed => "bevraging is gesloten",
         ErrorCode::ResumeFailed => "hervatten mislukt",
+        ErrorCode::Blocked => "toegang opgeschort",
         ErrorCode::Internal => "niet gelukt, probeer opnieuw",
     }
 }

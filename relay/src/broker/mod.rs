@@ -11,7 +11,10 @@
 //! [`mod@reconnect`] holds what happens when a line drops: the reconnect window, resume,
 //! nickname-only returns, and restoring conversations after a relay restart.
 
+mod privacy;
 mod reconnect;
+
+pub use privacy::BLOCKED_TEXT;
 
 pub use reconnect::Resumption;
 
@@ -33,6 +36,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::hours::OpeningHours;
 use crate::store::{NewConversation, ServiceClosure, Store, StoreError};
+use crate::vault::{ClientIp, Vault};
 
 /// The sending half of one client connection's outbound queue.
 ///
@@ -162,6 +166,7 @@ struct Shared {
     store: Store,
     clock: Arc<dyn Clock>,
     config: Arc<Config>,
+    vault: Arc<Vault>,
 }
 
 /// Handle to the broker; cheap to clone.
@@ -187,6 +192,7 @@ impl Broker {
         config: Arc<Config>,
         store: Store,
         clock: Arc<dyn Clock>,
+        vault: Arc<Vault>,
     ) -> Result<Self, crate::config::ConfigError> {
         let services = config
             .services
@@ -223,6 +229,7 @@ impl Broker {
                 store,
                 clock,
                 config,
+                vault,
             }),
         })
     }
@@ -269,8 +276,9 @@ impl Broker {
 
     /// Periodic housekeeping, run every few seconds by the relay (and by tests after
     /// moving the clock): picks up closures made with `chathulp-relay service close`,
-    /// notices opening and closing hours, and ends waiting visitors of services that
-    /// went offline.
+    /// notices opening and closing hours, ends waiting visitors of services that
+    /// went offline, delivers reveal decisions made on the command line, and purges data
+    /// past its retention.
     pub async fn tick(&self) -> Result<(), StoreError> {
         let closures = self.shared.store.service_closures().await?;
         let now = self.shared.clock.now();
@@ -292,6 +300,8 @@ impl Broker {
         }
         self.expire_reconnect_windows().await;
         self.end_stranded_visitors().await;
+        self.deliver_reveal_decisions().await?;
+        self.purge_expired().await?;
         Ok(())
     }
 
@@ -338,8 +348,10 @@ impl Broker {
         nickname: String,
         intake: Intake,
         no_dossier: bool,
+        ip: &ClientIp,
         outbox: Outbox<VisitorEvent>,
     ) -> Result<VisitorSession, ErrorReply> {
+        let ip_hash = self.admit_address(ip).await?;
         let now = self.shared.clock.now();
         {
             let state = self.state();
@@ -382,6 +394,7 @@ impl Broker {
             })
             .await
             .map_err(internal)?;
+        self.store_address(&id, ip, ip_hash).await?;
         let socket = {
             let mut state = self.state();
             let socket = state.new_visitor_socket();
@@ -585,6 +598,9 @@ impl Broker {
             if let Err(e) = self.send_conversation(conversation, &outbox).await {
                 outbox.push(StaffEvent::Error(e));
             }
+        }
+        if let Err(e) = self.reveals_on_join(&member, &own, &outbox).await {
+            outbox.push(StaffEvent::Error(e));
         }
         outbox.push(StaffEvent::Synced { conversations: own });
         id
