@@ -94,6 +94,17 @@ pub struct Limits {
     pub ping_interval_secs: u64,
     /// Seconds without any frame (pongs count) before a peer counts as gone.
     pub idle_timeout_secs: u64,
+    /// Bytes each WebSocket reads from its TLS stream at once. Every open socket holds a
+    /// buffer this big (tungstenite fills it to its full size), so it sets most of what an
+    /// idle visitor costs; longer frames still arrive, in several reads.
+    pub ws_read_buffer_bytes: usize,
+    /// Outgoing bytes a WebSocket collects before writing them to the TLS stream; frames
+    /// sent together (an ack and the events of one wake-up) share one write.
+    pub ws_write_buffer_bytes: usize,
+    /// Most outgoing bytes one WebSocket may hold unsent; beyond it the socket is closed.
+    /// Must fit the largest frame the relay sends (a staff queue snapshot grows with the
+    /// queue), so it is a bound, not an allocation.
+    pub ws_max_write_buffer_bytes: usize,
 }
 
 impl Default for Limits {
@@ -109,6 +120,9 @@ impl Default for Limits {
             reconnect_window_secs: 300,
             ping_interval_secs: 20,
             idle_timeout_secs: 60,
+            ws_read_buffer_bytes: 4096,
+            ws_write_buffer_bytes: 4096,
+            ws_max_write_buffer_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -357,6 +371,7 @@ impl Config {
             ("reconnect_window_secs", l.reconnect_window_secs as usize),
             ("ping_interval_secs", l.ping_interval_secs as usize),
             ("idle_timeout_secs", l.idle_timeout_secs as usize),
+            ("ws_read_buffer_bytes", l.ws_read_buffer_bytes),
         ] {
             if value == 0 {
                 return Err(ConfigError::ZeroLimit(name));
@@ -366,6 +381,13 @@ impl Config {
         if l.max_text_bytes.saturating_mul(2).saturating_add(256) > l.max_frame_bytes {
             return Err(ConfigError::Invalid(
                 "limits.max_frame_bytes must be at least 2 × max_text_bytes + 256".into(),
+            ));
+        }
+        if l.ws_max_write_buffer_bytes <= l.ws_write_buffer_bytes.saturating_add(l.max_frame_bytes)
+        {
+            return Err(ConfigError::Invalid(
+                "limits.ws_max_write_buffer_bytes must exceed ws_write_buffer_bytes + max_frame_bytes"
+                    .into(),
             ));
         }
         Ok(())
