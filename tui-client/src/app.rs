@@ -1462,7 +1462,7 @@ impl App {
             StaffEvent::Error(reply) => self.relay_error(reply),
             StaffEvent::NoteAdded { conversation, note } => self.note_added(&conversation, note),
             StaffEvent::Transferred { conversation, to } => self.transferred(&conversation, &to),
-            StaffEvent::ToRegister { conversations } => self.to_register_list(conversations),
+            StaffEvent::ToRegister { conversations } => self.pending_wrap_ups(conversations),
             StaffEvent::Staff { counselors } => self.staff_list(counselors),
             StaffEvent::Dashboard { services } => self.dashboard_snapshot(services),
             StaffEvent::Reveals { requests } => self.reveals_list(requests),

@@ -405,9 +405,11 @@ fn a_new_reveal_request_rings_for_supervisors_but_only_admins_decide() {
 }
 
 #[test]
-fn keymap_overrides_replace_only_the_fields_they_name() {
-    let mut keys = chathulp::keymap::KeyConfig::default();
-    keys.hotlist = vec![chathulp::keymap::KeyPress::ctrl('g')];
+fn a_keymap_with_another_hotlist_key_drops_the_default_one() {
+    let keys = chathulp::keymap::KeyConfig {
+        hotlist: vec![chathulp::keymap::KeyPress::ctrl('g')],
+        ..Default::default()
+    };
     let mut app = chathulp::app::App::new(chathulp::app::AppOptions { keys, ..options() });
     three(&mut app);
     press(&mut app, KeyCode::Char('a'), KeyModifiers::ALT);

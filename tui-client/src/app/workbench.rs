@@ -455,7 +455,7 @@ impl App {
         }
     }
 
-    pub(super) fn to_register_list(&mut self, list: Vec<PendingWrapUp>) {
+    pub(super) fn pending_wrap_ups(&mut self, list: Vec<PendingWrapUp>) {
         self.to_register = list
             .into_iter()
             .map(|p| PendingWrapUp {
