@@ -13,9 +13,9 @@
 
 use chathulp_shared::limits::MAX_TEXT_BYTES;
 use chathulp_shared::staff::{
-    CannedResponse, CounselorLoad, Handover, InternalNote, PendingWrapUp, QueueEntry,
-    RevealRequest, RevealState, ServiceDashboard, ServiceQueue, StaffEvent, StaffRequest,
-    StaffSettings,
+    AccountInfo, BlockInfo, CannedResponse, CounselorLoad, Handover, InternalNote, PendingWrapUp,
+    QueueEntry, RevealRequest, RevealState, ServiceDashboard, ServiceQueue, StaffEvent,
+    StaffRequest, StaffSettings,
 };
 use chathulp_shared::{
     ChatMessage, ConversationId, ErrorCode, ErrorReply, Intake, Party, Role, ServiceId,
@@ -28,7 +28,9 @@ use crate::keymap::{KeyConfig, KeyContext, PopupKind};
 use crate::net::{LoginInfo, NetCommand, NetEvent};
 use crate::{sanitize, strings};
 
+mod admin;
 mod workbench;
+pub use admin::{AccountChange, ROLES};
 pub use workbench::{Compose, WrapUpForm};
 
 /// We tell the relay "typing" at most this often.
@@ -354,6 +356,26 @@ pub enum Popup {
     Reveals {
         selected: usize,
     },
+    /// Administrators: the staff accounts; `selected` indexes [`App::accounts`].
+    Accounts {
+        selected: usize,
+    },
+    /// Administrators: the role of new account `user`; `selected` indexes [`ROLES`].
+    PickRole {
+        user: String,
+        selected: usize,
+    },
+    /// The last question before an account change goes out.
+    ConfirmAccount(AccountChange),
+    /// A password the relay made, shown this once.
+    AccountSecret {
+        user: String,
+        password: String,
+    },
+    /// Administrators: the visitor blocks; `selected` indexes [`App::blocks`].
+    Blocks {
+        selected: usize,
+    },
 }
 
 /// A line in the status bar.
@@ -444,6 +466,10 @@ pub struct App {
     pub dashboard: Vec<ServiceDashboard>,
     /// Supervisors and administrators: reveal requests (sanitized).
     pub reveals: Vec<RevealRequest>,
+    /// Administrators: the staff accounts (sanitized), as last listed.
+    pub accounts: Vec<AccountInfo>,
+    /// Administrators: the visitor blocks (sanitized, never an address), as last listed.
+    pub blocks: Vec<BlockInfo>,
     /// Set when something needs the counselor's attention now; the event loop rings the
     /// terminal bell and clears it.
     pub bell: bool,
@@ -485,6 +511,8 @@ impl App {
             to_register: Vec::new(),
             dashboard: Vec::new(),
             reveals: Vec::new(),
+            accounts: Vec::new(),
+            blocks: Vec::new(),
             bell: false,
             clipboard: None,
             awaiting_take: false,
@@ -629,8 +657,13 @@ impl App {
                     searching: search.is_some(),
                 },
                 Popup::CloseReason { .. } | Popup::Compose { .. } => PopupKind::Reason,
-                Popup::ConfirmCompose { .. } => PopupKind::Confirm,
-                Popup::PickColleague { .. } | Popup::ToRegister { .. } => PopupKind::Pick,
+                Popup::ConfirmCompose { .. } | Popup::ConfirmAccount(_) => PopupKind::Confirm,
+                Popup::PickColleague { .. } | Popup::ToRegister { .. } | Popup::PickRole { .. } => {
+                    PopupKind::Pick
+                }
+                Popup::Accounts { .. } => PopupKind::Accounts,
+                Popup::AccountSecret { .. } => PopupKind::Secret,
+                Popup::Blocks { .. } => PopupKind::Blocks,
                 Popup::WrapUp(_) => PopupKind::WrapUp,
                 Popup::Reveals { .. } => PopupKind::Reveals,
             }),
@@ -769,6 +802,12 @@ impl App {
             Action::ShowReveals => self.show_reveals(),
             Action::DecideReveal(approve) => self.open_decide(approve),
             Action::Watch => self.watch_selected(),
+            Action::ShowAccounts => self.show_accounts(),
+            Action::NewAccount => self.new_account(),
+            Action::ResetPassword => self.reset_password(),
+            Action::ToggleDisabled => self.toggle_disabled(),
+            Action::ShowBlocks => self.show_blocks(),
+            Action::LiftBlock => self.lift_block(),
             Action::Unwatch => self.unwatch_active(),
             Action::Confirm => self.confirm(),
             Action::Quit => {
@@ -1011,6 +1050,7 @@ impl App {
             Some(Popup::ConfirmCompose { purpose, text }) => {
                 return self.send_compose(purpose, text);
             }
+            Some(Popup::ConfirmAccount(change)) => return self.send_account_change(change),
             // Not a question: "yes" means nothing there.
             other => {
                 self.popup = other;
@@ -1475,11 +1515,11 @@ impl App {
                 conversation,
                 block,
             } => self.blocked(&conversation, block.until_ms),
-            // The administrator's desk (accounts, block list) is not in the app yet; the
-            // command line does it.
-            StaffEvent::Blocks { .. }
-            | StaffEvent::Accounts { .. }
-            | StaffEvent::AccountSecret { .. } => {}
+            StaffEvent::Blocks { blocks } => self.blocks_list(blocks),
+            StaffEvent::Accounts { accounts } => self.accounts_list(accounts),
+            StaffEvent::AccountSecret { user, password } => {
+                self.account_secret(&user, &password);
+            }
         }
     }
 

@@ -19,7 +19,8 @@ use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 use chathulp_shared::staff::{RevealState, ServiceDashboard, ServiceQueue};
 
 use crate::app::{
-    App, Compose, Connection, Conversation, Delivery, Focus, Guidance, Popup, QueueRow, WrapUpForm,
+    App, Compose, Connection, Conversation, Delivery, Focus, Guidance, Popup, QueueRow, ROLES,
+    WrapUpForm,
 };
 use crate::keymap::{KeyContext, PopupKind, key_text};
 use crate::strings;
@@ -279,6 +280,56 @@ pub fn draw(frame: &mut Frame, app: &App) {
             );
         }
         Some(Popup::WrapUp(form)) => draw_wrap_up(frame, area, app, theme, form),
+        Some(Popup::Accounts { selected }) => {
+            let mut items: Vec<String> = app
+                .accounts
+                .iter()
+                .map(|a| {
+                    let state = if a.disabled { strings::DISABLED } else { "" };
+                    format!("{:<20} {:<12} {state}", a.user, strings::role_label(a.role))
+                })
+                .collect();
+            if items.is_empty() {
+                items.push(strings::NO_ACCOUNTS.into());
+            }
+            let title = strings::ACCOUNTS_TITLE;
+            draw_pick(frame, area, app, theme, title, items, *selected);
+        }
+        Some(Popup::PickRole { selected, .. }) => {
+            let items = ROLES
+                .iter()
+                .map(|r| strings::role_label(*r).to_owned())
+                .collect();
+            let title = strings::PICK_ROLE_TITLE;
+            draw_pick(frame, area, app, theme, title, items, *selected);
+        }
+        Some(Popup::ConfirmAccount(change)) => {
+            draw_confirm(frame, area, app, theme, &strings::confirm_account(change));
+        }
+        Some(Popup::AccountSecret { user, password }) => {
+            draw_secret(frame, area, app, theme, user, password);
+        }
+        Some(Popup::Blocks { selected }) => {
+            let mut items: Vec<String> = app
+                .blocks
+                .iter()
+                .map(|b| {
+                    format!(
+                        "#{} {} · {} · tot {}: {}",
+                        b.id,
+                        b.service,
+                        b.counselor,
+                        day_time(b.until_ms),
+                        b.reason
+                    )
+                })
+                .collect();
+            if items.is_empty() {
+                items.push(strings::NO_BLOCKS.into());
+            }
+            let title = strings::BLOCKS_TITLE;
+            draw_pick(frame, area, app, theme, title, items, *selected);
+        }
         None => {}
     }
 }
@@ -1051,10 +1102,19 @@ pub fn format_duration(ms: i64) -> String {
 
 /// `HH:MM` in Brussels time.
 pub fn clock_time(at_ms: i64) -> String {
+    brussels(at_ms, "%H:%M")
+}
+
+/// `DD-MM HH:MM` in Brussels time, for what lasts longer than today (a block).
+pub fn day_time(at_ms: i64) -> String {
+    brussels(at_ms, "%d-%m %H:%M")
+}
+
+fn brussels(at_ms: i64, format: &str) -> String {
     Timestamp::from_millisecond(at_ms)
         .map(|t| {
             t.to_zoned_datetime(BRUSSELS.clone())
-                .strftime("%H:%M")
+                .strftime(format)
                 .to_string()
         })
         .unwrap_or_else(|_| "--:--".to_owned())
@@ -1184,6 +1244,33 @@ fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, theme: Theme, question
     frame.render_widget(Paragraph::new(lines).block(outer), popup);
 }
 
+/// A password the relay made, with the warning that it shows only this once.
+fn draw_secret(frame: &mut Frame, area: Rect, app: &App, theme: Theme, user: &str, password: &str) {
+    let width = 60.min(area.width.saturating_sub(4));
+    let inner_width = usize::from(width.saturating_sub(2));
+    let mut lines = vec![
+        Line::raw(format!(" {}", strings::secret_for(user))),
+        Line::styled(format!("   {password}"), theme.bold()),
+        Line::raw(""),
+    ];
+    let room = inner_width.saturating_sub(2);
+    lines.extend(
+        wrap(strings::SECRET_ONCE, room, room)
+            .into_iter()
+            .map(|l| Line::styled(format!(" {l}"), theme.attention())),
+    );
+    lines.push(Line::raw(""));
+    lines.push(key_hints(
+        &app.keys.hints(&app.key_context(), true),
+        inner_width,
+        theme,
+    ));
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let outer = block(strings::SECRET_TITLE.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
 /// The canned responses: key, title and first line; the highlighted one is what Enter
 /// picks.
 fn draw_canned(
@@ -1277,6 +1364,8 @@ fn compose_title(purpose: &Compose) -> &'static str {
         Compose::Reveal(_) => strings::REVEAL_TITLE,
         Compose::Block(_) => strings::BLOCK_TITLE,
         Compose::Decide { .. } => strings::DECIDE_TITLE,
+        Compose::AccountName => strings::NEW_ACCOUNT_TITLE,
+        Compose::LiftBlock(_) => strings::LIFT_BLOCK_TITLE,
     }
 }
 

@@ -7,8 +7,8 @@ use chathulp::action::Action;
 use chathulp::app::{Compose, Popup, QueueRow};
 use chathulp::net::NetCommand;
 use chathulp_shared::staff::{
-    CounselorLoad, InternalNote, LiveConversation, PendingWrapUp, RevealRequest, RevealState,
-    ServiceDashboard, StaffEvent, StaffRequest, StaffSettings,
+    AccountInfo, BlockInfo, CounselorLoad, InternalNote, LiveConversation, PendingWrapUp,
+    RevealRequest, RevealState, ServiceDashboard, StaffEvent, StaffRequest, StaffSettings,
 };
 use chathulp_shared::{Party, Role, ServiceStatus};
 use common::*;
@@ -416,6 +416,152 @@ fn a_keymap_with_another_hotlist_key_drops_the_default_one() {
     assert_eq!(app.active, Some(cid("c-sam")), "the old key does nothing");
     press(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
     assert_eq!(app.active, Some(cid("c-lou")));
+}
+
+/// An administrator with the account list open, as the relay answered it.
+fn admin_desk(app: &mut chathulp::app::App) {
+    login(app, Role::Admin);
+    requests(app);
+    press(app, KeyCode::Char('A'), KeyModifiers::SHIFT);
+    assert_eq!(requests(app), vec![StaffRequest::ListAccounts]);
+    staff(
+        app,
+        StaffEvent::Accounts {
+            accounts: vec![
+                account("an", Role::Counselor),
+                account("bo", Role::Supervisor),
+            ],
+        },
+    );
+}
+
+#[test]
+fn an_admin_creates_an_account_by_name_and_role_and_sees_its_password_once() {
+    let mut app = app();
+    admin_desk(&mut app);
+    press_char(&mut app, 'n');
+    type_text_popup(&mut app, "lotte");
+    app_accept(&mut app);
+    assert!(matches!(app.popup, Some(Popup::PickRole { .. })));
+    press_char(&mut app, 'j');
+    app_accept(&mut app);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::CreateAccount {
+            user: "lotte".into(),
+            role: Role::Supervisor,
+        }]
+    );
+    staff(
+        &mut app,
+        StaffEvent::AccountSecret {
+            user: "lotte".into(),
+            password: "kaas-tulp-9317".into(),
+        },
+    );
+    assert!(matches!(app.popup, Some(Popup::AccountSecret { .. })));
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(matches!(app.popup, Some(Popup::Accounts { .. })));
+    assert!(
+        !format!("{app:?}").contains("kaas-tulp-9317"),
+        "the password is forgotten once its popup closes"
+    );
+}
+
+#[test]
+fn resetting_a_password_and_disabling_an_account_are_confirmed_first() {
+    let mut app = app();
+    admin_desk(&mut app);
+    press_char(&mut app, 'j');
+    press_char(&mut app, 'r');
+    press_char(&mut app, 'n');
+    assert_eq!(
+        app.popup,
+        Some(Popup::Accounts { selected: 1 }),
+        "back on bo's row"
+    );
+    assert!(requests(&mut app).is_empty(), "cancelled: nothing goes out");
+
+    press_char(&mut app, 'r');
+    press_char(&mut app, 'y');
+    press_char(&mut app, 'd');
+    press_char(&mut app, 'y');
+    assert_eq!(
+        requests(&mut app),
+        vec![
+            StaffRequest::ResetPassword { user: "bo".into() },
+            StaffRequest::SetAccountDisabled {
+                user: "bo".into(),
+                disabled: true,
+            },
+        ]
+    );
+}
+
+#[test]
+fn lifting_a_block_needs_a_reason_and_a_confirmation() {
+    let mut app = app();
+    admin_desk(&mut app);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    press_char(&mut app, 'b');
+    assert_eq!(requests(&mut app), vec![StaffRequest::ListBlocks]);
+    staff(
+        &mut app,
+        StaffEvent::Blocks {
+            blocks: vec![block(3)],
+        },
+    );
+    press_char(&mut app, 'l');
+    app_accept(&mut app);
+    assert!(
+        matches!(app.popup, Some(Popup::Compose { .. })),
+        "no reason, no lift"
+    );
+    type_text_popup(&mut app, "vergissing");
+    app_accept(&mut app);
+    assert!(requests(&mut app).is_empty(), "not before the yes");
+    press_char(&mut app, 'y');
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::LiftBlock {
+            block: 3,
+            reason: "vergissing".into(),
+        }]
+    );
+}
+
+#[test]
+fn only_administrators_get_the_account_and_block_desk() {
+    for role in [Role::Counselor, Role::Supervisor] {
+        let mut app = app();
+        login(&mut app, role);
+        requests(&mut app);
+        press(&mut app, KeyCode::Char('A'), KeyModifiers::SHIFT);
+        app.update(Action::ShowBlocks);
+        assert!(requests(&mut app).is_empty(), "{role:?}");
+        assert_eq!(app.popup, None, "{role:?}");
+    }
+}
+
+fn account(user: &str, role: Role) -> AccountInfo {
+    AccountInfo {
+        user: user.into(),
+        role,
+        disabled: false,
+        created_at_ms: NOW,
+    }
+}
+
+fn block(id: u64) -> BlockInfo {
+    BlockInfo {
+        id,
+        service: sid("caw"),
+        conversation: cid("c-sam"),
+        counselor: "an".into(),
+        reason: "bedreigingen".into(),
+        created_at_ms: NOW,
+        until_ms: NOW + 7 * 24 * 60 * MINUTE,
+    }
 }
 
 fn options() -> chathulp::app::AppOptions {
