@@ -24,11 +24,13 @@ use ratatui::style::Style;
 use ratatui_textarea::{Input, Key, TextArea};
 
 use crate::action::Action;
+use crate::config::Notifications;
 use crate::keymap::{KeyConfig, KeyContext, PopupKind};
 use crate::net::{LoginInfo, NetCommand, NetEvent};
 use crate::{sanitize, strings};
 
 mod admin;
+mod notify;
 mod workbench;
 pub use admin::{AccountChange, ROLES};
 pub use workbench::{Compose, WrapUpForm};
@@ -422,6 +424,8 @@ pub struct AppOptions {
     pub color: bool,
     pub client_ids: ClientIds,
     pub keys: KeyConfig,
+    /// Which events ring the bell and flash (from `config.toml`).
+    pub notifications: Notifications,
 }
 
 #[derive(Debug)]
@@ -473,6 +477,9 @@ pub struct App {
     /// Set when something needs the counselor's attention now; the event loop rings the
     /// terminal bell and clears it.
     pub bell: bool,
+    /// The notice line flashes until then (a notification).
+    pub flash_until_ms: i64,
+    pub notifications: Notifications,
     /// Text for the terminal's clipboard (OSC 52), taken by the event loop.
     clipboard: Option<String>,
     /// We asked to take a visitor; their conversation becomes the active one.
@@ -514,6 +521,8 @@ impl App {
             accounts: Vec::new(),
             blocks: Vec::new(),
             bell: false,
+            flash_until_ms: 0,
+            notifications: options.notifications,
             clipboard: None,
             awaiting_take: false,
             pending_dossier: None,
@@ -1449,11 +1458,17 @@ impl App {
                 // Messages come in `seq` order: one further on means we missed some.
                 let gap = message.seq > last_seq + 1;
                 let is_new = c.insert_entry(stored_entry(message));
+                let mut news = None;
                 if from_visitor {
                     c.visitor_typing_at_ms = None;
                     if is_new && !is_active {
                         c.unread += 1;
+                        news = (!c.watching).then(|| c.nickname.clone());
                     }
+                }
+                if let Some(nickname) = news {
+                    let text = strings::new_message_from(&nickname);
+                    self.notify(notify::Event::Message, text, false);
                 }
                 if gap {
                     self.outbox.push(NetCommand::Request(StaffRequest::History {
@@ -1525,6 +1540,7 @@ impl App {
 
     fn queue_snapshot(&mut self, services: Vec<ServiceQueue>) {
         let old_rows = self.queue_rows();
+        let old = std::mem::take(&mut self.services);
         self.services = services
             .into_iter()
             .map(|s| ServiceQueue {
@@ -1554,6 +1570,7 @@ impl App {
                 .unwrap_or(0);
             self.queue_cursor = rows.get(at.min(rows.len().saturating_sub(1))).cloned();
         }
+        self.queue_news(&old);
     }
 
     fn conversation_snapshot(&mut self, mut fresh: Conversation) {

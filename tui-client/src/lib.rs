@@ -35,6 +35,7 @@
 
 pub mod action;
 pub mod app;
+pub mod config;
 pub mod event;
 pub mod keymap;
 pub mod net;

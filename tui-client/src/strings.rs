@@ -630,3 +630,11 @@ pub fn confirm_account(change: &crate::app::AccountChange) -> String {
 pub fn secret_for(user: &str) -> String {
     format!("Wachtwoord voor {user}:")
 }
+
+pub fn visitor_waiting(service: &str) -> String {
+    format!("Een bezoeker wacht bij {service}.")
+}
+
+pub fn new_message_from(nickname: &str) -> String {
+    format!("Nieuw bericht van {nickname}.")
+}

@@ -1127,7 +1127,14 @@ fn draw_notice(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         } else {
             theme.fg(Color::Cyan)
         };
-        frame.render_widget(Line::styled(format!(" {}", notice.text), style), area);
+        // A notification flashes: the whole line in reverse video for a moment.
+        let style = if app.flashing() {
+            style.add_modifier(Modifier::REVERSED)
+        } else {
+            style
+        };
+        let text = format!(" {:<width$}", notice.text, width = usize::from(area.width));
+        frame.render_widget(Line::styled(text, style), area);
     }
 }
 

@@ -564,6 +564,81 @@ fn block(id: u64) -> BlockInfo {
     }
 }
 
+/// The queue, with caw's visitors gone.
+fn caw_empty() -> StaffEvent {
+    let StaffEvent::Queue { mut services } = queue() else {
+        unreachable!()
+    };
+    services[0].waiting.clear();
+    StaffEvent::Queue { services }
+}
+
+/// Rings (and flashes) for a visitor in an empty queue, a message out of view and an
+/// emergency, each once; the bell flag is what the event loop turns into BEL.
+fn rings(app: &mut chathulp::app::App, event: StaffEvent) -> bool {
+    app.bell = false;
+    staff(app, event);
+    let rang = app.bell;
+    assert_eq!(rang, app.flashing(), "the flash goes with the bell");
+    rang
+}
+
+#[test]
+fn a_visitor_in_an_empty_queue_a_message_out_of_view_and_an_emergency_ring() {
+    let mut app = app();
+    three(&mut app);
+    assert!(!rings(&mut app, caw_empty()), "the first queue is no news");
+    assert!(!rings(&mut app, caw_empty()), "nothing changed");
+    assert!(rings(&mut app, queue()), "Sam joined an empty queue");
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("CAW")));
+    assert!(!rings(&mut app, queue()), "a queue that was not empty");
+
+    let kim = StaffEvent::Message {
+        conversation: cid("c-kim"),
+        message: message(2, Party::Visitor, "ben je daar?", NOW + 3 * MINUTE),
+    };
+    assert!(rings(&mut app, kim), "Kim is not in view");
+    let sam = StaffEvent::Message {
+        conversation: cid("c-sam"),
+        message: message(3, Party::Visitor, "ok", NOW + 3 * MINUTE),
+    };
+    assert!(!rings(&mut app, sam), "Sam is in view");
+
+    app.update(Action::Tick(NOW + 10 * MINUTE));
+    assert!(!app.flashing(), "the flash passes");
+}
+
+#[test]
+fn notifications_switched_off_show_the_notice_without_bell_or_flash() {
+    let notifications = chathulp::config::Notifications {
+        queue: false,
+        message: false,
+        emergency: false,
+    };
+    let mut app = chathulp::app::App::new(chathulp::app::AppOptions {
+        notifications,
+        ..options()
+    });
+    login(&mut app, Role::Supervisor);
+    staff(&mut app, caw_empty());
+    let flagged = StaffEvent::Reveals {
+        requests: vec![reveal_request(7, "c-sam", RevealState::Pending)],
+    };
+    assert!(!rings(&mut app, flagged));
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some(chathulp::strings::REVEAL_FLAGGED)
+    );
+
+    let mut app = chathulp::app::App::new(chathulp::app::AppOptions {
+        notifications,
+        ..options()
+    });
+    three(&mut app);
+    staff(&mut app, caw_empty());
+    assert!(!rings(&mut app, queue()));
+}
+
 fn options() -> chathulp::app::AppOptions {
     chathulp::app::AppOptions {
         user: "an".into(),
@@ -572,6 +647,7 @@ fn options() -> chathulp::app::AppOptions {
         color: false,
         client_ids: chathulp::app::ClientIds::Sequential(0),
         keys: chathulp::keymap::KeyConfig::default(),
+        notifications: Default::default(),
     }
 }
 

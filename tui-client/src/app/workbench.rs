@@ -565,8 +565,8 @@ impl App {
             .iter()
             .any(|r| r.state == RevealState::Pending && !was_pending.contains(&r.id));
         if new {
-            self.bell = true;
-            self.error(strings::REVEAL_FLAGGED.into());
+            let text = strings::REVEAL_FLAGGED.into();
+            self.notify(super::notify::Event::Emergency, text, true);
         }
         if let Some(Popup::Reveals { selected }) = &mut self.popup {
             *selected = (*selected).min(self.reveals.len().saturating_sub(1));
@@ -595,8 +595,7 @@ impl App {
         c.reveal = Some(RevealView { state, ip });
         if let Some(line) = line {
             c.add_local(line, now_ms);
-            self.bell = true;
-            self.error(line.into());
+            self.notify(super::notify::Event::Emergency, line.into(), true);
         }
     }
 
