@@ -6,9 +6,8 @@
 //! ([`Scope`]s) and for whom ([`Who`]): a key an account may not use is neither
 //! dispatched nor shown to it.
 //!
-//! Hook for user overrides (a later issue): read a TOML file from the config folder into
-//! a partial `KeyConfig` and replace the fields it names on top of
-//! [`KeyConfig::default`]; nothing else needs to change.
+//! The user's `keys.toml` replaces the keys of the commands it names on top of
+//! [`KeyConfig::default`] (see [`crate::keyfile`]); the footer and the help follow.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 

@@ -37,6 +37,7 @@ pub mod action;
 pub mod app;
 pub mod config;
 pub mod event;
+pub mod keyfile;
 pub mod keymap;
 pub mod net;
 pub mod paths;

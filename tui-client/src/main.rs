@@ -73,9 +73,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     paths::create_private_dir(&data_dir).with_context(|| format!("{}", data_dir.display()))?;
     init_logging(&data_dir)?;
     // Read before connecting, so a broken file stops the app before anything else.
-    let config = match config::config_dir(cli.data_dir.as_deref()) {
-        Some(dir) => AppConfig::load(&dir)?,
-        None => AppConfig::default(),
+    let (config, keys) = match config::config_dir(cli.data_dir.as_deref()) {
+        Some(dir) => (AppConfig::load(&dir)?, KeyConfig::load(&dir)?),
+        None => (AppConfig::default(), KeyConfig::default()),
     };
 
     let server = match (&cli.server, cli.dev) {
@@ -165,7 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             now_ms: event::now_ms(),
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             client_ids: ClientIds::Random,
-            keys: KeyConfig::default(),
+            keys,
             notifications: config.notifications,
         });
         let outcome = {

@@ -405,13 +405,28 @@ fn a_new_reveal_request_rings_for_supervisors_but_only_admins_decide() {
 }
 
 #[test]
-fn a_keymap_with_another_hotlist_key_drops_the_default_one() {
-    let keys = chathulp::keymap::KeyConfig {
-        hotlist: vec![chathulp::keymap::KeyPress::ctrl('g')],
-        ..Default::default()
-    };
+fn a_keymap_file_with_another_hotlist_key_drops_the_default_one_in_keys_and_footer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(chathulp::keyfile::FILE),
+        "hotlist = [\"Ctrl-g\"]\n",
+    )
+    .expect("write keys.toml");
+    let keys = chathulp::keymap::KeyConfig::load(dir.path()).expect("keys.toml");
     let mut app = chathulp::app::App::new(chathulp::app::AppOptions { keys, ..options() });
     three(&mut app);
+    app.focus = chathulp::app::Focus::Conversations;
+    let footer = app.keys.footer(&app.key_context());
+    let hotlist = chathulp::strings::keys::HOTLIST_SHORT;
+    assert!(footer.contains(&("Ctrl-g".into(), hotlist)), "{footer:?}");
+    let help: Vec<String> = app
+        .keys
+        .bindings()
+        .iter()
+        .filter(|b| b.help == chathulp::strings::keys::HOTLIST)
+        .flat_map(|b| b.keys.iter().map(|k| k.label()))
+        .collect();
+    assert_eq!(help, vec!["Ctrl-g"]);
     press(&mut app, KeyCode::Char('a'), KeyModifiers::ALT);
     assert_eq!(app.active, Some(cid("c-sam")), "the old key does nothing");
     press(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
@@ -577,6 +592,7 @@ fn caw_empty() -> StaffEvent {
 /// emergency, each once; the bell flag is what the event loop turns into BEL.
 fn rings(app: &mut chathulp::app::App, event: StaffEvent) -> bool {
     app.bell = false;
+    app.flash_until_ms = 0;
     staff(app, event);
     let rang = app.bell;
     assert_eq!(rang, app.flashing(), "the flash goes with the bell");
@@ -603,6 +619,12 @@ fn a_visitor_in_an_empty_queue_a_message_out_of_view_and_an_emergency_ring() {
         message: message(3, Party::Visitor, "ok", NOW + 3 * MINUTE),
     };
     assert!(!rings(&mut app, sam), "Sam is in view");
+    let answered = StaffEvent::Reveal {
+        conversation: cid("c-lou"),
+        request: Box::new(reveal_request(7, "c-lou", RevealState::Denied)),
+        ip: None,
+    };
+    assert!(rings(&mut app, answered), "the emergency was answered");
 
     app.update(Action::Tick(NOW + 10 * MINUTE));
     assert!(!app.flashing(), "the flash passes");
