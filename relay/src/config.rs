@@ -40,6 +40,11 @@ pub struct WebConfig {
     /// Origins (e.g. `https://www.caw.be`) whose pages may read `/api/status` (CORS), so
     /// the organisation's own site can show the same status dot on its chat button.
     pub status_cors_origins: Vec<String>,
+    /// Origins (e.g. `https://chat.caw.be`) whose pages may open the visitor WebSocket,
+    /// besides the relay's own origin (`https://` + the request's Host), which is always
+    /// allowed. Any other or a missing `Origin` gets 403, so another site can't open a
+    /// chat in a visitor's browser.
+    pub allowed_origins: Vec<String>,
 }
 
 /// The seed's "we proberen een chatgesprek na 1 uur af te ronden", for the counselor.
@@ -94,6 +99,17 @@ pub struct Limits {
     pub ping_interval_secs: u64,
     /// Seconds without any frame (pongs count) before a peer counts as gone.
     pub idle_timeout_secs: u64,
+    /// Chat messages a visitor may send per second, on average. Faster gets a
+    /// `rate_limited` error; nothing is stored and the conversation goes on.
+    pub visitor_messages_per_sec: u32,
+    /// Chat messages a visitor may send at once before the per-second rate applies.
+    pub visitor_message_burst: u32,
+    /// New visitor chats (`hello`) one network (IP address) may start per minute.
+    /// Generous: a school or office behind one address must still get through.
+    pub new_sessions_per_minute: u32,
+    /// Visitor sockets one network (IP address) may hold open at once. More gets an
+    /// error `rate_limited` and close 1013.
+    pub connections_per_network: u32,
 }
 
 impl Default for Limits {
@@ -109,6 +125,10 @@ impl Default for Limits {
             reconnect_window_secs: 300,
             ping_interval_secs: 20,
             idle_timeout_secs: 60,
+            visitor_messages_per_sec: 2,
+            visitor_message_burst: 10,
+            new_sessions_per_minute: 30,
+            connections_per_network: 100,
         }
     }
 }
@@ -333,6 +353,21 @@ impl Config {
                     q.id
                 )));
             }
+        }
+        let l = &self.limits;
+        if [
+            l.visitor_messages_per_sec,
+            l.visitor_message_burst,
+            l.new_sessions_per_minute,
+            l.connections_per_network,
+        ]
+        .contains(&0)
+        {
+            return Err(ConfigError::Invalid(
+                "limits.visitor_messages_per_sec, visitor_message_burst, \
+                 new_sessions_per_minute and connections_per_network must be at least 1"
+                    .into(),
+            ));
         }
         if self.guidance.warn_after_mins > self.guidance.limit_mins {
             return Err(ConfigError::Invalid(

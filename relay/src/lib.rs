@@ -14,7 +14,8 @@
 //! - [`store`]: SQLite, the only module with SQL in it.
 //! - [`accounts`]: password hashing and session tokens.
 //! - [`broker`]: queues, conversations, staff connections and routing.
-//! - [`web`]: HTTP routes, the embedded page, security headers.
+//! - [`limits`]: rate and connection limits per visitor and per network.
+//! - [`web`]: HTTP routes, the embedded page, origin check, security headers.
 //! - [`visitor`], [`staff`]: one WebSocket session each.
 //! - [`server`]: the TLS accept loop and graceful shutdown.
 //!
@@ -26,6 +27,7 @@ pub mod broker;
 pub mod clock;
 pub mod config;
 pub mod hours;
+pub mod limits;
 pub mod server;
 mod socket;
 pub mod staff;
@@ -65,6 +67,7 @@ impl Relay {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         config.validate()?;
+        let limiter = Arc::new(limits::Limiter::new(&config.limits));
         let broker = Broker::new(Arc::new(config), store, clock)?;
         let restored = broker.restore().await?;
         if restored > 0 {
@@ -75,6 +78,7 @@ impl Relay {
                 broker,
                 shutdown: CancellationToken::new(),
                 tracker: TaskTracker::new(),
+                limiter,
             },
             tls: identity.server_config()?,
         })
@@ -96,6 +100,7 @@ impl Relay {
         tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&staff::DUMMY_HASH)).await?;
         let addr = listener.local_addr()?;
         let broker = self.app.broker.clone();
+        let limiter = Arc::clone(&self.app.limiter);
         let shutdown = self.app.shutdown.clone();
         self.app.tracker.spawn(async move {
             let mut ticks = tokio::time::interval(TICK);
@@ -106,6 +111,7 @@ impl Relay {
                         if let Err(e) = broker.tick().await {
                             tracing::error!(error = %e, "housekeeping failed");
                         }
+                        limiter.prune(broker.now_ms());
                     }
                 }
             }

@@ -23,14 +23,16 @@ pub async fn serve(
     let router = crate::web::router(app.clone());
     let limits = app.broker.config().limits.clone();
     let handshake_deadline = Duration::from_secs(limits.tls_handshake_deadline_secs);
+    let keyer = crate::limits::PeerKeyer::random();
     let mut backoff = Duration::from_millis(10);
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             () = app.shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _peer)) => {
+                Ok((tcp, addr)) => {
                     backoff = Duration::from_millis(10);
-                    tcp
+                    // The address goes no further than this: limits see only its key.
+                    (tcp, keyer.key(addr.ip()))
                 }
                 Err(e) => {
                     // Usually out of file descriptors: wait instead of spinning.
@@ -43,7 +45,7 @@ pub async fn serve(
         };
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
-        let router = router.clone();
+        let router = router.clone().layer(axum::Extension(peer));
         let shutdown = app.shutdown.clone();
         app.tracker.spawn(async move {
             let tls = match tokio::time::timeout(handshake_deadline, acceptor.accept(tcp)).await {

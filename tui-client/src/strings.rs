@@ -291,6 +291,7 @@ pub fn error_label(code: ErrorCode) -> &'static str {
         ErrorCode::SurveyClosed => "bevraging is gesloten",
         ErrorCode::ResumeFailed => "hervatten mislukt",
         ErrorCode::Internal => "niet gelukt, probeer opnieuw",
+        ErrorCode::RateLimited => "te veel tegelijk, wacht even",
     }
 }
 
