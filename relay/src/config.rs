@@ -110,6 +110,17 @@ pub struct Limits {
     /// Visitor sockets one network (IP address) may hold open at once. More gets an
     /// error `rate_limited` and close 1013.
     pub connections_per_network: u32,
+    /// Bytes each WebSocket reads from its TLS stream at once. Every open socket holds a
+    /// buffer this big (tungstenite fills it to its full size), so it sets most of what an
+    /// idle visitor costs; longer frames still arrive, in several reads.
+    pub ws_read_buffer_bytes: usize,
+    /// Outgoing bytes a WebSocket collects before writing them to the TLS stream; frames
+    /// sent together (an ack and the events of one wake-up) share one write.
+    pub ws_write_buffer_bytes: usize,
+    /// Most outgoing bytes one WebSocket may hold unsent; beyond it the socket is closed.
+    /// Must fit the largest frame the relay sends (a staff queue snapshot grows with the
+    /// queue), so it is a bound, not an allocation.
+    pub ws_max_write_buffer_bytes: usize,
 }
 
 impl Default for Limits {
@@ -129,6 +140,9 @@ impl Default for Limits {
             visitor_message_burst: 10,
             new_sessions_per_minute: 30,
             connections_per_network: 100,
+            ws_read_buffer_bytes: 4096,
+            ws_write_buffer_bytes: 4096,
+            ws_max_write_buffer_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -392,6 +406,7 @@ impl Config {
             ("reconnect_window_secs", l.reconnect_window_secs as usize),
             ("ping_interval_secs", l.ping_interval_secs as usize),
             ("idle_timeout_secs", l.idle_timeout_secs as usize),
+            ("ws_read_buffer_bytes", l.ws_read_buffer_bytes),
         ] {
             if value == 0 {
                 return Err(ConfigError::ZeroLimit(name));
@@ -401,6 +416,13 @@ impl Config {
         if l.max_text_bytes.saturating_mul(2).saturating_add(256) > l.max_frame_bytes {
             return Err(ConfigError::Invalid(
                 "limits.max_frame_bytes must be at least 2 × max_text_bytes + 256".into(),
+            ));
+        }
+        if l.ws_max_write_buffer_bytes <= l.ws_write_buffer_bytes.saturating_add(l.max_frame_bytes)
+        {
+            return Err(ConfigError::Invalid(
+                "limits.ws_max_write_buffer_bytes must exceed ws_write_buffer_bytes + max_frame_bytes"
+                    .into(),
             ));
         }
         Ok(())

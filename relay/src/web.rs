@@ -144,8 +144,11 @@ async fn staff_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Respon
     upgrade(state, ws, crate::staff::serve)
 }
 
-/// Accepts a WebSocket with the configured size limits and hands it to `serve`. The
-/// session counts in the task tracker, so shutdown waits for it to say goodbye.
+/// Accepts a WebSocket with the configured size limits and buffer sizes and hands it to
+/// `serve`. The session counts in the task tracker, so shutdown waits for it to say
+/// goodbye. The read buffer is small on purpose: tungstenite zero-fills it to its full
+/// size before every read, so its default 128 KiB was both the RSS of an idle visitor and
+/// a 128 KiB memset per wake-up.
 fn upgrade<F, Fut>(state: AppState, ws: WebSocketUpgrade, serve: F) -> Response
 where
     F: FnOnce(WebSocket, AppState) -> Fut + Send + 'static,
@@ -154,7 +157,10 @@ where
     let limits = &state.broker.config().limits;
     let ws = ws
         .max_message_size(limits.max_frame_bytes)
-        .max_frame_size(limits.max_frame_bytes);
+        .max_frame_size(limits.max_frame_bytes)
+        .read_buffer_size(limits.ws_read_buffer_bytes)
+        .write_buffer_size(limits.ws_write_buffer_bytes)
+        .max_write_buffer_size(limits.ws_max_write_buffer_bytes);
     let token = state.tracker.token();
     ws.on_upgrade(move |socket| async move {
         serve(socket, state).await;

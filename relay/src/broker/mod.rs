@@ -113,6 +113,10 @@ struct Live {
     linked_to: Option<ConversationId>,
     /// Held while storing and forwarding, so events reach clients in seq order.
     lock: Arc<tokio::sync::Mutex<()>>,
+    /// The queue position last sent to the visitor (0: none, or it left the queue since),
+    /// so a queue change tells only the visitors whose position moved. Anything that
+    /// takes a conversation out of the queue resets it (see [`State::assign`]).
+    queued_position: std::cell::Cell<u32>,
 }
 
 impl Live {
@@ -398,6 +402,7 @@ impl Broker {
                     resume_token_sha256,
                     linked_to,
                     lock: Arc::default(),
+                    queued_position: std::cell::Cell::default(),
                 },
             );
             if returning.is_none() {
@@ -1076,10 +1081,15 @@ impl State {
         if counselors.is_empty() {
             return ServiceStatus::Offline;
         }
+        // The queue first: while it has room the service is online whatever the loads, and
+        // the loads cost a walk over every live conversation per counselor.
+        if s.queue.len() < s.config.max_queue {
+            return ServiceStatus::Online;
+        }
         let all_full = counselors
             .iter()
             .all(|user| self.load_of(user) >= self.capacity);
-        if all_full && s.queue.len() >= s.config.max_queue {
+        if all_full {
             ServiceStatus::Busy
         } else {
             ServiceStatus::Online
@@ -1093,6 +1103,7 @@ impl State {
         if let Some(live) = self.conversations.get_mut(id) {
             live.counselor = Some(user.to_owned());
             live.started_at_ms = Some(at_ms);
+            live.queued_position.set(0);
         }
     }
 
@@ -1100,6 +1111,7 @@ impl State {
         if let Some(live) = self.conversations.get_mut(id) {
             live.counselor = None;
             live.started_at_ms = None;
+            live.queued_position.set(0);
         }
         if let Some(s) = self.service_mut(service) {
             s.queue.push_front(id.clone());
@@ -1136,12 +1148,16 @@ impl State {
             .collect()
     }
 
+    /// A fresh queue snapshot to every staff socket (built only when one listens), and the
+    /// status to its followers.
     fn broadcast_queue(&self, now: jiff::Timestamp) {
-        let event = StaffEvent::Queue {
-            services: self.queue_snapshot(now),
-        };
-        for conn in self.staff.values() {
-            conn.outbox.push(event.clone());
+        if !self.staff.is_empty() {
+            let event = StaffEvent::Queue {
+                services: self.queue_snapshot(now),
+            };
+            for conn in self.staff.values() {
+                conn.outbox.push(event.clone());
+            }
         }
         self.publish_status(now);
     }
@@ -1201,13 +1217,16 @@ impl State {
         }
     }
 
-    /// After a service's queue changed: new positions to its visitors, new snapshot to staff.
+    /// After a service's queue changed: a new position to each of its visitors whose
+    /// position moved (a newcomer at the back moves nobody else), new snapshot to staff.
     fn queue_changed(&self, service: &ServiceId, now: jiff::Timestamp) {
         if let Some(s) = self.service(service) {
             for (i, id) in s.queue.iter().enumerate() {
                 if let Some(live) = self.conversations.get(id) {
                     let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                    live.to_visitor(VisitorEvent::Queued { position });
+                    if live.queued_position.replace(position) != position {
+                        live.to_visitor(VisitorEvent::Queued { position });
+                    }
                 }
             }
         }

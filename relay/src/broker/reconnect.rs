@@ -327,6 +327,7 @@ impl Broker {
                     resume_token_sha256: c.resume_token_sha256,
                     linked_to: c.linked_to,
                     lock: std::sync::Arc::default(),
+                    queued_position: std::cell::Cell::default(),
                 },
             );
         }
