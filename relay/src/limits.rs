@@ -238,8 +238,10 @@ mod tests {
         assert!(!limiter.new_session(&a, 0), "third chat within the minute");
         assert!(limiter.new_session(&b, 0), "another network is unaffected");
         assert!(limiter.new_session(&a, 30_000), "one comes back after 30 s");
+        // By then b's bucket has refilled (forgotten); a's is empty (kept).
         limiter.prune(30_000);
-        assert_eq!(limiter.tracked_networks(), 2);
+        assert_eq!(limiter.tracked_networks(), 1);
+        assert!(!limiter.new_session(&a, 30_000), "pruning forgave nothing");
         limiter.prune(120_000);
         assert_eq!(limiter.tracked_networks(), 0);
     }
