@@ -78,6 +78,11 @@ pub struct WebConfig {
     /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed.
     /// Empty: the TCP peer is the visitor's address.
     pub trusted_proxies: Vec<crate::forwarded::Network>,
+    /// Origins (e.g. `https://chat.caw.be`) whose pages may open the visitor WebSocket,
+    /// besides the relay's own origin (`https://` + the request's Host), which is always
+    /// allowed. Any other or a missing `Origin` gets 403, so another site can't open a
+    /// chat in a visitor's browser.
+    pub allowed_origins: Vec<String>,
 }
 
 /// The seed's "we proberen een chatgesprek na 1 uur af te ronden", for the counselor.
@@ -132,6 +137,17 @@ pub struct Limits {
     pub ping_interval_secs: u64,
     /// Seconds without any frame (pongs count) before a peer counts as gone.
     pub idle_timeout_secs: u64,
+    /// Chat messages a visitor may send per second, on average. Faster gets a
+    /// `rate_limited` error; nothing is stored and the conversation goes on.
+    pub visitor_messages_per_sec: u32,
+    /// Chat messages a visitor may send at once before the per-second rate applies.
+    pub visitor_message_burst: u32,
+    /// New visitor chats (`hello`) one network (IP address) may start per minute.
+    /// Generous: a school or office behind one address must still get through.
+    pub new_sessions_per_minute: u32,
+    /// Visitor sockets one network (IP address) may hold open at once. More gets an
+    /// error `rate_limited` and close 1013.
+    pub connections_per_network: u32,
     /// Bytes each WebSocket reads from its TLS stream at once. Every open socket holds a
     /// buffer this big (tungstenite fills it to its full size), so it sets most of what an
     /// idle visitor costs; longer frames still arrive, in several reads.
@@ -158,6 +174,10 @@ impl Default for Limits {
             reconnect_window_secs: 300,
             ping_interval_secs: 20,
             idle_timeout_secs: 60,
+            visitor_messages_per_sec: 2,
+            visitor_message_burst: 10,
+            new_sessions_per_minute: 30,
+            connections_per_network: 100,
             ws_read_buffer_bytes: 4096,
             ws_write_buffer_bytes: 4096,
             ws_max_write_buffer_bytes: 16 * 1024 * 1024,
@@ -387,6 +407,21 @@ impl Config {
                     q.id
                 )));
             }
+        }
+        let l = &self.limits;
+        if [
+            l.visitor_messages_per_sec,
+            l.visitor_message_burst,
+            l.new_sessions_per_minute,
+            l.connections_per_network,
+        ]
+        .contains(&0)
+        {
+            return Err(ConfigError::Invalid(
+                "limits.visitor_messages_per_sec, visitor_message_burst, \
+                 new_sessions_per_minute and connections_per_network must be at least 1"
+                    .into(),
+            ));
         }
         if self.guidance.warn_after_mins > self.guidance.limit_mins {
             return Err(ConfigError::Invalid(
