@@ -26,6 +26,7 @@ pub mod broker;
 pub mod clock;
 pub mod config;
 pub mod hours;
+pub mod permissions;
 pub mod server;
 mod socket;
 pub mod staff;

@@ -8,9 +8,14 @@
 //! One connection behind a std `Mutex`: SQLite serialises writers anyway, and every call
 //! runs on tokio's blocking pool, so the lock is never held across an `.await`.
 
+mod workbench;
+
+pub use workbench::TakenToday;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use chathulp_shared::staff::Handover;
 use chathulp_shared::{ChatMessage, ConversationId, Intake, Party, Role, ServiceId};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -68,6 +73,8 @@ pub struct OpenConversation {
     pub started_at_ms: Option<i64>,
     pub resume_token_sha256: String,
     pub linked_to: Option<ConversationId>,
+    /// Set when a colleague handed it over to `counselor`.
+    pub handover: Option<Handover>,
 }
 
 /// A service an administrator closed, as stored.
@@ -168,6 +175,8 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(workbench::SCHEMA)?;
+        workbench::migrate(&conn)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -462,7 +471,8 @@ impl Store {
         self.with(|c| {
             let mut stmt = c.prepare(
                 "SELECT id, service, nickname, intake, no_dossier, dossier_candidate,
-                        queued_at_ms, counselor, started_at_ms, resume_token_sha256, linked_to
+                        queued_at_ms, counselor, started_at_ms, resume_token_sha256, linked_to,
+                        handover_from, handover_note, handover_at_ms
                  FROM conversations WHERE ended_at_ms IS NULL ORDER BY queued_at_ms, rowid",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -479,6 +489,7 @@ impl Store {
                         started_at_ms: r.get(8)?,
                         resume_token_sha256: r.get(9)?,
                         linked_to: r.get::<_, Option<String>>(10)?.map(ConversationId),
+                        handover: workbench::handover_at(r, 11)?,
                     },
                     r.get::<_, String>(3)?,
                 ))

@@ -9,9 +9,9 @@
 
 use chathulp_shared::staff::StaffEvent;
 use chathulp_shared::visitor::VisitorEvent;
-use chathulp_shared::{ChatMessage, ConversationId, ErrorCode, ErrorReply, Party, ServiceId};
+use chathulp_shared::{ConversationId, ErrorCode, ErrorReply, Party, ServiceId};
 
-use super::{Broker, Live, Outbox, StaffMember, State, internal, require_counselor};
+use super::{Broker, Live, Outbox, State, internal};
 use crate::accounts::token_digest;
 use crate::store::StoreError;
 
@@ -297,56 +297,46 @@ impl Broker {
         let open = self.shared.store.open_conversations().await?;
         let now = self.shared.clock.now();
         let until_ms = now.as_millisecond().saturating_add(self.window_ms());
-        let mut state = self.state();
-        let restored = open.len();
-        if restored > 0 {
-            state.restart_grace_until_ms = until_ms;
-        }
-        for c in open {
-            if let Some(counselor) = &c.counselor {
-                state.away_counselors.insert(counselor.clone(), until_ms);
-            } else if let Some(s) = state.service_mut(&c.service) {
-                s.queue.push_back(c.id.clone());
-            } else {
-                tracing::warn!(service = %c.service, "restored conversation of an unknown service");
+        let restored = {
+            let mut state = self.state();
+            let restored = open.len();
+            if restored > 0 {
+                state.restart_grace_until_ms = until_ms;
             }
-            state.conversations.insert(
-                c.id,
-                Live {
-                    service: c.service,
-                    nickname: c.nickname,
-                    intake: c.intake,
-                    queued_at_ms: c.queued_at_ms,
-                    started_at_ms: c.started_at_ms,
-                    counselor: c.counselor,
-                    no_dossier: c.no_dossier,
-                    dossier_candidate: c.dossier_candidate,
-                    visitor: None,
-                    visitor_socket: 0,
-                    visitor_away_until_ms: Some(until_ms),
-                    resume_token_sha256: c.resume_token_sha256,
-                    linked_to: c.linked_to,
-                    lock: std::sync::Arc::default(),
-                },
-            );
-        }
-        state.broadcast_queue(now);
+            for c in open {
+                if let Some(counselor) = &c.counselor {
+                    state.away_counselors.insert(counselor.clone(), until_ms);
+                } else if let Some(s) = state.service_mut(&c.service) {
+                    s.queue.push_back(c.id.clone());
+                } else {
+                    tracing::warn!(service = %c.service, "restored conversation of an unknown service");
+                }
+                state.conversations.insert(
+                    c.id,
+                    Live {
+                        service: c.service,
+                        nickname: c.nickname,
+                        intake: c.intake,
+                        queued_at_ms: c.queued_at_ms,
+                        started_at_ms: c.started_at_ms,
+                        counselor: c.counselor,
+                        no_dossier: c.no_dossier,
+                        dossier_candidate: c.dossier_candidate,
+                        visitor: None,
+                        visitor_socket: 0,
+                        visitor_away_until_ms: Some(until_ms),
+                        resume_token_sha256: c.resume_token_sha256,
+                        linked_to: c.linked_to,
+                        handover: c.handover,
+                        watchers: std::collections::BTreeSet::new(),
+                        lock: std::sync::Arc::default(),
+                    },
+                );
+            }
+            state.broadcast_queue(now);
+            restored
+        };
+        self.refresh_today().await;
         Ok(restored)
-    }
-
-    /// Messages of one of the counselor's conversations after `after_seq`.
-    pub async fn history(
-        &self,
-        member: &StaffMember,
-        conversation: &ConversationId,
-        after_seq: u64,
-    ) -> Result<Vec<ChatMessage>, ErrorReply> {
-        require_counselor(member)?;
-        self.own_conversation_lock(member, conversation)?;
-        self.shared
-            .store
-            .messages_after(conversation.clone(), after_seq)
-            .await
-            .map_err(internal)
     }
 }
