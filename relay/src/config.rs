@@ -392,6 +392,7 @@ impl Config {
             ("reconnect_window_secs", l.reconnect_window_secs as usize),
             ("ping_interval_secs", l.ping_interval_secs as usize),
             ("idle_timeout_secs", l.idle_timeout_secs as usize),
+            ("snapshot_messages", l.snapshot_messages as usize),
         ] {
             if value == 0 {
                 return Err(ConfigError::ZeroLimit(name));
