@@ -33,6 +33,8 @@ pub struct Config {
     /// The optional post-chat survey. Empty: no survey.
     pub survey: Vec<SurveyQuestion>,
     pub wrapup: WrapUpConfig,
+    pub blocks: Blocks,
+    pub retention: Retention,
 }
 
 /// The counselor's registration after a conversation (`wrap_up`).
@@ -64,12 +66,48 @@ impl Default for WrapUpConfig {
     }
 }
 
+/// How long a counselor's block keeps a visitor out.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Blocks {
+    pub duration_hours: u32,
+}
+
+impl Default for Blocks {
+    fn default() -> Self {
+        Self { duration_hours: 8 }
+    }
+}
+
+/// How long data is kept (the seed promises six months).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// Days after its end that a conversation is purged entirely: transcript, intake,
+    /// sealed address and its hash, survey, notes.
+    pub days: u32,
+    /// Days the audit log keeps its rows (that a reveal or block happened; never an IP).
+    pub audit_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            days: 183,
+            audit_days: 3650,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebConfig {
     /// Origins (e.g. `https://www.caw.be`) whose pages may read `/api/status` (CORS), so
     /// the organisation's own site can show the same status dot on its chat button.
     pub status_cors_origins: Vec<String>,
+    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed.
+    /// Empty: the TCP peer is the visitor's address.
+    pub trusted_proxies: Vec<crate::forwarded::Network>,
 }
 
 /// The seed's "we proberen een chatgesprek na 1 uur af te ronden", for the counselor.
@@ -127,6 +165,17 @@ pub struct Limits {
     pub snapshot_messages: u32,
     /// Seconds without any frame (pongs count) before a peer counts as gone.
     pub idle_timeout_secs: u64,
+    /// Bytes each WebSocket reads from its TLS stream at once. Every open socket holds a
+    /// buffer this big (tungstenite fills it to its full size), so it sets most of what an
+    /// idle visitor costs; longer frames still arrive, in several reads.
+    pub ws_read_buffer_bytes: usize,
+    /// Outgoing bytes a WebSocket collects before writing them to the TLS stream; frames
+    /// sent together (an ack and the events of one wake-up) share one write.
+    pub ws_write_buffer_bytes: usize,
+    /// Most outgoing bytes one WebSocket may hold unsent; beyond it the socket is closed.
+    /// Must fit the largest frame the relay sends (a staff queue snapshot grows with the
+    /// queue), so it is a bound, not an allocation.
+    pub ws_max_write_buffer_bytes: usize,
 }
 
 impl Default for Limits {
@@ -143,6 +192,9 @@ impl Default for Limits {
             ping_interval_secs: 20,
             snapshot_messages: 200,
             idle_timeout_secs: 60,
+            ws_read_buffer_bytes: 4096,
+            ws_write_buffer_bytes: 4096,
+            ws_max_write_buffer_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -192,6 +244,8 @@ impl Default for Config {
             canned: default_canned(),
             survey: default_survey(),
             wrapup: WrapUpConfig::default(),
+            blocks: Blocks::default(),
+            retention: Retention::default(),
             services: vec![
                 ServiceConfig {
                     id: ServiceId("caw".into()),
@@ -393,15 +447,34 @@ impl Config {
             ("ping_interval_secs", l.ping_interval_secs as usize),
             ("idle_timeout_secs", l.idle_timeout_secs as usize),
             ("snapshot_messages", l.snapshot_messages as usize),
+            ("ws_read_buffer_bytes", l.ws_read_buffer_bytes),
         ] {
             if value == 0 {
                 return Err(ConfigError::ZeroLimit(name));
+            }
+        }
+        for (name, value) in [
+            ("blocks.duration_hours", self.blocks.duration_hours),
+            ("retention.days", self.retention.days),
+            ("retention.audit_days", self.retention.audit_days),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be greater than zero"
+                )));
             }
         }
         // A text at the limit, JSON-escaped in a `send` frame, must still fit in a frame.
         if l.max_text_bytes.saturating_mul(2).saturating_add(256) > l.max_frame_bytes {
             return Err(ConfigError::Invalid(
                 "limits.max_frame_bytes must be at least 2 × max_text_bytes + 256".into(),
+            ));
+        }
+        if l.ws_max_write_buffer_bytes <= l.ws_write_buffer_bytes.saturating_add(l.max_frame_bytes)
+        {
+            return Err(ConfigError::Invalid(
+                "limits.ws_max_write_buffer_bytes must exceed ws_write_buffer_bytes + max_frame_bytes"
+                    .into(),
             ));
         }
         Ok(())

@@ -12,6 +12,11 @@
 //! - [`hours`]: opening hours and closures in Europe/Brussels time.
 //! - [`tls`]: certificates, the dev certificate, the rustls config.
 //! - [`store`]: SQLite, the only module with SQL in it.
+//! - [`logging`]: keeps libraries' frame dumps out of the log.
+//! - [`vault`]: visitors' addresses, sealed, and their keyed hash.
+//! - [`export`]: anonymised transcripts for team consultation.
+//! - [`scrub`]: placeholders for what identifies a visitor, for anonymised exports.
+//! - [`forwarded`]: the visitor's address behind a trusted reverse proxy.
 //! - [`accounts`]: password hashing and session tokens.
 //! - [`broker`]: queues, conversations, staff connections and routing.
 //! - [`web`]: HTTP routes, the embedded page, security headers.
@@ -25,13 +30,18 @@ pub mod accounts;
 pub mod broker;
 pub mod clock;
 pub mod config;
+pub mod export;
+pub mod forwarded;
 pub mod hours;
+pub mod logging;
 pub mod permissions;
+pub mod scrub;
 pub mod server;
 mod socket;
 pub mod staff;
 pub mod store;
 pub mod tls;
+pub mod vault;
 pub mod visitor;
 pub mod web;
 
@@ -66,7 +76,8 @@ impl Relay {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         config.validate()?;
-        let broker = Broker::new(Arc::new(config), store, clock)?;
+        let vault = Arc::new(vault::Vault::open(&store.directory()?)?);
+        let broker = Broker::new(Arc::new(config), store, clock, vault)?;
         let restored = broker.restore().await?;
         if restored > 0 {
             tracing::info!(restored, "restored conversations of the previous run");

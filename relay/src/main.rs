@@ -17,6 +17,8 @@ use chathulp_relay::accounts;
 use chathulp_relay::{Config, Relay, Store, SystemClock, tls};
 use chathulp_shared::Role;
 use clap::{Parser, Subcommand};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[derive(Parser, Debug)]
 #[command(name = "chathulp-relay", version, about = "The chathulp relay")]
@@ -48,6 +50,67 @@ enum Command {
     /// a few seconds.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Emergency reveal requests: list, approve or deny them. A running relay tells the
+    /// counselor within a few seconds.
+    #[command(subcommand)]
+    Reveal(RevealCommand),
+    /// Visitor blocks: list them or lift one.
+    #[command(subcommand)]
+    Block(BlockCommand),
+    /// Print the audit log and verify its hash chain (exit status 1 if it is broken).
+    Audit,
+    /// Write transcripts to stdout. `--anonymise`: for team consultation, without
+    /// nickname, intake or address, with names, phone numbers, e-mail and street
+    /// addresses, national register numbers and IBANs replaced by placeholders.
+    /// `--dossier --reason`: one conversation in full, refused if the visitor refused a
+    /// dossier. Every export is audit-logged; none holds the visitor's address.
+    #[command(group = clap::ArgGroup::new("kind").required(true).args(["anonymise", "dossier"]))]
+    Export {
+        /// One conversation.
+        #[arg(long, conflicts_with = "since", required_unless_present = "since")]
+        conversation: Option<String>,
+        /// Every conversation that ended on or after this day (YYYY-MM-DD, relay time zone).
+        #[arg(long, conflicts_with = "dossier")]
+        since: Option<jiff::civil::Date>,
+        #[arg(long)]
+        anonymise: bool,
+        /// The full transcript of one conversation for the organisation's dossier.
+        #[arg(long, requires = "reason")]
+        dossier: bool,
+        /// Why the full transcript is needed (for the audit log).
+        #[arg(long, requires = "dossier")]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RevealCommand {
+    /// Pending requests and those decided in the last 24 hours.
+    List,
+    /// Approve request ID: its counselor, and only they, see the visitor's address.
+    Approve {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Deny request ID.
+    Deny {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BlockCommand {
+    /// The blocks in force.
+    List,
+    /// Lift block ID before it expires.
+    Lift {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,6 +159,10 @@ fn main() -> anyhow::Result<()> {
         // lost quietly: the default reports it with eprintln!, which then panics the task
         // that logged, e.g. the one that waits for SIGTERM.
         .log_internal_errors(false)
+        .finish()
+        // Libraries' debug and trace output would print whole frames: chat text, and an
+        // approved reveal's address.
+        .with(chathulp_relay::logging::confidential())
         .init();
     let _ = rustls::crypto::ring::default_provider().install_default();
 
@@ -113,6 +180,28 @@ fn main() -> anyhow::Result<()> {
         Command::Service(command) => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(manage_service(&config, &store, command))
+        }
+        Command::Reveal(command) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(manage_reveals(&store, command))
+        }
+        Command::Block(command) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(manage_blocks(&store, command))
+        }
+        Command::Audit => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(print_audit(&store))
+        }
+        Command::Export {
+            conversation,
+            since,
+            anonymise: _,
+            dossier: _,
+            reason,
+        } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(export(&config, &store, conversation, since, reason))
         }
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
@@ -329,6 +418,147 @@ async fn manage_service(
             }
         }
     }
+    Ok(())
+}
+
+/// Who acts from the command line, for the audit log.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_default())
+}
+
+fn given_reason(reason: &str) -> anyhow::Result<String> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        bail!("give a reason with --reason");
+    }
+    Ok(reason.to_owned())
+}
+
+fn when(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| ms.to_string())
+}
+
+async fn manage_reveals(store: &Store, command: RevealCommand) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let (id, approve, reason) = match command {
+        RevealCommand::List => {
+            for r in store.reveal_requests(now - 24 * 3600 * 1000).await? {
+                println!(
+                    "{}\t{:?}\t{}\tconversation {}\tby {}\t{}",
+                    r.id,
+                    r.state,
+                    when(r.requested_at_ms),
+                    r.conversation,
+                    r.counselor,
+                    r.reason
+                );
+            }
+            return Ok(());
+        }
+        RevealCommand::Approve { id, reason } => (id, true, reason),
+        RevealCommand::Deny { id, reason } => (id, false, reason),
+    };
+    let reason = given_reason(&reason)?;
+    match store
+        .decide_reveal(id, approve, cli_actor(), reason, now)
+        .await?
+    {
+        Some(r) => println!(
+            "Request {id} {:?}. A running relay tells {} within a few seconds.",
+            r.state, r.counselor
+        ),
+        None => bail!("no pending reveal request {id}"),
+    }
+    Ok(())
+}
+
+async fn manage_blocks(store: &Store, command: BlockCommand) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    match command {
+        BlockCommand::List => {
+            for b in store.active_blocks(now).await? {
+                println!(
+                    "{}\tuntil {}\t{}\tconversation {}\tby {}\t{}",
+                    b.id,
+                    when(b.until_ms),
+                    b.service,
+                    b.conversation,
+                    b.counselor,
+                    b.reason
+                );
+            }
+        }
+        BlockCommand::Lift { id, reason } => {
+            let reason = given_reason(&reason)?;
+            if !store.lift_block(id, cli_actor(), reason, now).await? {
+                bail!("no active block {id}");
+            }
+            println!("Lifted block {id}.");
+        }
+    }
+    Ok(())
+}
+
+async fn print_audit(store: &Store) -> anyhow::Result<()> {
+    let rows = store.audit_log().await?;
+    for r in &rows {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            r.seq,
+            when(r.at_ms),
+            r.actor,
+            r.action,
+            r.conversation.as_deref().unwrap_or("-"),
+            r.decision.as_deref().unwrap_or("-"),
+            r.reason
+        );
+    }
+    match chathulp_relay::store::verify_chain(&rows) {
+        Ok(()) => {
+            println!("Audit chain intact: {} rows.", rows.len());
+            Ok(())
+        }
+        Err(seq) => {
+            bail!("the audit chain is broken at row {seq}: it was changed after it was written")
+        }
+    }
+}
+
+/// Anonymised export of `conversation` or of those ended `since`; with a `dossier_reason`,
+/// the full transcript of `conversation` for the dossier.
+async fn export(
+    config: &Config,
+    store: &Store,
+    conversation: Option<String>,
+    since: Option<jiff::civil::Date>,
+    dossier_reason: Option<String>,
+) -> anyhow::Result<()> {
+    use chathulp_relay::export;
+    let tz = jiff::tz::TimeZone::get(&config.timezone)?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let text = match (conversation, since, dossier_reason) {
+        (Some(id), _, Some(reason)) => {
+            let reason = given_reason(&reason)?;
+            let id = chathulp_shared::ConversationId(id);
+            export::for_dossier(store, id, &tz, &cli_actor(), &reason, now).await?
+        }
+        (Some(id), _, None) => {
+            let ids = vec![chathulp_shared::ConversationId(id)];
+            export::anonymised(store, ids, &tz, &cli_actor(), now).await?
+        }
+        (None, Some(day), None) => {
+            let from = day
+                .to_zoned_datetime(tz.clone())?
+                .timestamp()
+                .as_millisecond();
+            let ids = store.ended_since(from).await?;
+            export::anonymised(store, ids, &tz, &cli_actor(), now).await?
+        }
+        _ => bail!("give --conversation ID, or --since DATE with --anonymise"),
+    };
+    print!("{text}");
     Ok(())
 }
 

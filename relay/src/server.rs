@@ -4,10 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
 
 use crate::web::AppState;
 
@@ -25,12 +29,12 @@ pub async fn serve(
     let handshake_deadline = Duration::from_secs(limits.tls_handshake_deadline_secs);
     let mut backoff = Duration::from_millis(10);
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             () = app.shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _peer)) => {
+                Ok((tcp, peer)) => {
                     backoff = Duration::from_millis(10);
-                    tcp
+                    (tcp, peer)
                 }
                 Err(e) => {
                     // Usually out of file descriptors: wait instead of spinning.
@@ -57,6 +61,11 @@ pub async fn serve(
                     return;
                 }
             };
+            // Handlers read the TCP peer (the visitor's address, or the proxy's) from here.
+            let router = router.map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
             let service = TowerToHyperService::new(router);
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())

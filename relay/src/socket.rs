@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use chathulp_shared::{ErrorCode, ErrorReply, close};
+use futures_util::SinkExt;
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
@@ -76,7 +77,7 @@ pub(crate) async fn run<F: Frames>(
                 return LoopEnd::Gone;
             }
             Some(event) = events.recv() => {
-                if send_json(socket, &event).await.is_err() {
+                if send_burst(socket, event, events).await.is_err() {
                     return LoopEnd::Gone;
                 }
             }
@@ -114,15 +115,35 @@ pub(crate) async fn run<F: Frames>(
     }
 }
 
+/// Most events written between two flushes, so one busy outbox can't starve the rest of
+/// the loop.
+const MAX_BURST: usize = 64;
+
 /// Sends one event as a JSON text frame. `Err` means the socket is gone.
 pub async fn send_json<T: Serialize>(socket: &mut WebSocket, event: &T) -> Result<(), ()> {
+    socket.send(json_frame(event)?).await.map_err(|_| ())
+}
+
+/// Writes `first` and the events already waiting behind it in the outbox, then flushes
+/// once: a burst shares TLS records and one write syscall instead of one per frame.
+async fn send_burst<T: Serialize>(
+    socket: &mut WebSocket,
+    first: T,
+    events: &mut mpsc::Receiver<T>,
+) -> Result<(), ()> {
+    socket.feed(json_frame(&first)?).await.map_err(|_| ())?;
+    for _ in 1..MAX_BURST {
+        let Ok(event) = events.try_recv() else { break };
+        socket.feed(json_frame(&event)?).await.map_err(|_| ())?;
+    }
+    socket.flush().await.map_err(|_| ())
+}
+
+fn json_frame<T: Serialize>(event: &T) -> Result<Message, ()> {
     let text = serde_json::to_string(event).map_err(|e| {
         tracing::error!(error = %e, "cannot serialise an event");
     })?;
-    socket
-        .send(Message::Text(text.into()))
-        .await
-        .map_err(|_| ())
+    Ok(Message::Text(text.into()))
 }
 
 pub async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {

@@ -294,6 +294,39 @@ impl Session<'_> {
                 broker.open_service(member, &service).await?;
                 Ok(None)
             }
+            StaffRequest::RequestReveal {
+                conversation,
+                reason,
+            } => {
+                broker.request_reveal(member, &conversation, reason).await?;
+                Ok(None)
+            }
+            StaffRequest::DecideReveal {
+                request,
+                approve,
+                reason,
+            } => {
+                broker
+                    .decide_reveal(member, request, approve, reason)
+                    .await?;
+                Ok(None)
+            }
+            StaffRequest::Block {
+                conversation,
+                reason,
+            } => {
+                let block = broker.block(member, &conversation, reason).await?;
+                Ok(Some(StaffEvent::Blocked {
+                    conversation,
+                    block,
+                }))
+            }
+            StaffRequest::ListBlocks => Ok(Some(StaffEvent::Blocks {
+                blocks: broker.list_blocks(member).await?,
+            })),
+            StaffRequest::LiftBlock { block, reason } => Ok(Some(StaffEvent::Blocks {
+                blocks: broker.lift_block(member, block, reason).await?,
+            })),
             StaffRequest::Transfer {
                 conversation,
                 to,
@@ -335,14 +368,6 @@ impl Session<'_> {
             }
             StaffRequest::SetAccountDisabled { user, disabled } => Ok(Some(
                 broker.set_account_disabled(member, user, disabled).await?,
-            )),
-            StaffRequest::RequestReveal { .. }
-            | StaffRequest::DecideReveal { .. }
-            | StaffRequest::Block { .. }
-            | StaffRequest::ListBlocks
-            | StaffRequest::LiftBlock { .. } => Err(ErrorReply::new(
-                ErrorCode::Invalid,
-                "not available on this relay yet",
             )),
         }
     }

@@ -2,22 +2,48 @@
 //!
 //! The broker calls the async methods here and nothing else, so a PostgreSQL backend
 //! can later be added behind the same methods. SQLite runs in WAL mode with
-//! `synchronous=FULL`: when a method returns, the write is on disk. That is why the
+//! `synchronous=FULL`: when a write method returns, the write is on disk. That is why the
 //! relay can acknowledge a message as soon as [`Store::append_message`] returns.
 //!
-//! One connection behind a std `Mutex`: SQLite serialises writers anyway, and every call
-//! runs on tokio's blocking pool, so the lock is never held across an `.await`.
+//! ## One writer, group commit
+//!
+//! Every write goes through [`Store::write`]: the closure is sent over a channel to one
+//! dedicated thread that owns the only write connection. That thread takes every job
+//! waiting in the channel (up to [`MAX_BATCH`]), runs them in ONE transaction, each inside
+//! its own savepoint, commits (one fsync for the whole batch) and only then answers each
+//! caller. So throughput no longer depends on fsync latency: while one batch is being
+//! synced, the next one queues up. A job that fails is rolled back to its savepoint and
+//! gets its error; the other jobs of the batch are still committed. If the commit itself
+//! fails, every job of the batch gets that error (none of them is stored).
+//!
+//! Reads go through [`Store::read`] on a small pool of separate connections on tokio's
+//! blocking pool. WAL lets them read the last committed state while the writer syncs, so
+//! a read never waits behind a batch. A write is committed before its caller resumes, so a
+//! read made after a write sees it.
+//!
+//! To add an operation, write it as a `self.write(move |c| ...)` or `self.read(move |c|
+//! ...)` closure and use `c.prepare_cached` for its SQL (each connection keeps its own
+//! statement cache, so the SQL is parsed once per connection).
 
+mod privacy;
 mod workbench;
 
-pub use workbench::TakenToday;
-
-use std::path::Path;
+pub use privacy::{AuditEntry, AuditRow, Purged, verify_chain};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+pub use workbench::TakenToday;
 
 use chathulp_shared::staff::Handover;
 use chathulp_shared::{ChatMessage, ConversationId, Intake, Party, Role, ServiceId};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+/// The most jobs one transaction takes: bounds the latency a batch adds to its first job.
+pub const MAX_BATCH: usize = 1024;
+
+/// Idle read connections kept open; more are opened under load and closed afterwards.
+const READ_POOL: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -29,6 +55,8 @@ pub enum StoreError {
     AccountExists(String),
     #[error("database worker stopped: {0}")]
     Worker(#[from] tokio::task::JoinError),
+    #[error("the write was not stored: {0}")]
+    NotStored(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -106,13 +134,24 @@ pub struct ConversationRecord {
     pub started_at_ms: Option<i64>,
     pub ended_at_ms: Option<i64>,
     pub ended_by: Option<Party>,
+    /// The visitor refused a dossier.
+    pub no_dossier: bool,
 }
 
-/// Handle to the store; cheap to clone.
+/// Handle to the store; cheap to clone. The writer thread stops when the last handle is
+/// dropped.
 #[derive(Clone)]
 pub struct Store {
-    conn: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
+    readers: Arc<ReadPool>,
 }
+
+/// A write job as the writer thread sees it: runs the caller's closure inside a savepoint
+/// and returns whether it succeeded, plus how to answer the caller once the batch's commit
+/// is known.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
+/// Answers one caller with its result, or with the batch's commit error.
+type Reply = Box<dyn FnOnce(std::result::Result<(), &StoreError>) + Send>;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS accounts (
@@ -167,83 +206,149 @@ CREATE TABLE IF NOT EXISTS messages (
 "#;
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens (creating if needed) the database at `path` and starts its writer thread.
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Purged conversations must not linger in free pages of the file.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(workbench::SCHEMA)?;
         workbench::migrate(&conn)?;
+        conn.execute_batch(privacy::SCHEMA)?;
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || write_loop(conn, &queue))
+            .map_err(|e| StoreError::NotStored(format!("cannot start the writer: {e}")))?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            jobs,
+            readers: Arc::new(ReadPool {
+                path: path.to_owned(),
+                idle: Mutex::new(Vec::new()),
+            }),
         })
     }
 
-    /// Runs `f` with the connection on the blocking pool.
-    async fn with<T, F>(&self, f: F) -> Result<T>
+    /// Runs `f` on the writer thread inside the next batch's transaction, and returns once
+    /// that batch is committed and synced. `f` runs inside its own savepoint: when it
+    /// returns an error, its changes are rolled back and the rest of the batch stays.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(f, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.await.map_err(|_| not_answered())?
+    }
+
+    /// [`Store::write`] for code outside the runtime (CLI commands, test set-up): blocks
+    /// the current thread until the write is committed.
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.submit(f, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.recv().map_err(|_| not_answered())?
+    }
+
+    fn submit<T, F>(&self, f: F, answer: impl FnOnce(Result<T>) + Send + 'static) -> Result<()>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |commit| {
+                answer(match commit {
+                    Ok(()) => result,
+                    Err(e) => result.and(Err(StoreError::NotStored(e.to_string()))),
+                })
+            });
+            (ok, reply)
+        });
+        self.jobs.send(job).map_err(|_| not_answered())
+    }
+
+    /// Runs `f` with a read connection on the blocking pool. It sees every write that
+    /// returned before the call.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
         tokio::task::spawn_blocking(move || {
-            // A poisoned lock means a panic mid-call; SQLite's own transactions keep the
-            // data consistent, so carrying on with the connection is safe.
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
+            let conn = readers.take()?;
+            let result = f(&conn);
+            readers.give_back(conn);
+            result
         })
         .await?
     }
 
-    /// Runs `f` with the connection on the current thread (for CLI commands).
-    pub fn blocking<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+    /// The folder the database file is in (where the vault key lives too).
+    pub fn directory(&self) -> Result<PathBuf> {
+        self.readers
+            .path
+            .parent()
+            .map(Path::to_owned)
+            .ok_or_else(|| StoreError::Corrupt("the database has no folder".into()))
     }
 
     pub async fn journal_mode(&self) -> Result<String> {
-        self.with(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?))
+        self.read(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?))
             .await
     }
 
     // ---- accounts and sessions ----
 
     pub fn add_account_blocking(&self, account: &Account, now_ms: i64) -> Result<()> {
-        self.blocking(|c| insert_account(c, account, now_ms))
+        let account = account.clone();
+        self.write_blocking(move |c| insert_account(c, &account, now_ms))
     }
 
     pub async fn add_account(&self, account: Account, now_ms: i64) -> Result<()> {
-        self.with(move |c| insert_account(c, &account, now_ms))
+        self.write(move |c| insert_account(c, &account, now_ms))
             .await
     }
 
     pub async fn account_count(&self) -> Result<u64> {
-        self.with(|c| {
-            let n: i64 = c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
+        self.read(|c| {
+            let n: i64 = c
+                .prepare_cached("SELECT COUNT(*) FROM accounts")?
+                .query_row([], |r| r.get(0))?;
             Ok(u64::try_from(n).unwrap_or(0))
         })
         .await
     }
 
     pub async fn account(&self, name: String) -> Result<Option<Account>> {
-        self.with(move |c| {
-            c.query_row(
-                "SELECT name, role, password_hash FROM accounts WHERE name = ?1",
-                [&name],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
-            )
-            .optional()?
-            .map(|(name, role, password_hash)| {
-                Ok(Account {
-                    name,
-                    role: parse_role(&role)?,
-                    password_hash,
+        self.read(move |c| {
+            c.prepare_cached("SELECT name, role, password_hash FROM accounts WHERE name = ?1")?
+                .query_row([&name], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
                 })
-            })
-            .transpose()
+                .optional()?
+                .map(|(name, role, password_hash)| {
+                    Ok(Account {
+                        name,
+                        role: parse_role(&role)?,
+                        password_hash,
+                    })
+                })
+                .transpose()
         })
         .await
     }
@@ -254,11 +359,11 @@ impl Store {
         account: String,
         expires_at_ms: i64,
     ) -> Result<()> {
-        self.with(move |c| {
-            c.execute(
+        self.write(move |c| {
+            c.prepare_cached(
                 "INSERT INTO sessions (token_sha256, account, expires_at_ms) VALUES (?1, ?2, ?3)",
-                params![token_sha256, account, expires_at_ms],
-            )?;
+            )?
+            .execute(params![token_sha256, account, expires_at_ms])?;
             Ok(())
         })
         .await
@@ -266,11 +371,9 @@ impl Store {
 
     /// Ends a session: its token no longer signs in.
     pub async fn delete_session(&self, token_sha256: String) -> Result<()> {
-        self.with(move |c| {
-            c.execute(
-                "DELETE FROM sessions WHERE token_sha256 = ?1",
-                [token_sha256],
-            )?;
+        self.write(move |c| {
+            c.prepare_cached("DELETE FROM sessions WHERE token_sha256 = ?1")?
+                .execute([token_sha256])?;
             Ok(())
         })
         .await
@@ -283,12 +386,11 @@ impl Store {
         now_ms: i64,
     ) -> Result<Option<Account>> {
         let name: Option<String> = self
-            .with(move |c| {
-                Ok(c.query_row(
+            .read(move |c| {
+                Ok(c.prepare_cached(
                     "SELECT account FROM sessions WHERE token_sha256 = ?1 AND expires_at_ms > ?2",
-                    params![token_sha256, now_ms],
-                    |r| r.get(0),
-                )
+                )?
+                .query_row(params![token_sha256, now_ms], |r| r.get(0))
                 .optional()?)
             })
             .await?;
@@ -303,22 +405,22 @@ impl Store {
     pub async fn create_conversation(&self, conv: NewConversation) -> Result<()> {
         let intake =
             serde_json::to_string(&conv.intake).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.with(move |c| {
-            c.execute(
+        self.write(move |c| {
+            c.prepare_cached(
                 "INSERT INTO conversations (id, service, nickname, intake, queued_at_ms,
                     no_dossier, resume_token_sha256, linked_to)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    conv.id.0,
-                    conv.service.0,
-                    conv.nickname,
-                    intake,
-                    conv.queued_at_ms,
-                    conv.no_dossier,
-                    conv.resume_token_sha256,
-                    conv.linked_to.map(|l| l.0),
-                ],
-            )?;
+            )?
+            .execute(params![
+                conv.id.0,
+                conv.service.0,
+                conv.nickname,
+                intake,
+                conv.queued_at_ms,
+                conv.no_dossier,
+                conv.resume_token_sha256,
+                conv.linked_to.map(|l| l.0),
+            ])?;
             Ok(())
         })
         .await
@@ -330,11 +432,11 @@ impl Store {
         counselor: String,
         at_ms: i64,
     ) -> Result<()> {
-        self.with(move |c| {
-            c.execute(
+        self.write(move |c| {
+            c.prepare_cached(
                 "UPDATE conversations SET counselor = ?2, started_at_ms = ?3 WHERE id = ?1",
-                params![id.0, counselor, at_ms],
-            )?;
+            )?
+            .execute(params![id.0, counselor, at_ms])?;
             Ok(())
         })
         .await
@@ -347,12 +449,12 @@ impl Store {
         reason: Option<String>,
         at_ms: i64,
     ) -> Result<()> {
-        self.with(move |c| {
-            c.execute(
+        self.write(move |c| {
+            c.prepare_cached(
                 "UPDATE conversations SET ended_at_ms = ?2, ended_by = ?3, end_reason = ?4
                  WHERE id = ?1 AND ended_at_ms IS NULL",
-                params![id.0, at_ms, party_str(by), reason],
-            )?;
+            )?
+            .execute(params![id.0, at_ms, party_str(by), reason])?;
             Ok(())
         })
         .await
@@ -360,13 +462,13 @@ impl Store {
 
     /// Records the visitor's dossier refusal; a refusal also clears the candidate mark.
     pub async fn set_no_dossier(&self, id: ConversationId, refuse: bool) -> Result<()> {
-        self.with(move |c| {
-            c.execute(
+        self.write(move |c| {
+            c.prepare_cached(
                 "UPDATE conversations SET no_dossier = ?2,
                         dossier_candidate = CASE WHEN ?2 THEN 0 ELSE dossier_candidate END
                  WHERE id = ?1",
-                params![id.0, refuse],
-            )?;
+            )?
+            .execute(params![id.0, refuse])?;
             Ok(())
         })
         .await
@@ -375,12 +477,13 @@ impl Store {
     /// Marks a conversation as dossier candidate, unless the visitor refused a dossier.
     /// Returns `false` (and changes nothing) when they did.
     pub async fn set_dossier_candidate(&self, id: ConversationId, candidate: bool) -> Result<bool> {
-        self.with(move |c| {
-            let changed = c.execute(
-                "UPDATE conversations SET dossier_candidate = ?2
+        self.write(move |c| {
+            let changed = c
+                .prepare_cached(
+                    "UPDATE conversations SET dossier_candidate = ?2
                  WHERE id = ?1 AND (no_dossier = 0 OR ?2 = 0)",
-                params![id.0, candidate],
-            )?;
+                )?
+                .execute(params![id.0, candidate])?;
             Ok(changed == 1)
         })
         .await
@@ -394,24 +497,24 @@ impl Store {
         answers: String,
         at_ms: i64,
     ) -> Result<bool> {
-        self.with(move |c| {
-            let changed = c.execute(
-                "UPDATE conversations SET survey = ?2, survey_at_ms = ?3
+        self.write(move |c| {
+            let changed = c
+                .prepare_cached(
+                    "UPDATE conversations SET survey = ?2, survey_at_ms = ?3
                  WHERE id = ?1 AND survey IS NULL AND ended_at_ms IS NOT NULL
                    AND started_at_ms IS NOT NULL",
-                params![id.0, answers, at_ms],
-            )?;
+                )?
+                .execute(params![id.0, answers, at_ms])?;
             Ok(changed == 1)
         })
         .await
     }
 
     pub async fn close_service(&self, closure: ServiceClosure) -> Result<()> {
-        self.with(move |c| {
-            c.execute(
-                "INSERT INTO service_closures (service, reason, closed_by, closed_at_ms)
+        self.write(move |c| {
+            c.prepare_cached("INSERT INTO service_closures (service, reason, closed_by, closed_at_ms)
                  VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (service) DO UPDATE SET reason = ?2, closed_by = ?3, closed_at_ms = ?4",
+                 ON CONFLICT (service) DO UPDATE SET reason = ?2, closed_by = ?3, closed_at_ms = ?4")?.execute(
                 params![
                     closure.service.0,
                     closure.reason,
@@ -426,17 +529,18 @@ impl Store {
 
     /// Lifts a closure. Returns `false` if the service was not closed.
     pub async fn open_service(&self, service: ServiceId) -> Result<bool> {
-        self.with(move |c| {
-            Ok(c.execute(
-                "DELETE FROM service_closures WHERE service = ?1",
-                [service.0],
-            )? == 1)
+        self.write(move |c| {
+            Ok(
+                c.prepare_cached("DELETE FROM service_closures WHERE service = ?1")?
+                    .execute([service.0])?
+                    == 1,
+            )
         })
         .await
     }
 
     pub async fn service_closures(&self) -> Result<Vec<ServiceClosure>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT service, reason, closed_by, closed_at_ms FROM service_closures
                  ORDER BY service",
@@ -456,11 +560,11 @@ impl Store {
 
     /// Puts a conversation back in the queue: its counselor did not come back in time.
     pub async fn unassign_conversation(&self, id: ConversationId) -> Result<()> {
-        self.with(move |c| {
-            c.execute(
+        self.write(move |c| {
+            c.prepare_cached(
                 "UPDATE conversations SET counselor = NULL, started_at_ms = NULL WHERE id = ?1",
-                [id.0],
-            )?;
+            )?
+            .execute([id.0])?;
             Ok(())
         })
         .await
@@ -468,8 +572,8 @@ impl Store {
 
     /// Every conversation not ended yet, oldest first: what a restarted relay restores.
     pub async fn open_conversations(&self) -> Result<Vec<OpenConversation>> {
-        self.with(|c| {
-            let mut stmt = c.prepare(
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
                 "SELECT id, service, nickname, intake, no_dossier, dossier_candidate,
                         queued_at_ms, counselor, started_at_ms, resume_token_sha256, linked_to,
                         handover_from, handover_note, handover_at_ms
@@ -516,15 +620,15 @@ impl Store {
         text: String,
         at_ms: i64,
     ) -> Result<Appended> {
-        self.with(move |c| {
-            let tx = c.transaction()?;
-            let existing = tx
-                .query_row(
+        self.write(move |c| {
+            let existing = c
+                .prepare_cached(
                     "SELECT seq, body, at_ms FROM messages
                      WHERE conversation = ?1 AND sender = ?2 AND client_id = ?3",
-                    params![id.0, party_str(from), client_id],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
-                )
+                )?
+                .query_row(params![id.0, party_str(from), client_id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+                })
                 .optional()?;
             if let Some((seq, text, at_ms)) = existing {
                 return Ok(Appended {
@@ -537,17 +641,16 @@ impl Store {
                     is_new: false,
                 });
             }
-            let seq: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation = ?1",
-                [&id.0],
-                |r| r.get(0),
-            )?;
-            tx.execute(
+            let seq: i64 = c
+                .prepare_cached(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation = ?1",
+                )?
+                .query_row([&id.0], |r| r.get(0))?;
+            c.prepare_cached(
                 "INSERT INTO messages (conversation, seq, sender, client_id, body, at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id.0, seq, party_str(from), client_id, text, at_ms],
-            )?;
-            tx.commit()?;
+            )?
+            .execute(params![id.0, seq, party_str(from), client_id, text, at_ms])?;
             Ok(Appended {
                 message: ChatMessage {
                     seq: seq_u64(seq)?,
@@ -573,7 +676,7 @@ impl Store {
         after_seq: u64,
     ) -> Result<Vec<ChatMessage>> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
-        self.with(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT seq, sender, body, at_ms FROM messages
                  WHERE conversation = ?1 AND seq > ?2 ORDER BY seq",
@@ -601,26 +704,26 @@ impl Store {
     }
 
     pub async fn conversation(&self, id: ConversationId) -> Result<Option<ConversationRecord>> {
-        self.with(move |c| {
-            c.query_row(
+        self.read(move |c| {
+            c.prepare_cached(
                 "SELECT id, service, nickname, intake, counselor, queued_at_ms, started_at_ms,
-                        ended_at_ms, ended_by
+                        ended_at_ms, ended_by, no_dossier
                  FROM conversations WHERE id = ?1",
-                [&id.0],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, Option<i64>>(6)?,
-                        r.get::<_, Option<i64>>(7)?,
-                        r.get::<_, Option<String>>(8)?,
-                    ))
-                },
-            )
+            )?
+            .query_row([&id.0], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, Option<i64>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, bool>(9)?,
+                ))
+            })
             .optional()?
             .map(|row| {
                 Ok(ConversationRecord {
@@ -634,6 +737,7 @@ impl Store {
                     started_at_ms: row.6,
                     ended_at_ms: row.7,
                     ended_by: row.8.as_deref().map(parse_party).transpose()?,
+                    no_dossier: row.9,
                 })
             })
             .transpose()
@@ -642,17 +746,107 @@ impl Store {
     }
 }
 
-fn insert_account(c: &mut Connection, account: &Account, now_ms: i64) -> Result<()> {
-    let inserted = c.execute(
-        "INSERT OR IGNORE INTO accounts (name, role, password_hash, created_at_ms)
+/// The writer thread: takes whatever jobs are waiting, runs them as one transaction and
+/// answers them after the commit. Ends when every [`Store`] handle is gone.
+fn write_loop(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH
+            && let Ok(job) = queue.try_recv()
+        {
+            batch.push(job);
+        }
+        run_batch(&mut conn, batch);
+    }
+}
+
+/// Runs one batch in one transaction, each job in its own savepoint, and answers every
+/// job once the commit is known. A job whose closure panics is rolled back and its caller
+/// gets [`StoreError::NotStored`] (its reply is dropped); the writer carries on.
+fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
+    // When a transaction or savepoint can't even begin, the jobs are dropped unrun and
+    // their callers get [`StoreError::NotStored`].
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            return;
+        }
+    };
+    let mut replies = Vec::with_capacity(batch.len());
+    for job in batch {
+        let savepoint = match tx.savepoint() {
+            Ok(savepoint) => savepoint,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot begin a savepoint");
+                continue;
+            }
+        };
+        match catch_unwind(AssertUnwindSafe(|| job(&savepoint))) {
+            Ok((true, reply)) => match savepoint.commit() {
+                Ok(()) => replies.push(reply),
+                Err(e) => reply(Err(&StoreError::from(e))),
+            },
+            // Dropping the savepoint rolls the job's changes back.
+            Ok((false, reply)) => {
+                drop(savepoint);
+                replies.push(reply);
+            }
+            Err(_) => tracing::error!("a store write panicked; its changes were rolled back"),
+        }
+    }
+    match tx.commit() {
+        Ok(()) => replies.into_iter().for_each(|reply| reply(Ok(()))),
+        Err(e) => {
+            let error = StoreError::from(e);
+            tracing::error!(%error, "a write batch was not committed");
+            replies.into_iter().for_each(|reply| reply(Err(&error)));
+        }
+    }
+}
+
+fn not_answered() -> StoreError {
+    StoreError::NotStored("the database writer did not answer (see the log)".into())
+}
+
+/// Read connections, reused between calls.
+struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    fn take(&self) -> Result<Connection> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        if let Some(conn) = idle {
+            return Ok(conn);
+        }
+        let conn = Connection::open(&self.path)?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < READ_POOL {
+            idle.push(conn);
+        }
+    }
+}
+
+fn insert_account(c: &Connection, account: &Account, now_ms: i64) -> Result<()> {
+    let inserted = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO accounts (name, role, password_hash, created_at_ms)
          VALUES (?1, ?2, ?3, ?4)",
-        params![
+        )?
+        .execute(params![
             account.name,
             account.role.as_str(),
             account.password_hash,
             now_ms
-        ],
-    )?;
+        ])?;
     if inserted == 0 {
         return Err(StoreError::AccountExists(account.name.clone()));
     }
@@ -770,15 +964,50 @@ mod tests {
         assert!(store.set_dossier_candidate(id, false).await.unwrap());
     }
 
+    fn account(name: &str) -> Account {
+        Account {
+            name: name.into(),
+            role: Role::Counselor,
+            password_hash: "x".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_is_rolled_back_without_undoing_the_rest_of_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        // Hold the writer inside a first batch so the next three writes queue up and are
+        // taken as one batch.
+        let (release, held) = mpsc::channel::<()>();
+        let blocker = store.write(move |_| {
+            held.recv().ok();
+            Ok(())
+        });
+        let failing = store.write(|c| {
+            insert_account(c, &account("half"), 0)?;
+            Err::<(), _>(StoreError::Corrupt("fails after writing".into()))
+        });
+        let (blocked, first, failed, second, ()) = tokio::join!(
+            blocker,
+            store.add_account(account("an"), 0),
+            failing,
+            store.add_account(account("bo"), 0),
+            async { release.send(()).unwrap() },
+        );
+        blocked.unwrap();
+        first.unwrap();
+        second.unwrap();
+        assert!(matches!(failed, Err(StoreError::Corrupt(_))));
+        assert!(store.account("an".into()).await.unwrap().is_some());
+        assert!(store.account("bo".into()).await.unwrap().is_some());
+        assert!(store.account("half".into()).await.unwrap().is_none());
+    }
+
     #[tokio::test]
     async fn duplicate_account_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let acc = Account {
-            name: "an".into(),
-            role: Role::Counselor,
-            password_hash: "x".into(),
-        };
+        let acc = account("an");
         store.add_account(acc.clone(), 0).await.unwrap();
         assert!(matches!(
             store.add_account(acc, 0).await,

@@ -58,6 +58,11 @@ impl Identity {
         self.certs.first().map(fingerprint).unwrap_or_default()
     }
 
+    /// The relay's rustls config. Resumption is stateless: session tickets sealed with a
+    /// key that rotates every few hours (rustls's `Ticketer`), so any number of returning
+    /// browsers skip the certificate signature, where the default in-memory cache holds
+    /// only 256 sessions. One ticket per handshake is enough for a page that opens one
+    /// socket at a time.
     pub fn server_config(self) -> Result<Arc<ServerConfig>, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
@@ -65,6 +70,8 @@ impl Identity {
             .with_no_client_auth()
             .with_single_cert(self.certs, self.key)?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.ticketer = rustls::crypto::ring::Ticketer::new()?;
+        config.send_tls13_tickets = 1;
         Ok(Arc::new(config))
     }
 }

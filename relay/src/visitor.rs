@@ -12,12 +12,13 @@ use chathulp_shared::{
 
 use crate::broker::Outbox;
 use crate::socket::{self, Frames, LoopEnd};
+use crate::vault::ClientIp;
 use crate::web::AppState;
 
 /// Oldest age the intake accepts; anything above is a typo.
 const MAX_AGE: u8 = 120;
 
-pub async fn serve(mut socket: WebSocket, app: AppState) {
+pub async fn serve(mut socket: WebSocket, app: AppState, ip: ClientIp) {
     let limits = app.broker.config().limits.clone();
     let (outbox, mut events) = Outbox::new(limits.send_queue_frames);
     let kick = outbox.kick.clone();
@@ -25,6 +26,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
         app: &app,
         outbox,
         conversation: None,
+        ip,
         socket_id: 0,
         max_text_bytes: limits.max_text_bytes,
     };
@@ -51,6 +53,8 @@ struct Session<'a> {
     outbox: Outbox<VisitorEvent>,
     /// Set once `hello` or `resume` succeeded.
     conversation: Option<ConversationId>,
+    /// Where the visitor connects from; sealed and hashed at `hello`, never shown.
+    ip: ClientIp,
     /// Which socket of the conversation this is (see [`crate::broker::Broker::visitor_left`]).
     socket_id: u64,
     max_text_bytes: usize,
@@ -100,7 +104,14 @@ impl Session<'_> {
                 let nickname = clean_nickname(&nickname)?;
                 check_intake(&intake)?;
                 let session = broker
-                    .visitor_hello(service, nickname, intake, no_dossier, self.outbox.clone())
+                    .visitor_hello(
+                        service,
+                        nickname,
+                        intake,
+                        no_dossier,
+                        &self.ip,
+                        self.outbox.clone(),
+                    )
                     .await?;
                 self.conversation = Some(session.conversation);
                 self.socket_id = session.socket;

@@ -2,9 +2,10 @@
 //! API, the two WebSocket endpoints, and the security headers every response carries.
 
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use std::convert::Infallible;
+use std::net::SocketAddr;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -15,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::broker::Broker;
+use crate::vault::ClientIp;
 
 /// What every request handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -100,16 +102,30 @@ async fn status_events(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn visitor_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    upgrade(state, ws, crate::visitor::serve)
+/// The visitor's address is taken here, once, and lives on only as a [`ClientIp`]:
+/// sealed in the vault and hashed for blocks.
+async fn visitor_ws(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let trusted = &state.broker.config().web.trusted_proxies;
+    let ip = ClientIp::new(crate::forwarded::client_ip(peer.ip(), &headers, trusted));
+    upgrade(state, ws, move |socket, state| {
+        crate::visitor::serve(socket, state, ip)
+    })
 }
 
 async fn staff_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     upgrade(state, ws, crate::staff::serve)
 }
 
-/// Accepts a WebSocket with the configured size limits and hands it to `serve`. The
-/// session counts in the task tracker, so shutdown waits for it to say goodbye.
+/// Accepts a WebSocket with the configured size limits and buffer sizes and hands it to
+/// `serve`. The session counts in the task tracker, so shutdown waits for it to say
+/// goodbye. The read buffer is small on purpose: tungstenite zero-fills it to its full
+/// size before every read, so its default 128 KiB was both the RSS of an idle visitor and
+/// a 128 KiB memset per wake-up.
 fn upgrade<F, Fut>(state: AppState, ws: WebSocketUpgrade, serve: F) -> Response
 where
     F: FnOnce(WebSocket, AppState) -> Fut + Send + 'static,
@@ -118,7 +134,10 @@ where
     let limits = &state.broker.config().limits;
     let ws = ws
         .max_message_size(limits.max_frame_bytes)
-        .max_frame_size(limits.max_frame_bytes);
+        .max_frame_size(limits.max_frame_bytes)
+        .read_buffer_size(limits.ws_read_buffer_bytes)
+        .write_buffer_size(limits.ws_write_buffer_bytes)
+        .max_write_buffer_size(limits.ws_max_write_buffer_bytes);
     let token = state.tracker.token();
     ws.on_upgrade(move |socket| async move {
         serve(socket, state).await;

@@ -258,6 +258,9 @@ pub enum ErrorCode {
     ResumeFailed,
     /// The relay could not store the message; it was not delivered. Safe to resend.
     Internal,
+    /// `hello` from a visitor a counselor blocked: access is suspended until the block
+    /// expires (8 hours by default). The page points to other help.
+    Blocked,
 }
 
 /// A typed error reply. `client_id` echoes the id of the message it refers to, if any.

@@ -134,13 +134,6 @@ function collect(system) {
 }
 
 const res = Object.fromEntries(SYSTEMS.map((s) => [s, collect(s)]));
-{
-  const small = read('ceiling-small-idle.json');
-  if (small && small.levels.length) {
-    const l = small.levels[small.levels.length - 1];
-    res.ceiling.small = { rss_per_conn_kib: l.rss_per_conn_kib, connected: l.connected };
-  }
-}
 const ns = chatNs();
 const mainN = ns.includes(1000) ? 1000 : ns[ns.length - 1];
 const idleMax = Math.max(0, ...SYSTEMS.flatMap((s) => Object.keys(res[s].idle || {}).map(Number)));
@@ -168,7 +161,6 @@ const rows = [
   { id: 'p99_1000x1', label: 'p99 end-to-end, 1,000 conversations × 1 msg/s per side, ms', f: (r) => r.chat[1000].p99_at_1_per_side_ms, fmt: 1 },
   { id: 'rss_idle_1000', label: 'RSS per idle visitor connection at 1,000, KiB', f: (r) => r.idle[1000].rss_per_conn_kib, fmt: 1 },
   { id: 'rss_idle_10000', label: 'RSS per idle visitor connection at 10,000, KiB', f: (r) => r.idle[10000].rss_per_conn_kib, fmt: 1 },
-  { id: 'rss_idle_small', label: 'RSS per idle connection at the largest count with a 4 KiB read buffer (ceiling only), KiB', f: (r) => (r.small ? r.small.rss_per_conn_kib : null), fmt: 1 },
   { id: 'sessions', label: 'new visitor sessions/s (TLS + WS + hello → welcome, then end)', f: (r) => r.connect.sessions_per_s, bound: (r) => !r.connect.saturated || r.connect.loadgen_saturated, fmt: 0 },
   { id: 'cpu_per_session', label: 'server CPU per session, ms', f: (r) => r.connect.cpu_ms_per_session, fmt: 2 },
   { id: 'one_queue', label: 'server CPU per hello with 1,000 waiting in one queue, ms', f: (r) => r.one_queue.cpu_ms_per_hello, fmt: 2 },

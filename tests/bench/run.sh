@@ -21,11 +21,11 @@
 #   4. prints a table and writes summary.json (with ours/ceiling and ours/peer ratios)
 #      next to every raw JSON result in the output folder.
 #
-# The relay runs as shipped (WAL, synchronous=FULL, one transaction per message) with a
-# benchmark config: services open all day, counselor_capacity and max_queue high, and
-# counselor accounts made with `chathulp-relay user add`. Everything runs on loopback.
-# Every process this script starts is stopped on exit (trap), and every step has a time
-# limit.
+# The relay runs as shipped (WAL, synchronous=FULL, group commit, every message stored
+# before its ack) with a benchmark config: services open all day, counselor_capacity and
+# max_queue high, and counselor accounts made with `chathulp-relay user add`. Everything
+# runs on loopback. Every process this script starts is stopped on exit (trap), and every
+# step has a time limit.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -231,12 +231,6 @@ server() {
       start_server ceiling "$OUT/ceiling-server-$RUN.log" \
         "$CEILING" serve --listen "127.0.0.1:$PORT" --cert "$CERT" --key "$KEY"
       ;;
-    ceiling-small)
-      # The ceiling with a 4 KiB tungstenite read buffer instead of the default 128 KiB:
-      # what small buffers would save per connection.
-      start_server ceiling-small "$OUT/ceiling-small-server-$RUN.log" \
-        "$CEILING" serve --listen "127.0.0.1:$PORT" --cert "$CERT" --key "$KEY" --read-buffer 4096
-      ;;
     peer)
       start_server peer "$OUT/peer-server-$RUN.log" \
         node "$BENCH/peer/server.js" --listen "127.0.0.1:$PORT" --cert "$CERT" --key "$KEY"
@@ -364,11 +358,6 @@ for system in "${WANT[@]}"; do
   esac
   if [ "$system" = ours ]; then run_startup; fi
 done
-if [ "$MODE" = full ]; then
-  server ceiling-small "$IDLE_SERVICES"
-  loadgen ceiling-small idle 300 idle --counts "$IDLE_COUNTS"
-  stop_server
-fi
 
 ELAPSED=$(( $(date +%s) - STARTED ))
 echo "{\"loadavg_end\": \"$(load)\", \"elapsed_secs\": $ELAPSED}" >"$OUT/run-end.json"

@@ -173,6 +173,35 @@ impl TestRelay {
         Client::connect(&self.url("/ws/visitor"), self.client_tls()?).await
     }
 
+    /// A visitor socket from source address `source` (any 127.x.y.z works on loopback),
+    /// optionally sending `X-Forwarded-For: forwarded_for`.
+    pub async fn visitor_from(
+        &self,
+        source: std::net::Ipv4Addr,
+        forwarded_for: Option<&str>,
+    ) -> anyhow::Result<Client> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((source, 0).into())?;
+        let tcp = socket.connect(self.addr).await?;
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                self.url("/ws/visitor"),
+            )?;
+        if let Some(value) = forwarded_for {
+            request
+                .headers_mut()
+                .insert("x-forwarded-for", value.parse()?);
+        }
+        let (ws, _) = tokio_tungstenite::client_async_tls_with_config(
+            request,
+            tcp,
+            None,
+            Some(Connector::Rustls(self.client_tls()?)),
+        )
+        .await?;
+        Ok(Client { ws })
+    }
+
     /// A visitor that said hello to `service` and got `welcome`.
     pub async fn queued_visitor(&self, service: &str, nickname: &str) -> anyhow::Result<Client> {
         let mut v = self.visitor().await?;
@@ -350,6 +379,21 @@ impl Client {
             if frame["type"] == "error" {
                 bail!("expected {kind}, got error {frame}");
             }
+        }
+    }
+
+    /// Every frame sent to this client so far, up to the reply to a barrier request (a
+    /// frame type no endpoint knows, refused the same way for every role): proves they
+    /// have all arrived without waiting for silence.
+    pub async fn drain(&mut self) -> anyhow::Result<Vec<Value>> {
+        self.send(json!({"type":"barrier"})).await?;
+        let mut seen = Vec::new();
+        loop {
+            let frame = self.next().await?;
+            if frame["type"] == "error" && frame["code"] == "unknown_type" {
+                return Ok(seen);
+            }
+            seen.push(frame);
         }
     }
 

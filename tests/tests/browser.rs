@@ -1103,3 +1103,50 @@ async fn the_visitor_is_told_when_the_counselor_s_line_drops_and_can_keep_writin
     browser.close().await.unwrap();
     relay.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_blocked_visitor_reads_that_access_is_suspended_and_where_to_find_help() {
+    let relay = TestRelay::start().await.unwrap();
+    let mut counselor = relay.staff("an").await.unwrap();
+    // The browser connects from 127.0.0.1 too, so blocking this visitor blocks it.
+    let mut earlier = relay.queued_visitor("caw", "Een").await.unwrap();
+    let id = take(&mut counselor).await.unwrap();
+    counselor
+        .send(json!({"type":"block","conversation":id,"reason":"bedreigingen"}))
+        .await
+        .unwrap();
+    expect(&mut counselor, "blocked").await.unwrap();
+    expect(&mut earlier, "ended").await.unwrap();
+
+    let browser = Browser::start(&relay).await.unwrap();
+    browser.open("/").await.unwrap();
+    browser
+        .wait_displayed(&format!("{CAW} .dot.online"))
+        .await
+        .unwrap();
+    browser.click(CAW).await.unwrap();
+    browser.wait_displayed("#nickname").await.unwrap();
+    browser.type_into("#nickname", "Twee").await.unwrap();
+    browser.click("#start-button").await.unwrap();
+    browser
+        .wait_for("document.getElementById('error').textContent.includes('opgeschort')")
+        .await
+        .unwrap();
+    let error = browser.text("#error").await.unwrap();
+    assert!(
+        error.contains("Het CAW en het JAC zullen je informeren over alternatieve vormen van hulp"),
+        "{error}"
+    );
+    // The emergency numbers stay on screen.
+    assert!(
+        browser
+            .find("#emergency")
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    browser.close().await.unwrap();
+    relay.stop().await.unwrap();
+}

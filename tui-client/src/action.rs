@@ -62,6 +62,31 @@ pub enum Action {
     /// Administrators: lift the closing of the selected service.
     OpenService,
 
+    /// Jump to the conversation that needs attention most (weechat's Alt-a).
+    Hotlist,
+    /// Write an internal note on the active conversation (never sent to the visitor).
+    AddNote,
+    /// Hand the active conversation over to a colleague, with a note.
+    Transfer,
+    /// Copy the active conversation's id to the clipboard.
+    CopyId,
+    /// Ask an administrator to disclose the visitor's IP (reason, then confirmation).
+    RequestReveal,
+    /// Block the active conversation's visitor (reason, then confirmation).
+    BlockVisitor,
+    /// The ended conversations still to register.
+    ShowToRegister,
+    /// In the wrap-up form: choose or unchoose the highlighted topic.
+    ToggleTopic,
+    /// Supervisors and administrators: the reveal requests.
+    ShowReveals,
+    /// Administrators, in the reveal list: approve (`true`) or deny the highlighted one.
+    DecideReveal(bool),
+    /// Supervisors and administrators: follow the selected live conversation read-only.
+    Watch,
+    /// Stop following the watched conversation in view.
+    Unwatch,
+
     ShowHelp,
     ClosePopup,
     /// Answer "yes" to the open confirmation.

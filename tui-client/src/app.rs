@@ -13,7 +13,9 @@
 
 use chathulp_shared::limits::MAX_TEXT_BYTES;
 use chathulp_shared::staff::{
-    CannedResponse, QueueEntry, ServiceQueue, StaffEvent, StaffRequest, StaffSettings,
+    CannedResponse, CounselorLoad, Handover, InternalNote, PendingWrapUp, QueueEntry,
+    RevealRequest, RevealState, ServiceDashboard, ServiceQueue, StaffEvent, StaffRequest,
+    StaffSettings,
 };
 use chathulp_shared::{
     ChatMessage, ConversationId, ErrorCode, ErrorReply, Intake, Party, Role, ServiceId,
@@ -25,6 +27,9 @@ use crate::action::Action;
 use crate::keymap::{KeyConfig, KeyContext, PopupKind};
 use crate::net::{LoginInfo, NetCommand, NetEvent};
 use crate::{sanitize, strings};
+
+mod workbench;
+pub use workbench::{Compose, WrapUpForm};
 
 /// We tell the relay "typing" at most this often.
 pub const TYPING_THROTTLE_MS: i64 = 3_000;
@@ -92,14 +97,24 @@ pub struct Account {
 pub enum QueueRow {
     Service(ServiceId),
     Visitor(ServiceId, ConversationId),
+    /// On the supervisors' dashboard: a conversation in progress, to watch.
+    Live(ServiceId, ConversationId),
 }
 
 impl QueueRow {
     pub fn service(&self) -> &ServiceId {
         match self {
-            QueueRow::Service(s) | QueueRow::Visitor(s, _) => s,
+            QueueRow::Service(s) | QueueRow::Visitor(s, _) | QueueRow::Live(s, _) => s,
         }
     }
+}
+
+/// The counselor's own emergency reveal request in a conversation, as the relay last
+/// told it. `ip` is set only once approved: an emergency disclosure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevealView {
+    pub state: RevealState,
+    pub ip: Option<String>,
 }
 
 /// Whether a message is stored by the relay.
@@ -178,6 +193,15 @@ pub struct Conversation {
     last_typing_sent_ms: Option<i64>,
     /// The guidance warning was shown (it shows once per conversation).
     guidance_warned: bool,
+    /// Internal notes (sanitized), oldest first: staff only, never sent to the visitor.
+    pub notes: Vec<InternalNote>,
+    /// How a colleague handed it over to us (sanitized).
+    pub handover: Option<Handover>,
+    /// Our emergency reveal request here, if any.
+    pub reveal: Option<RevealView>,
+    /// A supervisor's read-only view (`watch`); `counselor` is who chats.
+    pub watching: bool,
+    pub counselor: Option<String>,
 }
 
 impl Conversation {
@@ -302,6 +326,34 @@ pub enum Popup {
         service: ServiceId,
         reason: String,
     },
+    /// A text to type for a conversation tool: a note, a handover note, a reason.
+    Compose {
+        purpose: Compose,
+        text: String,
+    },
+    /// The last question before a destructive `purpose` (reveal, block) goes out.
+    ConfirmCompose {
+        purpose: Compose,
+        text: String,
+    },
+    /// Pick the colleague to hand `conversation` over to; `selected` indexes
+    /// [`App::transfer_targets`].
+    PickColleague {
+        conversation: ConversationId,
+        selected: usize,
+    },
+    /// The wrap-up registration of an ended conversation.
+    WrapUp(WrapUpForm),
+    /// The ended conversations still to register; `selected` indexes
+    /// [`App::to_register`].
+    ToRegister {
+        selected: usize,
+    },
+    /// Supervisors and administrators: the reveal requests; `selected` indexes
+    /// [`App::reveals`].
+    Reveals {
+        selected: usize,
+    },
 }
 
 /// A line in the status bar.
@@ -384,6 +436,19 @@ pub struct App {
     pub help_scroll: usize,
     /// The terminal's size, for scrolling the help popup.
     pub screen: (u16, u16),
+    /// Signed-in counselors and their load (sanitized): transfer targets.
+    pub staff: Vec<CounselorLoad>,
+    /// Our ended conversations whose registration is not done yet (sanitized).
+    pub to_register: Vec<PendingWrapUp>,
+    /// Supervisors and administrators: the dashboard per service (sanitized).
+    pub dashboard: Vec<ServiceDashboard>,
+    /// Supervisors and administrators: reveal requests (sanitized).
+    pub reveals: Vec<RevealRequest>,
+    /// Set when something needs the counselor's attention now; the event loop rings the
+    /// terminal bell and clears it.
+    pub bell: bool,
+    /// Text for the terminal's clipboard (OSC 52), taken by the event loop.
+    clipboard: Option<String>,
     /// We asked to take a visitor; their conversation becomes the active one.
     awaiting_take: bool,
     /// The conversation of our last `mark_dossier`, for a `dossier_refused` reply (which
@@ -416,6 +481,12 @@ impl App {
             settings: effective_settings(StaffSettings::default()),
             help_scroll: 0,
             screen: DEFAULT_SCREEN,
+            staff: Vec::new(),
+            to_register: Vec::new(),
+            dashboard: Vec::new(),
+            reveals: Vec::new(),
+            bell: false,
+            clipboard: None,
             awaiting_take: false,
             pending_dossier: None,
             client_ids: options.client_ids,
@@ -521,6 +592,14 @@ impl App {
                     .iter()
                     .map(|e| QueueRow::Visitor(service.service.clone(), e.conversation.clone())),
             );
+            if let Some(board) = self.dashboard_of(&service.service) {
+                rows.extend(
+                    board
+                        .in_progress
+                        .iter()
+                        .map(|l| QueueRow::Live(service.service.clone(), l.conversation.clone())),
+                );
+            }
         }
         rows
     }
@@ -549,7 +628,11 @@ impl App {
                 Popup::Canned { search, .. } => PopupKind::Canned {
                     searching: search.is_some(),
                 },
-                Popup::CloseReason { .. } => PopupKind::Reason,
+                Popup::CloseReason { .. } | Popup::Compose { .. } => PopupKind::Reason,
+                Popup::ConfirmCompose { .. } => PopupKind::Confirm,
+                Popup::PickColleague { .. } | Popup::ToRegister { .. } => PopupKind::Pick,
+                Popup::WrapUp(_) => PopupKind::WrapUp,
+                Popup::Reveals { .. } => PopupKind::Reveals,
             }),
             focus: self.focus,
             input_empty: self
@@ -623,11 +706,9 @@ impl App {
             Action::Input(input) if matches!(self.popup, Some(Popup::Canned { .. })) => {
                 self.canned_key(input);
             }
-            Action::Input(input) if matches!(self.popup, Some(Popup::CloseReason { .. })) => {
-                self.reason_key(input);
-            }
-            Action::Paste(text) if matches!(self.popup, Some(Popup::CloseReason { .. })) => {
-                if let Some(Popup::CloseReason { reason, .. }) = &mut self.popup {
+            Action::Input(input) if self.popup_text().is_some() => self.reason_key(input),
+            Action::Paste(text) if self.popup_text().is_some() => {
+                if let Some(reason) = self.popup_text() {
                     push_reason(reason, &sanitize::line(&text.replace(['\r', '\n'], " ")));
                 }
             }
@@ -676,7 +757,19 @@ impl App {
                 self.popup = Some(Popup::Help);
                 self.help_scroll = 0;
             }
-            Action::ClosePopup | Action::Cancel => self.popup = None,
+            Action::ClosePopup | Action::Cancel => self.close_popup(),
+            Action::Hotlist => self.jump_hotlist(),
+            Action::AddNote => self.open_compose(Compose::Note),
+            Action::Transfer => self.open_transfer(),
+            Action::CopyId => self.copy_id(),
+            Action::RequestReveal => self.open_compose(Compose::Reveal),
+            Action::BlockVisitor => self.open_compose(Compose::Block),
+            Action::ShowToRegister => self.show_to_register(),
+            Action::ToggleTopic => self.toggle_topic(),
+            Action::ShowReveals => self.show_reveals(),
+            Action::DecideReveal(approve) => self.open_decide(approve),
+            Action::Watch => self.watch_selected(),
+            Action::Unwatch => self.unwatch_active(),
             Action::Confirm => self.confirm(),
             Action::Quit => {
                 if self.popup == Some(Popup::ConfirmQuit) || self.open_conversations() == 0 {
@@ -796,7 +889,8 @@ impl App {
                 }
                 return;
             }
-            _ => {}
+            Some(_) => return self.move_in_popup(step),
+            None => {}
         }
         match self.focus {
             Focus::Queue => {
@@ -914,6 +1008,9 @@ impl App {
                 strings::CLOSING_SERVICE,
             ),
             Some(Popup::ConfirmQuit) => return self.quit(),
+            Some(Popup::ConfirmCompose { purpose, text }) => {
+                return self.send_compose(purpose, text);
+            }
             // Not a question: "yes" means nothing there.
             other => {
                 self.popup = other;
@@ -1005,12 +1102,23 @@ impl App {
                     reason,
                 });
             }
-            _ => {}
+            _ => self.accept_workbench(),
+        }
+    }
+
+    /// The text a popup is typing into, if it takes text.
+    fn popup_text(&mut self) -> Option<&mut String> {
+        match &mut self.popup {
+            Some(Popup::CloseReason { reason: text, .. } | Popup::Compose { text, .. }) => {
+                Some(text)
+            }
+            Some(Popup::WrapUp(form)) => Some(&mut form.notes),
+            _ => None,
         }
     }
 
     fn reason_key(&mut self, input: Input) {
-        let Some(Popup::CloseReason { reason, .. }) = &mut self.popup else {
+        let Some(reason) = self.popup_text() else {
             return;
         };
         match input.key {
@@ -1235,7 +1343,11 @@ impl App {
                 dossier_candidate,
                 linked_to,
                 visitor_away_until_ms,
-                ..
+                notes,
+                handover,
+                watching,
+                counselor,
+                truncated: _,
             } => self.conversation_snapshot(Conversation {
                 id: conversation,
                 service: ServiceId(sanitize::line(&service.0)),
@@ -1258,6 +1370,15 @@ impl App {
                 unacked: Vec::new(),
                 last_typing_sent_ms: None,
                 guidance_warned: false,
+                notes: notes.into_iter().map(sanitize_note).collect(),
+                handover: handover.map(|h| Handover {
+                    from: sanitize::line(&h.from),
+                    note: sanitize::text(&h.note),
+                    at_ms: h.at_ms,
+                }),
+                reveal: None,
+                watching,
+                counselor: counselor.map(|c| sanitize::line(&c)),
             }),
             StaffEvent::Synced { conversations } => self.synced(&conversations),
             StaffEvent::History {
@@ -1339,16 +1460,24 @@ impl App {
                 reason,
             } => self.ended(&conversation, Some(by), reason),
             StaffEvent::Error(reply) => self.relay_error(reply),
-            // Reveal and block frames: shown by the workbench (issue 6), not yet.
-            StaffEvent::Reveals { .. }
-            | StaffEvent::Reveal { .. }
-            | StaffEvent::Blocked { .. }
-            | StaffEvent::Blocks { .. }
-            | StaffEvent::NoteAdded { .. }
-            | StaffEvent::Transferred { .. }
-            | StaffEvent::ToRegister { .. }
-            | StaffEvent::Staff { .. }
-            | StaffEvent::Dashboard { .. }
+            StaffEvent::NoteAdded { conversation, note } => self.note_added(&conversation, note),
+            StaffEvent::Transferred { conversation, to } => self.transferred(&conversation, &to),
+            StaffEvent::ToRegister { conversations } => self.pending_wrap_ups(conversations),
+            StaffEvent::Staff { counselors } => self.staff_list(counselors),
+            StaffEvent::Dashboard { services } => self.dashboard_snapshot(services),
+            StaffEvent::Reveals { requests } => self.reveals_list(requests),
+            StaffEvent::Reveal {
+                conversation,
+                request,
+                ip,
+            } => self.reveal_state(&conversation, request.state, ip),
+            StaffEvent::Blocked {
+                conversation,
+                block,
+            } => self.blocked(&conversation, block.until_ms),
+            // The administrator's desk (accounts, block list) is not in the app yet; the
+            // command line does it.
+            StaffEvent::Blocks { .. }
             | StaffEvent::Accounts { .. }
             | StaffEvent::AccountSecret { .. } => {}
         }
@@ -1407,6 +1536,10 @@ impl App {
             c.started_at_ms = fresh.started_at_ms;
             c.no_dossier = fresh.no_dossier;
             c.dossier_candidate = fresh.dossier_candidate;
+            c.notes = fresh.notes;
+            c.handover = fresh.handover;
+            c.watching = fresh.watching;
+            c.counselor = fresh.counselor;
             c.ended = None;
             if c.visitor_away_until_ms.is_some() && fresh.visitor_away_until_ms.is_none() {
                 // They came back while we were away.
@@ -1479,6 +1612,9 @@ impl App {
             self.focus = Focus::Conversations;
         }
         self.info(text);
+        if by == Some(Party::Counselor) {
+            self.offer_wrap_up(id);
+        }
     }
 
     /// After a sign-in, every `conversation` has come: `open` lists all our open
@@ -1627,6 +1763,14 @@ fn step_in<T: Clone + PartialEq>(rows: &[T], current: Option<&T>, step: isize) -
     rows.get(next).cloned()
 }
 
+fn sanitize_note(note: InternalNote) -> InternalNote {
+    InternalNote {
+        author: sanitize::line(&note.author),
+        text: sanitize::text(&note.text),
+        at_ms: note.at_ms,
+    }
+}
+
 fn stored_entry(message: ChatMessage) -> Entry {
     Entry {
         from: message.from,
@@ -1656,7 +1800,7 @@ fn effective_settings(settings: StaffSettings) -> StaffSettings {
         guidance_warn_mins: warn,
         guidance_limit_mins: limit,
         canned,
-        topics: Vec::new(),
+        topics: settings.topics.iter().map(|t| sanitize::line(t)).collect(),
     }
 }
 

@@ -50,6 +50,7 @@ pub async fn run(
 
     loop {
         tui.terminal.draw(|frame| crate::ui::draw(frame, app))?;
+        signal_terminal(app)?;
 
         let action = tokio::select! {
             event = terminal_events.next() => match event {
@@ -83,5 +84,51 @@ pub async fn run(
         if app.should_quit {
             return Ok(());
         }
+    }
+}
+
+/// The bell the app asked for, and text for the clipboard as OSC 52 (terminals that
+/// ignore it show nothing; the app's notice shows the text anyway).
+fn signal_terminal(app: &mut App) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout();
+    if std::mem::take(&mut app.bell) {
+        out.write_all(b"\x07")?;
+    }
+    if let Some(text) = app.take_clipboard() {
+        write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()))?;
+    }
+    out.flush()
+}
+
+/// Standard base64 with padding, for OSC 52 (a conversation id: short, ASCII).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        assert_eq!(super::base64(b"c-sam"), "Yy1zYW0=");
+        assert_eq!(super::base64(b"ab"), "YWI=");
+        assert_eq!(super::base64(b"abc"), "YWJj");
     }
 }

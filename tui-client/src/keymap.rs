@@ -132,6 +132,19 @@ pub enum Command {
     ToggleDossier,
     CloseService,
     OpenService,
+    Hotlist,
+    AddNote,
+    Transfer,
+    CopyId,
+    RequestReveal,
+    BlockVisitor,
+    ShowToRegister,
+    ToggleTopic,
+    ShowReveals,
+    ApproveReveal,
+    DenyReveal,
+    Watch,
+    Unwatch,
 }
 
 /// Where a binding applies.
@@ -148,8 +161,15 @@ pub enum Scope {
     ConfirmPopup,
     /// The list of canned responses, waiting for the second key.
     CannedPopup,
-    /// The administrator types why a service closes.
+    /// The administrator types why a service closes; or any other typed text (a note,
+    /// a handover note, a reason).
     ReasonPopup,
+    /// A list to pick from: a colleague, a conversation to register.
+    PickPopup,
+    /// The wrap-up registration form.
+    WrapUpPopup,
+    /// The reveal requests (supervisors and administrators).
+    RevealsPopup,
 }
 
 /// Which accounts a binding is for.
@@ -160,6 +180,8 @@ pub enum Who {
     Writers,
     /// Administrators only.
     Admins,
+    /// Supervisors and administrators: those who watch.
+    Watchers,
 }
 
 /// One row of the list: a command, its keys, where it applies and how it is described.
@@ -182,6 +204,7 @@ impl Binding<'_> {
             Who::Everyone => true,
             Who::Writers => !read_only,
             Who::Admins => admin,
+            Who::Watchers => read_only,
         }
     }
 }
@@ -196,12 +219,21 @@ pub enum PopupKind {
         searching: bool,
     },
     Reason,
+    /// A list to pick from.
+    Pick,
+    /// The wrap-up form: typed text goes to its notes.
+    WrapUp,
+    /// The reveal requests.
+    Reveals,
 }
 
 impl PopupKind {
     /// Popups whose plain characters are text (a search, a reason, a canned key).
     fn takes_text(self) -> bool {
-        matches!(self, PopupKind::Canned { .. } | PopupKind::Reason)
+        matches!(
+            self,
+            PopupKind::Canned { .. } | PopupKind::Reason | PopupKind::WrapUp
+        )
     }
 }
 
@@ -252,6 +284,19 @@ pub struct KeyConfig {
     pub toggle_dossier: Vec<KeyPress>,
     pub close_service: Vec<KeyPress>,
     pub open_service: Vec<KeyPress>,
+    pub hotlist: Vec<KeyPress>,
+    pub add_note: Vec<KeyPress>,
+    pub transfer: Vec<KeyPress>,
+    pub copy_id: Vec<KeyPress>,
+    pub request_reveal: Vec<KeyPress>,
+    pub block_visitor: Vec<KeyPress>,
+    pub show_to_register: Vec<KeyPress>,
+    pub toggle_topic: Vec<KeyPress>,
+    pub show_reveals: Vec<KeyPress>,
+    pub approve_reveal: Vec<KeyPress>,
+    pub deny_reveal: Vec<KeyPress>,
+    pub watch: Vec<KeyPress>,
+    pub unwatch: Vec<KeyPress>,
 }
 
 impl Default for KeyConfig {
@@ -288,6 +333,19 @@ impl Default for KeyConfig {
             toggle_dossier: vec![KeyPress::char('d'), KeyPress::ctrl('d')],
             close_service: vec![KeyPress::char('s')],
             open_service: vec![KeyPress::char('o')],
+            hotlist: vec![KeyPress::alt('a'), KeyPress::char('a')],
+            add_note: vec![KeyPress::char('n'), KeyPress::ctrl('o')],
+            transfer: vec![KeyPress::char('g')],
+            copy_id: vec![KeyPress::char('c')],
+            request_reveal: vec![KeyPress::char('R')],
+            block_visitor: vec![KeyPress::char('B')],
+            show_to_register: vec![KeyPress::char('w')],
+            toggle_topic: vec![KeyPress::key(Tab)],
+            show_reveals: vec![KeyPress::char('v')],
+            approve_reveal: vec![KeyPress::char('a')],
+            deny_reveal: vec![KeyPress::char('x')],
+            watch: vec![KeyPress::key(Enter)],
+            unwatch: vec![KeyPress::char('u')],
         }
     }
 }
@@ -298,7 +356,7 @@ impl KeyConfig {
     pub fn bindings(&self) -> Vec<Binding<'_>> {
         use Command as C;
         use Scope as S;
-        use Who::{Admins, Everyone, Writers};
+        use Who::{Admins, Everyone, Watchers, Writers};
         use strings::keys as h;
         let b = binding;
         vec![
@@ -369,7 +427,14 @@ impl KeyConfig {
             b(
                 C::MoveDown,
                 &self.move_down,
-                &[S::Lists, S::HelpPopup, S::CannedPopup],
+                &[
+                    S::Lists,
+                    S::HelpPopup,
+                    S::CannedPopup,
+                    S::PickPopup,
+                    S::WrapUpPopup,
+                    S::RevealsPopup,
+                ],
                 h::MOVE_DOWN,
                 None,
                 Everyone,
@@ -377,7 +442,14 @@ impl KeyConfig {
             b(
                 C::MoveUp,
                 &self.move_up,
-                &[S::Lists, S::HelpPopup, S::CannedPopup],
+                &[
+                    S::Lists,
+                    S::HelpPopup,
+                    S::CannedPopup,
+                    S::PickPopup,
+                    S::WrapUpPopup,
+                    S::RevealsPopup,
+                ],
                 h::MOVE_UP,
                 None,
                 Everyone,
@@ -463,6 +535,110 @@ impl KeyConfig {
                 Everyone,
             ),
             b(
+                C::Watch,
+                &self.watch,
+                &[S::Queue],
+                h::WATCH,
+                Some(h::WATCH_SHORT),
+                Watchers,
+            ),
+            b(
+                C::Hotlist,
+                &self.hotlist,
+                &[S::Global],
+                h::HOTLIST,
+                Some(h::HOTLIST_SHORT),
+                Everyone,
+            ),
+            b(
+                C::AddNote,
+                &self.add_note,
+                &[S::Global],
+                h::NOTE,
+                Some(h::NOTE_SHORT),
+                Writers,
+            ),
+            b(
+                C::Transfer,
+                &self.transfer,
+                &[S::Global],
+                h::TRANSFER,
+                None,
+                Writers,
+            ),
+            b(
+                C::CopyId,
+                &self.copy_id,
+                &[S::Global],
+                h::COPY_ID,
+                None,
+                Everyone,
+            ),
+            b(
+                C::RequestReveal,
+                &self.request_reveal,
+                &[S::Global],
+                h::REVEAL,
+                None,
+                Writers,
+            ),
+            b(
+                C::BlockVisitor,
+                &self.block_visitor,
+                &[S::Global],
+                h::BLOCK,
+                None,
+                Writers,
+            ),
+            b(
+                C::ShowToRegister,
+                &self.show_to_register,
+                &[S::Global],
+                h::TO_REGISTER,
+                None,
+                Writers,
+            ),
+            b(
+                C::ShowReveals,
+                &self.show_reveals,
+                &[S::Global],
+                h::REVEALS,
+                Some(h::REVEALS_SHORT),
+                Watchers,
+            ),
+            b(
+                C::Unwatch,
+                &self.unwatch,
+                &[S::Global],
+                h::UNWATCH,
+                None,
+                Watchers,
+            ),
+            b(
+                C::ApproveReveal,
+                &self.approve_reveal,
+                &[S::RevealsPopup],
+                h::APPROVE,
+                Some(h::APPROVE_SHORT),
+                Admins,
+            ),
+            b(
+                C::DenyReveal,
+                &self.deny_reveal,
+                &[S::RevealsPopup],
+                h::DENY,
+                Some(h::DENY_SHORT),
+                Admins,
+            ),
+            b(
+                C::ToggleTopic,
+                &self.toggle_topic,
+                &[S::WrapUpPopup],
+                h::TOGGLE_TOPIC,
+                Some(h::TOGGLE_TOPIC_SHORT),
+                Writers,
+            ),
+            b(
                 C::Help,
                 &self.help,
                 &[S::Global],
@@ -497,15 +673,22 @@ impl KeyConfig {
             b(
                 C::Accept,
                 &self.accept,
-                &[S::ReasonPopup],
+                &[S::ReasonPopup, S::PickPopup, S::WrapUpPopup],
                 h::ACCEPT_REASON,
                 Some(h::ACCEPT_REASON_SHORT),
-                Admins,
+                Everyone,
             ),
             b(
                 C::ClosePopup,
                 &self.close_popup,
-                &[S::HelpPopup, S::CannedPopup, S::ReasonPopup],
+                &[
+                    S::HelpPopup,
+                    S::CannedPopup,
+                    S::ReasonPopup,
+                    S::PickPopup,
+                    S::WrapUpPopup,
+                    S::RevealsPopup,
+                ],
                 h::CLOSE_POPUP,
                 Some(h::CLOSE_POPUP_SHORT),
                 Everyone,
@@ -609,6 +792,9 @@ fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
         (Some(PopupKind::Confirm), s) => s == Scope::ConfirmPopup,
         (Some(PopupKind::Canned { .. }), s) => s == Scope::CannedPopup,
         (Some(PopupKind::Reason), s) => s == Scope::ReasonPopup,
+        (Some(PopupKind::Pick), s) => s == Scope::PickPopup,
+        (Some(PopupKind::WrapUp), s) => s == Scope::WrapUpPopup,
+        (Some(PopupKind::Reveals), s) => s == Scope::RevealsPopup,
         (None, Scope::Global) => true,
         (None, Scope::Lists) => matches!(ctx.focus, Focus::Queue | Focus::Conversations),
         (None, Scope::Queue) => ctx.focus == Focus::Queue,
@@ -616,7 +802,13 @@ fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
         (None, Scope::Input) => ctx.focus == Focus::Input,
         (
             None,
-            Scope::HelpPopup | Scope::ConfirmPopup | Scope::CannedPopup | Scope::ReasonPopup,
+            Scope::HelpPopup
+            | Scope::ConfirmPopup
+            | Scope::CannedPopup
+            | Scope::ReasonPopup
+            | Scope::PickPopup
+            | Scope::WrapUpPopup
+            | Scope::RevealsPopup,
         ) => false,
     }
 }
@@ -707,6 +899,19 @@ fn command_action(command: Command, key: &KeyPress) -> Action {
         Command::ToggleDossier => Action::ToggleDossier,
         Command::CloseService => Action::CloseService,
         Command::OpenService => Action::OpenService,
+        Command::Hotlist => Action::Hotlist,
+        Command::AddNote => Action::AddNote,
+        Command::Transfer => Action::Transfer,
+        Command::CopyId => Action::CopyId,
+        Command::RequestReveal => Action::RequestReveal,
+        Command::BlockVisitor => Action::BlockVisitor,
+        Command::ShowToRegister => Action::ShowToRegister,
+        Command::ToggleTopic => Action::ToggleTopic,
+        Command::ShowReveals => Action::ShowReveals,
+        Command::ApproveReveal => Action::DecideReveal(true),
+        Command::DenyReveal => Action::DecideReveal(false),
+        Command::Watch => Action::Watch,
+        Command::Unwatch => Action::Unwatch,
     }
 }
 
@@ -825,14 +1030,18 @@ mod tests {
     fn read_only_accounts_get_no_take_or_end_keys() {
         let mut c = ctx(Focus::Queue);
         c.read_only = true;
-        assert_eq!(act(&c, KeyCode::Enter, KeyModifiers::NONE), None);
+        // Enter on the dashboard watches (read-only); it never takes.
+        assert_eq!(
+            act(&c, KeyCode::Enter, KeyModifiers::NONE),
+            Some(Action::Watch)
+        );
         assert_eq!(act(&c, KeyCode::Char('t'), KeyModifiers::NONE), None);
         assert_eq!(act(&c, KeyCode::Char('e'), KeyModifiers::NONE), None);
         let footer = KeyConfig::default().footer(&c);
         assert!(
-            footer
-                .iter()
-                .all(|(k, _)| k != "t" && k != "Enter" && k != "e"),
+            footer.iter().all(|(k, label)| k != "t"
+                && k != "e"
+                && *label != strings::keys::TAKE_SELECTED_SHORT),
             "{footer:?}"
         );
     }
@@ -1033,7 +1242,7 @@ mod tests {
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 28);
+        assert_eq!(list.len(), 41);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)

@@ -290,6 +290,7 @@ pub fn error_label(code: ErrorCode) -> &'static str {
         ErrorCode::DossierRefused => "de bezoeker weigert een dossier",
         ErrorCode::SurveyClosed => "bevraging is gesloten",
         ErrorCode::ResumeFailed => "hervatten mislukt",
+        ErrorCode::Blocked => "toegang opgeschort",
         ErrorCode::Internal => "niet gelukt, probeer opnieuw",
     }
 }
@@ -436,11 +437,146 @@ pub mod keys {
     pub const CANNED_SEARCH_SHORT: &str = "zoek";
     pub const ACCEPT_CANNED: &str = "kies het aangeduide sjabloon (sjablonen)";
     pub const ACCEPT_CANNED_SHORT: &str = "kies";
-    pub const ACCEPT_REASON: &str = "ga verder met deze reden (dienst sluiten)";
+    pub const ACCEPT_REASON: &str = "ga verder met deze tekst of keuze (venster)";
     pub const ACCEPT_REASON_SHORT: &str = "verder";
+    pub const WATCH: &str = "volg het gekozen gesprek, alleen lezen (dashboard)";
+    pub const WATCH_SHORT: &str = "meekijken";
+    pub const UNWATCH: &str = "stop met meekijken in dit gesprek";
+    pub const HOTLIST: &str = "naar het gesprek dat het meest wacht (noodgeval, onbeantwoord)";
+    pub const HOTLIST_SHORT: &str = "actief";
+    pub const NOTE: &str = "interne notitie bij dit gesprek (de bezoeker ziet ze nooit)";
+    pub const NOTE_SHORT: &str = "notitie";
+    pub const TRANSFER: &str = "gesprek overdragen aan een collega, met een notitie";
+    pub const COPY_ID: &str = "gespreksnummer kopiëren";
+    pub const REVEAL: &str =
+        "noodgeval: vraag het IP-adres van de bezoeker aan (met reden en bevestiging)";
+    pub const BLOCK: &str = "bezoeker blokkeren (met reden en bevestiging)";
+    pub const TO_REGISTER: &str = "gesprekken die nog geregistreerd moeten worden";
+    pub const REVEALS: &str = "aanvragen om een IP-adres te onthullen";
+    pub const REVEALS_SHORT: &str = "aanvragen";
+    pub const APPROVE: &str = "keur de gekozen aanvraag goed (met reden)";
+    pub const APPROVE_SHORT: &str = "goedkeuren";
+    pub const DENY: &str = "weiger de gekozen aanvraag (met reden)";
+    pub const DENY_SHORT: &str = "weigeren";
+    pub const TOGGLE_TOPIC: &str = "kies of schrap het gekozen onderwerp (registratie)";
+    pub const TOGGLE_TOPIC_SHORT: &str = "onderwerp";
     pub const DOSSIER: &str = "dossierkandidaat aan/uit (tenzij bezoeker weigert)";
     pub const CLOSE_SERVICE: &str = "sluit de gekozen dienst nu, met reden (beheerder)";
     pub const CLOSE_SERVICE_SHORT: &str = "sluit dienst";
     pub const OPEN_SERVICE: &str = "open de gesloten dienst weer (beheerder)";
     pub const OPEN_SERVICE_SHORT: &str = "open dienst";
+}
+
+// ---- workbench ----------------------------------------------------------------------
+
+pub const HOTLIST_EMPTY: &str = "Geen ander gesprek dat wacht.";
+pub const NO_COLLEAGUES: &str = "Geen collega aangemeld met plaats voor een gesprek.";
+pub const NOTHING_TO_REGISTER: &str = "Alle gesprekken zijn geregistreerd.";
+pub const NO_REVEALS: &str = "Geen aanvragen om een IP-adres te onthullen.";
+pub const REVEAL_ALREADY_DECIDED: &str = "Over deze aanvraag is al beslist.";
+pub const PICK_LIVE: &str = "Kies eerst een lopend gesprek in het dashboard.";
+pub const NEED_TEXT: &str = "Typ eerst een tekst.";
+pub const NOTE_SAVING: &str = "Notitie opslaan…";
+pub const TRANSFERRING: &str = "Gesprek overdragen…";
+pub const REVEAL_REQUESTING: &str = "Aanvraag om het IP-adres te onthullen verstuurd…";
+pub const BLOCKING: &str = "Bezoeker blokkeren…";
+pub const DECIDING: &str = "Beslissing versturen…";
+pub const WRAP_UP_EMPTY: &str = "Kies een onderwerp of schrijf een notitie.";
+pub const WRAP_UP_SAVED: &str = "Registratie opgeslagen.";
+pub const WRAP_UP_POSTPONED: &str = "Registratie uitgesteld: w toont wat nog te registreren is.";
+pub const REVEAL_FLAGGED: &str = "NOODGEVAL: nieuwe aanvraag om een IP-adres te onthullen (v).";
+pub const REVEAL_REQUESTED_LINE: &str = "Noodgeval: IP-adres aangevraagd, wacht op een beheerder.";
+pub const REVEAL_APPROVED_LINE: &str = "Noodgeval: IP-adres vrijgegeven door een beheerder.";
+pub const REVEAL_DENIED_LINE: &str = "Aanvraag om het IP-adres te onthullen geweigerd.";
+pub const REVEAL_PENDING_MARK: &str = "IP?";
+pub const NOTE_MARK: &str = "notitie";
+pub const WATCHING: &str = "meekijken";
+pub const NOTE_TITLE: &str = "Interne notitie";
+pub const TRANSFER_TITLE: &str = "Overdragen";
+pub const REVEAL_TITLE: &str = "Noodgeval: IP-adres";
+pub const BLOCK_TITLE: &str = "Bezoeker blokkeren";
+pub const DECIDE_TITLE: &str = "Beslissing";
+pub const WRAP_UP_TITLE: &str = "Registratie";
+pub const TO_REGISTER_TITLE: &str = "Nog te registreren";
+pub const REVEALS_TITLE: &str = "Aanvragen IP-adres";
+pub const PICK_COLLEAGUE_TITLE: &str = "Overdragen aan";
+pub const WRAP_UP_NOTES: &str = "Notities";
+pub const NO_TOPICS: &str = "geen onderwerpen ingesteld";
+pub const TODAY: &str = "vandaag";
+
+pub fn copied_id(id: &str) -> String {
+    format!("Gespreksnummer gekopieerd: {id}")
+}
+
+pub fn transferred(nickname: &str, to: &str) -> String {
+    format!("Gesprek met {nickname} overgedragen aan {to}.")
+}
+
+pub fn blocked(nickname: &str, until_ms: i64) -> String {
+    format!(
+        "{nickname} is geblokkeerd tot {}.",
+        crate::ui::clock_time(until_ms)
+    )
+}
+
+/// The emergency disclosure in the conversation, unmistakable.
+pub fn revealed_ip(ip: &str) -> String {
+    format!("NOODGEVAL – IP-adres bezoeker: {ip} (enkel voor dit noodgeval)")
+}
+
+pub fn reveals_banner(pending: usize) -> String {
+    format!(
+        "⚠ NOODGEVAL: {pending} aanvraag/aanvragen om een IP-adres wacht(en) op een beheerder (v)"
+    )
+}
+
+pub fn compose_prompt(purpose: &crate::app::Compose, nickname: &str) -> String {
+    use crate::app::Compose;
+    match purpose {
+        Compose::Note(_) => format!("Interne notitie bij {nickname} (de bezoeker ziet ze nooit):"),
+        Compose::Transfer { to, .. } => format!("Overdrachtsnotitie voor {to} over {nickname}:"),
+        Compose::Reveal(_) => {
+            format!("Waarom moet het IP-adres van {nickname} onthuld worden? (verplicht)")
+        }
+        Compose::Block(_) => format!("Waarom blokkeer je {nickname}? (verplicht)"),
+        Compose::Decide { approve: true, .. } => "Waarom keur je de aanvraag goed?".into(),
+        Compose::Decide { approve: false, .. } => "Waarom weiger je de aanvraag?".into(),
+    }
+}
+
+pub fn confirm_compose(purpose: &crate::app::Compose, nickname: &str, text: &str) -> String {
+    use crate::app::Compose;
+    match purpose {
+        Compose::Block(_) => format!("{nickname} blokkeren? Reden: {text}. Het gesprek eindigt."),
+        _ => format!("IP-adres van {nickname} aanvragen bij een beheerder? Reden: {text}"),
+    }
+}
+
+pub fn reveal_state(state: chathulp_shared::staff::RevealState) -> &'static str {
+    use chathulp_shared::staff::RevealState;
+    match state {
+        RevealState::Pending => "wacht",
+        RevealState::Approved => "goedgekeurd",
+        RevealState::Denied => "geweigerd",
+    }
+}
+
+pub fn dashboard_line(waiting: u32, longest: Option<&str>) -> String {
+    match longest {
+        Some(longest) => format!("{waiting} wachtend, langst {longest}"),
+        None => format!("{waiting} wachtend"),
+    }
+}
+
+pub fn today_line(conversations: u32, mean_wait: Option<&str>) -> String {
+    match mean_wait {
+        Some(mean) => format!("{TODAY}: {conversations} gesprekken, gem. wacht {mean}"),
+        None => format!("{TODAY}: {conversations} gesprekken"),
+    }
+}
+
+pub const TYPING_MARK: &str = "typt…";
+
+pub fn handover_line(from: &str, note: &str) -> String {
+    format!("overgedragen door {from}: {note}")
 }

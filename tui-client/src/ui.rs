@@ -16,9 +16,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use chathulp_shared::staff::ServiceQueue;
+use chathulp_shared::staff::{RevealState, ServiceDashboard, ServiceQueue};
 
-use crate::app::{App, Connection, Conversation, Delivery, Focus, Guidance, Popup, QueueRow};
+use crate::app::{
+    App, Compose, Connection, Conversation, Delivery, Focus, Guidance, Popup, QueueRow, WrapUpForm,
+};
 use crate::keymap::{KeyContext, PopupKind, key_text};
 use crate::strings;
 
@@ -116,8 +118,15 @@ fn titled_block(title: Line<'static>, focused: bool, theme: Theme) -> Block<'sta
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme { color: app.color };
     let area = frame.area();
-    let [top, body, notice, footer] = Layout::vertical([
+    // Supervisors and administrators: a persistent banner while a reveal request waits.
+    let pending = if app.read_only() {
+        app.pending_reveals()
+    } else {
+        0
+    };
+    let [top, banner, body, notice, footer] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(u16::from(pending > 0)),
         Constraint::Min(0),
         Constraint::Length(1),
         Constraint::Length(1),
@@ -125,6 +134,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
     .areas(area);
 
     draw_status_bar(frame, top, app, theme);
+    if pending > 0 {
+        frame.render_widget(
+            Line::styled(
+                fit(&strings::reveals_banner(pending), banner.width as usize),
+                theme.alarm(),
+            ),
+            banner,
+        );
+    }
 
     let left_width = match area.width {
         w if w >= 140 => 44,
@@ -169,8 +187,98 @@ pub fn draw(frame: &mut Frame, app: &App) {
             draw_canned(frame, area, app, theme, search.as_deref(), *selected);
         }
         Some(Popup::CloseReason { service, reason }) => {
-            draw_reason(frame, area, app, theme, &service_name(app, service), reason);
+            let prompt = strings::close_service_prompt(&service_name(app, service));
+            draw_reason(
+                frame,
+                area,
+                app,
+                theme,
+                strings::CLOSE_SERVICE_TITLE,
+                &prompt,
+                reason,
+            );
         }
+        Some(Popup::Compose { purpose, text }) => {
+            let prompt = strings::compose_prompt(purpose, &about(app, purpose));
+            draw_reason(
+                frame,
+                area,
+                app,
+                theme,
+                compose_title(purpose),
+                &prompt,
+                text,
+            );
+        }
+        Some(Popup::ConfirmCompose { purpose, text }) => {
+            let question = strings::confirm_compose(purpose, &about(app, purpose), text);
+            draw_confirm(frame, area, app, theme, &question);
+        }
+        Some(Popup::PickColleague { selected, .. }) => {
+            let items = app
+                .transfer_targets()
+                .iter()
+                .map(|c| format!("{} ({}/{})", c.user, c.load, c.capacity))
+                .collect();
+            draw_pick(
+                frame,
+                area,
+                app,
+                theme,
+                strings::PICK_COLLEAGUE_TITLE,
+                items,
+                *selected,
+            );
+        }
+        Some(Popup::ToRegister { selected }) => {
+            let items = app
+                .to_register
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} · {} · {}",
+                        clock_time(p.ended_at_ms),
+                        p.nickname,
+                        p.service
+                    )
+                })
+                .collect();
+            draw_pick(
+                frame,
+                area,
+                app,
+                theme,
+                strings::TO_REGISTER_TITLE,
+                items,
+                *selected,
+            );
+        }
+        Some(Popup::Reveals { selected }) => {
+            let items = app
+                .reveals
+                .iter()
+                .map(|r| {
+                    format!(
+                        "#{} {} · {} · {}: {}",
+                        r.id,
+                        strings::reveal_state(r.state),
+                        r.service,
+                        r.counselor,
+                        r.reason
+                    )
+                })
+                .collect();
+            draw_pick(
+                frame,
+                area,
+                app,
+                theme,
+                strings::REVEALS_TITLE,
+                items,
+                *selected,
+            );
+        }
+        Some(Popup::WrapUp(form)) => draw_wrap_up(frame, area, app, theme, form),
         None => {}
     }
 }
@@ -295,9 +403,66 @@ fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 theme.dim(),
             ));
         }
+        // After the waiting visitors: the order of the cursor's rows.
+        if let Some(board) = app.dashboard_of(&service.service) {
+            dashboard_lines(
+                app,
+                board,
+                width,
+                focused,
+                theme,
+                &mut lines,
+                &mut selected_line,
+            );
+        }
     }
     let offset = scroll_offset(selected_line + 1, lines.len(), inner.height as usize);
     frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
+}
+
+/// Supervisors and administrators: a service's figures and its conversations in
+/// progress, each a row to watch.
+fn dashboard_lines(
+    app: &App,
+    board: &ServiceDashboard,
+    width: usize,
+    focused: bool,
+    theme: Theme,
+    lines: &mut Vec<Line<'static>>,
+    selected_line: &mut usize,
+) {
+    let longest = board
+        .longest_waiting_since_ms
+        .map(|since| format_duration(app.now_ms - since));
+    let mean = board.today_mean_wait_ms.map(format_duration);
+    for text in [
+        strings::dashboard_line(board.waiting, longest.as_deref()),
+        strings::today_line(board.today_conversations, mean.as_deref()),
+    ] {
+        lines.push(Line::styled(fit(&format!("   {text}"), width), theme.dim()));
+    }
+    for live in &board.in_progress {
+        let row = QueueRow::Live(board.service.clone(), live.conversation.clone());
+        let is_cursor = app.queue_cursor.as_ref() == Some(&row);
+        if is_cursor {
+            *selected_line = lines.len();
+        }
+        let time = format_duration(app.now_ms - live.started_at_ms);
+        let who = format!("{} · {}", live.counselor, live.nickname);
+        let who = fit(&who, width.saturating_sub(4 + time.width()));
+        let gap = width.saturating_sub(3 + who.width() + time.width());
+        let style = if is_cursor && focused {
+            theme.selected()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} ", marker(is_cursor)), style),
+            Span::styled(who, style.patch(theme.counselor())),
+            Span::styled(" ".repeat(gap), style),
+            Span::styled(time, style),
+        ]));
+    }
 }
 
 fn display_name(service: &ServiceQueue) -> String {
@@ -444,6 +609,40 @@ fn draw_conversation_list(frame: &mut Frame, area: Rect, app: &App, theme: Theme
 /// time; past the guidance warning the time always shows, marked; while the visitor is
 /// away, the time left to come back. Longest first: the row takes the first that fits.
 fn list_badges(app: &App, c: &Conversation, theme: Theme) -> Vec<Vec<Span<'static>>> {
+    let mut badges = time_badges(app, c, theme);
+    // What needs the counselor most leads: a pending reveal, then "typt…".
+    let mut marks = Vec::new();
+    if c.reveal
+        .as_ref()
+        .is_some_and(|r| r.state == RevealState::Pending)
+    {
+        marks.push(Span::styled(strings::REVEAL_PENDING_MARK, theme.alarm()));
+    }
+    if c.visitor_typing(app.now_ms) {
+        marks.push(Span::styled(strings::TYPING_MARK, theme.visitor()));
+    }
+    if marks.is_empty() {
+        return badges;
+    }
+    let shortest = badges.last().cloned().unwrap_or_default();
+    let with_marks = |badge: Vec<Span<'static>>| {
+        let mut spans = Vec::new();
+        for mark in &marks {
+            spans.push(mark.clone());
+            spans.push(Span::raw(" "));
+        }
+        spans.extend(badge);
+        spans
+    };
+    let mut out: Vec<Vec<Span<'static>>> = badges.drain(..).map(with_marks).collect();
+    // Narrow: the first mark alone, then the plain badge.
+    out.push(vec![marks[0].clone()]);
+    out.push(shortest);
+    out
+}
+
+/// `einde`, the unread count, the talking time or the away countdown.
+fn time_badges(app: &App, c: &Conversation, theme: Theme) -> Vec<Vec<Span<'static>>> {
     if c.ended.is_some() {
         return vec![vec![Span::styled(strings::ENDED_MARK, theme.dim())]];
     }
@@ -657,7 +856,22 @@ fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'s
         }
         out.push(Vec::new());
     }
+    if let Some(ip) = c.reveal.as_ref().and_then(|r| r.ip.as_deref()) {
+        for piece in wrap(&strings::revealed_ip(ip), width, width) {
+            out.push(vec![Span::styled(piece, theme.alarm())]);
+        }
+        out.push(Vec::new());
+    }
+    if let Some(handover) = &c.handover {
+        let text = strings::handover_line(&handover.from, &handover.note);
+        push_note_lines(&mut out, handover.at_ms, &text, width, theme);
+    }
+    let mut notes = c.notes.iter().peekable();
     for entry in &c.entries {
+        while let Some(note) = notes.next_if(|n| n.at_ms <= entry.at_ms) {
+            let text = format!("{} {}: {}", strings::NOTE_MARK, note.author, note.text);
+            push_note_lines(&mut out, note.at_ms, &text, width, theme);
+        }
         if let Delivery::Local { .. } = entry.delivery {
             // The app's own line: no name, set off with `·`, never mistaken for a message.
             let time = clock_time(entry.at_ms);
@@ -730,6 +944,10 @@ fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'s
             last.push(suffix);
         }
     }
+    for note in notes {
+        let text = format!("{} {}: {}", strings::NOTE_MARK, note.author, note.text);
+        push_note_lines(&mut out, note.at_ms, &text, width, theme);
+    }
     let mut lines: Vec<Line<'static>> = out.into_iter().map(Line::from).collect();
     if let Some(ending) = &c.ended {
         lines.push(Line::styled(
@@ -738,6 +956,29 @@ fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'s
         ));
     }
     lines
+}
+
+/// An internal note (or handover note): set off with `▌` in the counselors' colour and
+/// italics, so it is never mistaken for a message the visitor saw.
+fn push_note_lines(
+    out: &mut Vec<Vec<Span<'static>>>,
+    at_ms: i64,
+    text: &str,
+    width: usize,
+    theme: Theme,
+) {
+    let time = clock_time(at_ms);
+    let indent = time.width() + 3;
+    let room = width.saturating_sub(indent);
+    let style = theme.counselor().add_modifier(Modifier::ITALIC);
+    for paragraph in text.split('\n') {
+        for piece in wrap(paragraph, room, room) {
+            out.push(vec![
+                Span::styled(format!("{time} ▌ "), theme.dim()),
+                Span::styled(piece, style),
+            ]);
+        }
+    }
 }
 
 /// Greedy word wrap by display width: the first line gets `first_width` columns, the
@@ -809,7 +1050,7 @@ pub fn format_duration(ms: i64) -> String {
 }
 
 /// `HH:MM` in Brussels time.
-fn clock_time(at_ms: i64) -> String {
+pub fn clock_time(at_ms: i64) -> String {
     Timestamp::from_millisecond(at_ms)
         .map(|t| {
             t.to_zoned_datetime(BRUSSELS.clone())
@@ -1019,33 +1260,54 @@ fn draw_canned(
 }
 
 /// The administrator's reason for closing a service, as they type it.
-fn draw_reason(frame: &mut Frame, area: Rect, app: &App, theme: Theme, name: &str, reason: &str) {
-    let width = 60.min(area.width.saturating_sub(4));
-    let inner_width = usize::from(width.saturating_sub(2));
-    let text_width = inner_width.saturating_sub(2);
-    let mut lines: Vec<Line> = wrap(&strings::close_service_prompt(name), text_width, text_width)
-        .into_iter()
-        .map(|l| Line::styled(format!(" {l}"), theme.bold()))
-        .collect();
-    lines.push(Line::raw(""));
-    // The end of the reason, where the cursor is.
-    let room = text_width.saturating_sub(3);
-    let mut shown: Vec<char> = Vec::new();
-    let mut used = 0;
-    for ch in reason.chars().rev() {
-        let w = ch.width().unwrap_or(0);
-        if used + w > room {
-            break;
-        }
-        used += w;
-        shown.push(ch);
+/// The nickname of the conversation a composed text is about (or its id).
+fn about(app: &App, purpose: &Compose) -> String {
+    purpose.conversation().map_or_else(String::new, |id| {
+        app.conversations
+            .iter()
+            .find(|c| &c.id == id)
+            .map_or_else(|| id.to_string(), |c| c.nickname.clone())
+    })
+}
+
+fn compose_title(purpose: &Compose) -> &'static str {
+    match purpose {
+        Compose::Note(_) => strings::NOTE_TITLE,
+        Compose::Transfer { .. } => strings::TRANSFER_TITLE,
+        Compose::Reveal(_) => strings::REVEAL_TITLE,
+        Compose::Block(_) => strings::BLOCK_TITLE,
+        Compose::Decide { .. } => strings::DECIDE_TITLE,
     }
-    let shown: String = shown.into_iter().rev().collect();
-    lines.push(Line::from(vec![
-        Span::styled(" > ", theme.attention()),
-        Span::raw(shown),
-        Span::styled("▏", theme.attention()),
-    ]));
+}
+
+/// A list popup: the highlighted row is what Enter (or the popup's keys) act on.
+fn draw_pick(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: Theme,
+    title: &str,
+    items: Vec<String>,
+    selected: usize,
+) {
+    let width = 70.min(area.width.saturating_sub(4));
+    let inner_width = usize::from(width.saturating_sub(2));
+    let room = area.height.saturating_sub(6).max(1) as usize;
+    let start = scroll_offset(selected + 1, items.len(), room);
+    let mut lines: Vec<Line> = items
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .take(room)
+        .map(|(i, item)| {
+            let text = fit(&format!("{}{item}", marker(i == selected)), inner_width);
+            if i == selected {
+                Line::styled(text, theme.selected())
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
     lines.push(Line::raw(""));
     lines.push(key_hints(
         &app.keys.hints(&app.key_context(), true),
@@ -1054,7 +1316,116 @@ fn draw_reason(frame: &mut Frame, area: Rect, app: &App, theme: Theme, name: &st
     ));
     let popup = centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
-    let outer = block(strings::CLOSE_SERVICE_TITLE.to_owned(), true, theme);
+    let outer = block(title.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
+/// The wrap-up form: topics to tick, then the free notes being typed.
+fn draw_wrap_up(frame: &mut Frame, area: Rect, app: &App, theme: Theme, form: &WrapUpForm) {
+    let width = 60.min(area.width.saturating_sub(4));
+    let inner_width = usize::from(width.saturating_sub(2));
+    let mut lines = vec![Line::styled(format!(" {}", form.nickname), theme.bold())];
+    if app.settings.topics.is_empty() {
+        lines.push(Line::styled(
+            format!(" {}", strings::NO_TOPICS),
+            theme.dim(),
+        ));
+    }
+    let room = area.height.saturating_sub(10).max(1) as usize;
+    let start = scroll_offset(form.selected + 1, app.settings.topics.len(), room);
+    for (i, topic) in app
+        .settings
+        .topics
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(room)
+    {
+        let tick = if form.chosen.get(i).copied().unwrap_or(false) {
+            "[x]"
+        } else {
+            "[ ]"
+        };
+        let text = fit(
+            &format!("{}{tick} {topic}", marker(i == form.selected)),
+            inner_width,
+        );
+        lines.push(if i == form.selected {
+            Line::styled(text, theme.selected())
+        } else {
+            Line::raw(text)
+        });
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!(" {}:", strings::WRAP_UP_NOTES),
+        theme.bold(),
+    ));
+    lines.push(input_line(
+        &form.notes,
+        inner_width.saturating_sub(5),
+        theme,
+    ));
+    lines.push(Line::raw(""));
+    lines.push(key_hints(
+        &app.keys.hints(&app.key_context(), true),
+        inner_width,
+        theme,
+    ));
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let outer = block(strings::WRAP_UP_TITLE.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
+/// One line of typed text with a cursor: its end, where the cursor is, if it is long.
+fn input_line(text: &str, room: usize, theme: Theme) -> Line<'static> {
+    let mut shown: Vec<char> = Vec::new();
+    let mut used = 0;
+    for ch in text.chars().rev() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        shown.push(ch);
+    }
+    let shown: String = shown.into_iter().rev().collect();
+    Line::from(vec![
+        Span::styled(" > ", theme.attention()),
+        Span::raw(shown),
+        Span::styled("▏", theme.attention()),
+    ])
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_reason(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: Theme,
+    title: &str,
+    prompt: &str,
+    reason: &str,
+) {
+    let width = 60.min(area.width.saturating_sub(4));
+    let inner_width = usize::from(width.saturating_sub(2));
+    let text_width = inner_width.saturating_sub(2);
+    let mut lines: Vec<Line> = wrap(prompt, text_width, text_width)
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), theme.bold()))
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(input_line(reason, text_width.saturating_sub(3), theme));
+    lines.push(Line::raw(""));
+    lines.push(key_hints(
+        &app.keys.hints(&app.key_context(), true),
+        inner_width,
+        theme,
+    ));
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let outer = block(title.to_owned(), true, theme);
     frame.render_widget(Paragraph::new(lines).block(outer), popup);
 }
 

@@ -412,6 +412,12 @@ async fn counselor_takes_replies_ends_and_quits_in_a_real_terminal() {
     term.keys(&["y"]).await.expect("keys");
     let ended = visitor.expect("ended").await.expect("visitor sees the end");
     assert_eq!(ended["by"], "counselor", "{ended}");
+    // Ending opens the registration form; Esc postpones it.
+    term.wait_text("Registratie").await.expect("wrap-up form");
+    term.keys(&["Escape"]).await.expect("keys");
+    term.wait_text("Registratie uitgesteld")
+        .await
+        .expect("wrap-up postponed");
     term.wait_text("gesprek beëindigd door jou")
         .await
         .expect("ended line");

@@ -11,8 +11,11 @@
 //! [`mod@reconnect`] holds what happens when a line drops: the reconnect window, resume,
 //! nickname-only returns, and restoring conversations after a relay restart.
 
+mod privacy;
 mod reconnect;
 mod workbench;
+
+pub use privacy::BLOCKED_TEXT;
 
 pub use reconnect::Resumption;
 
@@ -37,6 +40,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::hours::OpeningHours;
 use crate::store::{NewConversation, ServiceClosure, Store, StoreError, TakenToday};
+use crate::vault::{ClientIp, Vault};
 
 /// The sending half of one client connection's outbound queue.
 ///
@@ -152,6 +156,10 @@ struct Live {
     watchers: BTreeSet<StaffConnId>,
     /// Held while storing and forwarding, so events reach clients in seq order.
     lock: Arc<tokio::sync::Mutex<()>>,
+    /// The queue position last sent to the visitor (0: none, or it left the queue since),
+    /// so a queue change tells only the visitors whose position moved. Anything that
+    /// takes a conversation out of the queue resets it (see [`State::assign`]).
+    queued_position: std::cell::Cell<u32>,
 }
 
 impl Live {
@@ -202,6 +210,7 @@ struct Shared {
     store: Store,
     clock: Arc<dyn Clock>,
     config: Arc<Config>,
+    vault: Arc<Vault>,
 }
 
 /// Handle to the broker; cheap to clone.
@@ -227,6 +236,7 @@ impl Broker {
         config: Arc<Config>,
         store: Store,
         clock: Arc<dyn Clock>,
+        vault: Arc<Vault>,
     ) -> Result<Self, crate::config::ConfigError> {
         let services = config
             .services
@@ -266,6 +276,7 @@ impl Broker {
                 store,
                 clock,
                 config,
+                vault,
             }),
         })
     }
@@ -312,8 +323,9 @@ impl Broker {
 
     /// Periodic housekeeping, run every few seconds by the relay (and by tests after
     /// moving the clock): picks up closures made with `chathulp-relay service close`,
-    /// notices opening and closing hours, and ends waiting visitors of services that
-    /// went offline.
+    /// notices opening and closing hours, ends waiting visitors of services that
+    /// went offline, delivers reveal decisions made on the command line, and purges data
+    /// past its retention.
     pub async fn tick(&self) -> Result<(), StoreError> {
         let closures = self.shared.store.service_closures().await?;
         let now = self.shared.clock.now();
@@ -335,6 +347,8 @@ impl Broker {
         }
         self.expire_reconnect_windows().await;
         self.end_stranded_visitors().await;
+        self.deliver_reveal_decisions().await?;
+        self.purge_expired().await?;
         // Today's figures start again at midnight.
         self.refresh_today().await;
         self.sign_out_disabled().await
@@ -383,8 +397,10 @@ impl Broker {
         nickname: String,
         intake: Intake,
         no_dossier: bool,
+        ip: &ClientIp,
         outbox: Outbox<VisitorEvent>,
     ) -> Result<VisitorSession, ErrorReply> {
+        let ip_hash = self.admit_address(ip).await?;
         let now = self.shared.clock.now();
         {
             let state = self.state();
@@ -427,6 +443,7 @@ impl Broker {
             })
             .await
             .map_err(internal)?;
+        self.store_address(&id, ip, ip_hash).await?;
         let socket = {
             let mut state = self.state();
             let socket = state.new_visitor_socket();
@@ -449,6 +466,7 @@ impl Broker {
                     handover: None,
                     watchers: BTreeSet::new(),
                     lock: Arc::default(),
+                    queued_position: std::cell::Cell::default(),
                 },
             );
             if returning.is_none() {
@@ -627,6 +645,9 @@ impl Broker {
             if let Err(e) = self.send_conversation(conversation, &outbox, false).await {
                 outbox.push(StaffEvent::Error(e));
             }
+        }
+        if let Err(e) = self.reveals_on_join(&member, &own, &outbox).await {
+            outbox.push(StaffEvent::Error(e));
         }
         outbox.push(StaffEvent::Synced { conversations: own });
         if member.role == Role::Counselor {
@@ -1154,10 +1175,15 @@ impl State {
         if counselors.is_empty() {
             return ServiceStatus::Offline;
         }
+        // The queue first: while it has room the service is online whatever the loads, and
+        // the loads cost a walk over every live conversation per counselor.
+        if s.queue.len() < s.config.max_queue {
+            return ServiceStatus::Online;
+        }
         let all_full = counselors
             .iter()
             .all(|user| self.load_of(user) >= self.capacity);
-        if all_full && s.queue.len() >= s.config.max_queue {
+        if all_full {
             ServiceStatus::Busy
         } else {
             ServiceStatus::Online
@@ -1171,6 +1197,7 @@ impl State {
         if let Some(live) = self.conversations.get_mut(id) {
             live.counselor = Some(user.to_owned());
             live.started_at_ms = Some(at_ms);
+            live.queued_position.set(0);
         }
     }
 
@@ -1178,6 +1205,7 @@ impl State {
         if let Some(live) = self.conversations.get_mut(id) {
             live.counselor = None;
             live.started_at_ms = None;
+            live.queued_position.set(0);
         }
         if let Some(s) = self.service_mut(service) {
             s.queue.push_front(id.clone());
@@ -1214,14 +1242,17 @@ impl State {
             .collect()
     }
 
-    /// Sends the queue to all staff, and the `staff` and `dashboard` overviews where
-    /// they changed.
+    /// A fresh queue snapshot to every staff socket (built only when one listens), and the
+    /// status to its followers.
+    /// Also the `staff` and `dashboard` overviews, where they changed.
     fn broadcast_queue(&self, now: jiff::Timestamp) {
-        let event = StaffEvent::Queue {
-            services: self.queue_snapshot(now),
-        };
-        for conn in self.staff.values() {
-            conn.outbox.push(event.clone());
+        if !self.staff.is_empty() {
+            let event = StaffEvent::Queue {
+                services: self.queue_snapshot(now),
+            };
+            for conn in self.staff.values() {
+                conn.outbox.push(event.clone());
+            }
         }
         self.broadcast_overviews(now);
         self.publish_status(now);
@@ -1282,13 +1313,16 @@ impl State {
         }
     }
 
-    /// After a service's queue changed: new positions to its visitors, new snapshot to staff.
+    /// After a service's queue changed: a new position to each of its visitors whose
+    /// position moved (a newcomer at the back moves nobody else), new snapshot to staff.
     fn queue_changed(&self, service: &ServiceId, now: jiff::Timestamp) {
         if let Some(s) = self.service(service) {
             for (i, id) in s.queue.iter().enumerate() {
                 if let Some(live) = self.conversations.get(id) {
                     let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                    live.to_visitor(VisitorEvent::Queued { position });
+                    if live.queued_position.replace(position) != position {
+                        live.to_visitor(VisitorEvent::Queued { position });
+                    }
                 }
             }
         }

@@ -297,46 +297,43 @@ impl Broker {
         let open = self.shared.store.open_conversations().await?;
         let now = self.shared.clock.now();
         let until_ms = now.as_millisecond().saturating_add(self.window_ms());
-        let restored = {
-            let mut state = self.state();
-            let restored = open.len();
-            if restored > 0 {
-                state.restart_grace_until_ms = until_ms;
+        let mut state = self.state();
+        let restored = open.len();
+        if restored > 0 {
+            state.restart_grace_until_ms = until_ms;
+        }
+        for c in open {
+            if let Some(counselor) = &c.counselor {
+                state.away_counselors.insert(counselor.clone(), until_ms);
+            } else if let Some(s) = state.service_mut(&c.service) {
+                s.queue.push_back(c.id.clone());
+            } else {
+                tracing::warn!(service = %c.service, "restored conversation of an unknown service");
             }
-            for c in open {
-                if let Some(counselor) = &c.counselor {
-                    state.away_counselors.insert(counselor.clone(), until_ms);
-                } else if let Some(s) = state.service_mut(&c.service) {
-                    s.queue.push_back(c.id.clone());
-                } else {
-                    tracing::warn!(service = %c.service, "restored conversation of an unknown service");
-                }
-                state.conversations.insert(
-                    c.id,
-                    Live {
-                        service: c.service,
-                        nickname: c.nickname,
-                        intake: c.intake,
-                        queued_at_ms: c.queued_at_ms,
-                        started_at_ms: c.started_at_ms,
-                        counselor: c.counselor,
-                        no_dossier: c.no_dossier,
-                        dossier_candidate: c.dossier_candidate,
-                        visitor: None,
-                        visitor_socket: 0,
-                        visitor_away_until_ms: Some(until_ms),
-                        resume_token_sha256: c.resume_token_sha256,
-                        linked_to: c.linked_to,
-                        handover: c.handover,
-                        watchers: std::collections::BTreeSet::new(),
-                        lock: std::sync::Arc::default(),
-                    },
-                );
-            }
-            state.broadcast_queue(now);
-            restored
-        };
-        self.refresh_today().await;
+            state.conversations.insert(
+                c.id,
+                Live {
+                    service: c.service,
+                    nickname: c.nickname,
+                    intake: c.intake,
+                    queued_at_ms: c.queued_at_ms,
+                    started_at_ms: c.started_at_ms,
+                    counselor: c.counselor,
+                    no_dossier: c.no_dossier,
+                    dossier_candidate: c.dossier_candidate,
+                    visitor: None,
+                    visitor_socket: 0,
+                    visitor_away_until_ms: Some(until_ms),
+                    resume_token_sha256: c.resume_token_sha256,
+                    linked_to: c.linked_to,
+                    handover: c.handover,
+                    watchers: std::collections::BTreeSet::new(),
+                    lock: std::sync::Arc::default(),
+                    queued_position: std::cell::Cell::default(),
+                },
+            );
+        }
+        state.broadcast_queue(now);
         Ok(restored)
     }
 }

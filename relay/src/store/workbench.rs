@@ -76,7 +76,7 @@ impl Store {
     // ---- notes ----
 
     pub async fn add_note(&self, id: ConversationId, note: InternalNote) -> Result<()> {
-        self.with(move |c| {
+        self.write(move |c| {
             c.execute(
                 "INSERT INTO notes (conversation, author, body, at_ms) VALUES (?1, ?2, ?3, ?4)",
                 params![id.0, note.author, note.text, note.at_ms],
@@ -88,7 +88,7 @@ impl Store {
 
     /// The notes of a conversation, oldest first.
     pub async fn notes(&self, id: ConversationId) -> Result<Vec<InternalNote>> {
-        self.with(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT author, body, at_ms FROM notes WHERE conversation = ?1 ORDER BY rowid",
             )?;
@@ -114,7 +114,7 @@ impl Store {
         to: String,
         handover: Handover,
     ) -> Result<()> {
-        self.with(move |c| {
+        self.write(move |c| {
             c.execute(
                 "UPDATE conversations SET counselor = ?2, handover_from = ?3, handover_note = ?4,
                         handover_at_ms = ?5
@@ -140,9 +140,8 @@ impl Store {
     ) -> Result<bool> {
         let topics =
             serde_json::to_string(&topics).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.with(move |c| {
-            let tx = c.transaction()?;
-            let ended_here: bool = tx.query_row(
+        self.write(move |c| {
+            let ended_here: bool = c.query_row(
                 "SELECT COUNT(*) > 0 FROM conversations
                  WHERE id = ?1 AND counselor = ?2 AND ended_at_ms IS NOT NULL",
                 params![id.0, counselor],
@@ -151,13 +150,12 @@ impl Store {
             if !ended_here {
                 return Ok(false);
             }
-            tx.execute(
+            c.execute(
                 "INSERT INTO wrapups (conversation, counselor, topics, notes, at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (conversation) DO UPDATE SET topics = ?3, notes = ?4, at_ms = ?5",
                 params![id.0, counselor, topics, notes, at_ms],
             )?;
-            tx.commit()?;
             Ok(true)
         })
         .await
@@ -166,7 +164,7 @@ impl Store {
     /// The ended conversations of `counselor` that still wait for a registration,
     /// oldest first.
     pub async fn to_register(&self, counselor: String) -> Result<Vec<PendingWrapUp>> {
-        self.with(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id, service, nickname, ended_at_ms FROM conversations
                  WHERE counselor = ?1 AND ended_at_ms IS NOT NULL AND started_at_ms IS NOT NULL
@@ -190,7 +188,7 @@ impl Store {
 
     /// Per service: conversations taken since `since_ms`, and the sum of their waits.
     pub async fn taken_since(&self, since_ms: i64) -> Result<Vec<TakenToday>> {
-        self.with(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT service, COUNT(*), COALESCE(SUM(started_at_ms - queued_at_ms), 0)
                  FROM conversations WHERE started_at_ms >= ?1 GROUP BY service",
@@ -218,7 +216,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ChatMessage>> {
         let before = before_seq.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
-        self.with(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT seq, sender, body, at_ms FROM messages
                  WHERE conversation = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
@@ -251,20 +249,19 @@ impl Store {
     // ---- accounts ----
 
     pub fn list_accounts_blocking(&self) -> Result<Vec<AccountInfo>> {
-        self.blocking(list_accounts)
+        self.write_blocking(|c| list_accounts(c))
     }
 
     /// Sets a new password hash and ends every session of the account. Returns `false`
     /// when there is no such account.
     pub fn set_password_blocking(&self, name: &str, password_hash: &str) -> Result<bool> {
-        self.blocking(|c| {
-            let tx = c.transaction()?;
-            let changed = tx.execute(
+        let (name, password_hash) = (name.to_owned(), password_hash.to_owned());
+        self.write_blocking(move |c| {
+            let changed = c.execute(
                 "UPDATE accounts SET password_hash = ?2 WHERE name = ?1",
                 params![name, password_hash],
             )?;
-            tx.execute("DELETE FROM sessions WHERE account = ?1", [name])?;
-            tx.commit()?;
+            c.execute("DELETE FROM sessions WHERE account = ?1", [name])?;
             Ok(changed == 1)
         })
     }
@@ -272,16 +269,15 @@ impl Store {
     /// Disables (ending every session) or enables an account. Returns `false` when there
     /// is no such account.
     pub fn set_disabled_blocking(&self, name: &str, disabled: bool) -> Result<bool> {
-        self.blocking(|c| {
-            let tx = c.transaction()?;
-            let changed = tx.execute(
+        let name = name.to_owned();
+        self.write_blocking(move |c| {
+            let changed = c.execute(
                 "UPDATE accounts SET disabled = ?2 WHERE name = ?1",
                 params![name, disabled],
             )?;
             if disabled {
-                tx.execute("DELETE FROM sessions WHERE account = ?1", [name])?;
+                c.execute("DELETE FROM sessions WHERE account = ?1", [name])?;
             }
-            tx.commit()?;
             Ok(changed == 1)
         })
     }
@@ -289,7 +285,7 @@ impl Store {
     /// The names of disabled accounts, so a running relay can sign out those disabled
     /// from the command line.
     pub async fn disabled_accounts(&self) -> Result<Vec<String>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut stmt = c.prepare_cached("SELECT name FROM accounts WHERE disabled = 1")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -299,7 +295,7 @@ impl Store {
 
     /// Whether `name` is a disabled account.
     pub async fn is_disabled(&self, name: String) -> Result<bool> {
-        self.with(move |c| {
+        self.read(move |c| {
             Ok(c.query_row(
                 "SELECT disabled FROM accounts WHERE name = ?1",
                 [name],
@@ -312,7 +308,7 @@ impl Store {
     }
 }
 
-fn list_accounts(c: &mut Connection) -> Result<Vec<AccountInfo>> {
+fn list_accounts(c: &Connection) -> Result<Vec<AccountInfo>> {
     let mut stmt =
         c.prepare_cached("SELECT name, role, disabled, created_at_ms FROM accounts ORDER BY name")?;
     let rows = stmt.query_map([], |r| {

@@ -6,8 +6,9 @@
 //! `send` → `ack` to the sender and `message` to the peer, visitor `end` → `ended`. It
 //! pairs sockets and stores nothing: no database, no password check, no queue
 //! broadcasts. Same TLS stack (rustls with ring, TLS 1.3 and 1.2, ALPN `http/1.1`), same
-//! certificate type (ECDSA P-256 from rcgen) and the same WebSocket buffer settings as
-//! the relay (tungstenite's defaults, frames and messages capped at 16 KiB).
+//! certificate type (ECDSA P-256 from rcgen), the relay's own rustls config and the same
+//! WebSocket buffer settings as the relay (its `limits` defaults: 4 KiB read and write
+//! buffers, frames and messages capped at 16 KiB).
 //!
 //! ```sh
 //! ceiling gen-cert DIR                       # DIR/cert.pem and DIR/key.pem (ECDSA P-256)
@@ -23,20 +24,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-
-/// The relay's `limits.max_frame_bytes` default.
-const MAX_FRAME_BYTES: usize = 16 * 1024;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -60,9 +55,9 @@ enum Command {
         cert: PathBuf,
         #[arg(long)]
         key: PathBuf,
-        /// tungstenite read buffer per socket, in bytes (the relay uses the default,
-        /// 128 KiB). Smaller values show what small buffers would save.
-        #[arg(long, default_value_t = 128 * 1024)]
+        /// tungstenite read buffer per socket, in bytes: the relay's default
+        /// `limits.ws_read_buffer_bytes` unless given.
+        #[arg(long, default_value_t = chathulp_relay::config::Limits::default().ws_read_buffer_bytes)]
         read_buffer: usize,
     },
 }
@@ -94,20 +89,11 @@ fn gen_cert(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Exactly the relay's TLS config (`Identity::server_config`: protocol versions, ALPN,
+/// session tickets), so both pay the same handshake.
 fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
-    let certs = CertificateDer::pem_file_iter(cert)
-        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .with_context(|| format!("reading {}", cert.display()))?;
-    let key =
-        PrivateKeyDer::from_pem_file(key).with_context(|| format!("reading {}", key.display()))?;
-    // Exactly the relay's `Identity::server_config`.
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    let identity = chathulp_relay::tls::Identity::load(cert, key)?;
+    Ok(identity.server_config()?)
 }
 
 async fn serve(
@@ -118,10 +104,13 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls_config(cert, key)?);
     let listener = TcpListener::bind(listen).await?;
+    let limits = chathulp_relay::config::Limits::default();
     let mut ws_config = WebSocketConfig::default();
     ws_config.read_buffer_size = read_buffer;
-    ws_config.max_message_size = Some(MAX_FRAME_BYTES);
-    ws_config.max_frame_size = Some(MAX_FRAME_BYTES);
+    ws_config.write_buffer_size = limits.ws_write_buffer_bytes;
+    ws_config.max_write_buffer_size = limits.ws_max_write_buffer_bytes;
+    ws_config.max_message_size = Some(limits.max_frame_bytes);
+    ws_config.max_frame_size = Some(limits.max_frame_bytes);
     let hub = Hub::default();
     eprintln!("listening on https://{}", listener.local_addr()?);
     let shutdown = shutdown_signal();

@@ -1,0 +1,320 @@
+//! Confidentiality in the broker: the visitor's address at `hello` (sealed, hashed,
+//! checked against blocks), the emergency reveal workflow, blocks, and the retention
+//! purge on the housekeeping tick.
+//!
+//! The plain address leaves the vault in exactly one place: [`Broker::deliver_decision`],
+//! for an approved request, in a `reveal` frame to the counselor who asked.
+
+use chathulp_shared::staff::{BlockInfo, RevealRequest, RevealState, StaffEvent};
+use chathulp_shared::{ConversationId, ErrorCode, ErrorReply, Party, Role};
+
+use super::{Broker, Outbox, StaffMember, internal, not_found, require_admin, require_counselor};
+use crate::store::StoreError;
+use crate::vault::{ClientIp, ClientKey, IpHash};
+
+/// What a blocked visitor reads, at the end of the blocked conversation and on every
+/// new `hello` while the block lasts (the page shows its own translation by code).
+pub const BLOCKED_TEXT: &str = "Je toegang tot deze chat is een tijdje opgeschort. \
+    Het CAW en het JAC zullen je informeren over alternatieve vormen van hulp.";
+
+/// Decided reveal requests stay in the `reveals` list this long (ms).
+const DECIDED_VISIBLE_MS: i64 = 24 * 3600 * 1000;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn require_reason(reason: &str, max_bytes: usize) -> Result<(), ErrorReply> {
+    if reason.trim().is_empty() {
+        return Err(ErrorReply::new(ErrorCode::Invalid, "a reason is required"));
+    }
+    if reason.len() > max_bytes {
+        return Err(ErrorReply::new(
+            ErrorCode::TooLarge,
+            "the reason is too long",
+        ));
+    }
+    Ok(())
+}
+
+impl Broker {
+    /// The key for per-visitor limits: the keyed hash of the address, never the address.
+    pub fn client_key(&self, ip: &ClientIp) -> ClientKey {
+        self.shared.vault.hash(ip)
+    }
+
+    /// The keyed hash of a visitor's address, refused if that address is blocked.
+    pub(super) async fn admit_address(&self, ip: &ClientIp) -> Result<IpHash, ErrorReply> {
+        let hash = self.client_key(ip);
+        let blocked = self
+            .shared
+            .store
+            .is_blocked(hash.clone(), self.now_ms())
+            .await
+            .map_err(internal)?;
+        if blocked {
+            return Err(ErrorReply::new(ErrorCode::Blocked, BLOCKED_TEXT));
+        }
+        Ok(hash)
+    }
+
+    /// Seals the address of a new conversation into the store, next to its hash.
+    pub(super) async fn store_address(
+        &self,
+        conversation: &ConversationId,
+        ip: &ClientIp,
+        hash: IpHash,
+    ) -> Result<(), ErrorReply> {
+        let sealed = self.shared.vault.seal(ip).map_err(|e| {
+            tracing::error!(error = %e, "could not seal a visitor address");
+            ErrorReply::new(
+                ErrorCode::Internal,
+                "the relay could not start the conversation",
+            )
+        })?;
+        self.shared
+            .store
+            .save_address(conversation.clone(), sealed, hash)
+            .await
+            .map_err(internal)
+    }
+
+    // ---- reveal ----
+
+    /// A counselor asks for the address of the visitor of one of their own conversations.
+    /// Supervisors and administrators are told at once; the counselor sees it pending.
+    pub async fn request_reveal(
+        &self,
+        member: &StaffMember,
+        conversation: &ConversationId,
+        reason: String,
+    ) -> Result<(), ErrorReply> {
+        require_counselor(member)?;
+        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.own_conversation_lock(member, conversation)?;
+        let request = self
+            .shared
+            .store
+            .add_reveal_request(
+                conversation.clone(),
+                member.user.clone(),
+                reason,
+                self.now_ms(),
+            )
+            .await
+            .map_err(internal)?;
+        tracing::info!(request = request.id, "emergency reveal requested");
+        self.state().to_user(
+            &member.user,
+            &StaffEvent::Reveal {
+                conversation: conversation.clone(),
+                request: Box::new(request),
+                ip: None,
+            },
+        );
+        self.broadcast_reveals().await;
+        Ok(())
+    }
+
+    /// An administrator approves or denies a pending request.
+    pub async fn decide_reveal(
+        &self,
+        member: &StaffMember,
+        request: u64,
+        approve: bool,
+        reason: String,
+    ) -> Result<(), ErrorReply> {
+        require_admin(member)?;
+        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.shared
+            .store
+            .decide_reveal(request, approve, member.user.clone(), reason, self.now_ms())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| not_found("pending reveal request"))?;
+        self.deliver_reveal_decisions().await.map_err(internal)
+    }
+
+    /// Tells requesting counselors about decisions not delivered yet (made here or on the
+    /// command line), and refreshes the list for supervisors and administrators.
+    pub(super) async fn deliver_reveal_decisions(&self) -> Result<(), StoreError> {
+        let decided = self.shared.store.take_undelivered_decisions().await?;
+        if decided.is_empty() {
+            return Ok(());
+        }
+        for request in decided {
+            tracing::info!(request = request.id, state = ?request.state, "reveal decided");
+            let event = self.reveal_event(request).await?;
+            if let StaffEvent::Reveal { request, .. } = &event {
+                self.state().to_user(&request.counselor, &event);
+            }
+        }
+        self.broadcast_reveals().await;
+        Ok(())
+    }
+
+    /// The `reveal` frame for `request`, to its counselor only: with the address when
+    /// approved.
+    async fn reveal_event(&self, request: RevealRequest) -> Result<StaffEvent, StoreError> {
+        let ip = if request.state == RevealState::Approved {
+            let sealed = self
+                .shared
+                .store
+                .sealed_address(request.conversation.clone())
+                .await?;
+            match sealed.map(|s| self.shared.vault.unseal(&s)) {
+                Some(Ok(ip)) => Some(ip.disclose()),
+                Some(Err(e)) => {
+                    tracing::error!(request = request.id, error = %e, "cannot open a sealed address");
+                    None
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        Ok(StaffEvent::Reveal {
+            conversation: request.conversation.clone(),
+            request: Box::new(request),
+            ip,
+        })
+    }
+
+    async fn reveals_snapshot(&self) -> Result<StaffEvent, ErrorReply> {
+        let requests = self
+            .shared
+            .store
+            .reveal_requests(self.now_ms() - DECIDED_VISIBLE_MS)
+            .await
+            .map_err(internal)?;
+        Ok(StaffEvent::Reveals { requests })
+    }
+
+    /// Sends the current `reveals` list to every signed-in supervisor and administrator.
+    async fn broadcast_reveals(&self) {
+        match self.reveals_snapshot().await {
+            Ok(event) => {
+                let state = self.state();
+                for conn in state
+                    .staff
+                    .values()
+                    .filter(|c| c.member.role != Role::Counselor)
+                {
+                    conn.outbox.push(event.clone());
+                }
+            }
+            Err(e) => tracing::warn!(code = ?e.code, "could not list reveal requests"),
+        }
+    }
+
+    /// After sign-in: supervisors and administrators get the `reveals` list; a counselor
+    /// gets the state of their requests for the conversations they hold.
+    pub(super) async fn reveals_on_join(
+        &self,
+        member: &StaffMember,
+        own: &[ConversationId],
+        outbox: &Outbox<StaffEvent>,
+    ) -> Result<(), ErrorReply> {
+        if member.role != Role::Counselor {
+            outbox.push(self.reveals_snapshot().await?);
+            return Ok(());
+        }
+        let requests = self
+            .shared
+            .store
+            .reveal_requests_for(member.user.clone(), own.to_vec())
+            .await
+            .map_err(internal)?;
+        for request in requests {
+            outbox.push(self.reveal_event(request).await.map_err(internal)?);
+        }
+        Ok(())
+    }
+
+    // ---- blocks ----
+
+    /// A counselor blocks the visitor of one of their conversations for
+    /// `blocks.duration_hours`, by address hash. The conversation ends; the visitor is told.
+    pub async fn block(
+        &self,
+        member: &StaffMember,
+        conversation: &ConversationId,
+        reason: String,
+    ) -> Result<BlockInfo, ErrorReply> {
+        require_counselor(member)?;
+        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.own_conversation_lock(member, conversation)?;
+        let now = self.now_ms();
+        let until = now + i64::from(self.shared.config.blocks.duration_hours) * 3600 * 1000;
+        let block = self
+            .shared
+            .store
+            .add_block(
+                conversation.clone(),
+                member.user.clone(),
+                reason,
+                now,
+                until,
+            )
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| not_found("visitor address for this conversation"))?;
+        tracing::info!(block = block.id, "visitor blocked");
+        self.end(conversation, Party::Counselor, Some(BLOCKED_TEXT.into()))
+            .await?;
+        Ok(block)
+    }
+
+    /// Administrators: the blocks in force.
+    pub async fn list_blocks(&self, member: &StaffMember) -> Result<Vec<BlockInfo>, ErrorReply> {
+        require_admin(member)?;
+        self.shared
+            .store
+            .active_blocks(self.now_ms())
+            .await
+            .map_err(internal)
+    }
+
+    /// Administrators: lift a block before it expires; answers the remaining blocks.
+    pub async fn lift_block(
+        &self,
+        member: &StaffMember,
+        block: u64,
+        reason: String,
+    ) -> Result<Vec<BlockInfo>, ErrorReply> {
+        require_admin(member)?;
+        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        let lifted = self
+            .shared
+            .store
+            .lift_block(block, member.user.clone(), reason, self.now_ms())
+            .await
+            .map_err(internal)?;
+        if !lifted {
+            return Err(not_found("active block"));
+        }
+        self.list_blocks(member).await
+    }
+
+    // ---- retention ----
+
+    /// Purges conversations that ended more than `retention.days` ago, and audit rows
+    /// older than `retention.audit_days`.
+    pub(super) async fn purge_expired(&self) -> Result<(), StoreError> {
+        let retention = &self.shared.config.retention;
+        let now = self.now_ms();
+        let purged = self
+            .shared
+            .store
+            .purge(
+                now - i64::from(retention.days) * DAY_MS,
+                now - i64::from(retention.audit_days) * DAY_MS,
+            )
+            .await?;
+        if purged.conversations > 0 || purged.audit_rows > 0 {
+            tracing::info!(
+                conversations = purged.conversations,
+                audit_rows = purged.audit_rows,
+                "purged data past its retention"
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,170 @@
+//! Which address a visitor connects from, behind a reverse proxy or not.
+//!
+//! `X-Forwarded-For` is believed only when the TCP peer is a configured trusted proxy
+//! (`web.trusted_proxies`). Otherwise any visitor could name any address (and dodge a
+//! block), and with a proxy that isn't listed every visitor would share its address (one
+//! block would block everyone). Of the forwarded chain, the right-most address that is
+//! not itself a trusted proxy is the visitor: entries to its left were written by the
+//! client and can be anything.
+
+use std::net::IpAddr;
+
+use axum::http::HeaderMap;
+
+/// One entry of `web.trusted_proxies`: an address, or a network in CIDR form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Network {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not an IP address or CIDR network (e.g. 10.0.0.0/8)");
+        let (addr, prefix) = match s.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr.trim().parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.trim().parse::<u8>().map_err(|_| bad())?,
+            None => max,
+        };
+        if prefix > max {
+            return Err(bad());
+        }
+        Ok(Self {
+            addr: addr.to_canonical(),
+            prefix,
+        })
+    }
+}
+
+impl TryFrom<String> for Network {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<Network> for String {
+    fn from(n: Network) -> String {
+        format!("{}/{}", n.addr, n.prefix)
+    }
+}
+
+impl Network {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let bits = |ip: IpAddr| -> (u128, u32) {
+            match ip {
+                IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
+                IpAddr::V6(v6) => (u128::from(v6), 128),
+            }
+        };
+        let (net, net_len) = bits(self.addr);
+        let (ip, ip_len) = bits(ip.to_canonical());
+        if net_len != ip_len {
+            return false;
+        }
+        let host_bits = net_len - u32::from(self.prefix);
+        let mask = u128::MAX.checked_shl(host_bits).unwrap_or(0);
+        net & mask == ip & mask
+    }
+}
+
+/// The visitor's address: the TCP `peer`, or what the trusted proxy in front of us says.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[Network]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer.to_canonical();
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|entry| entry.trim().parse::<IpAddr>().ok())
+        // An entry we can't read ends the chain: nothing left of it can be trusted.
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(*ip))
+        .unwrap_or(peer)
+        .to_canonical()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn nets(list: &[&str]) -> Vec<Network> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    fn xff(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_peer_cannot_spoof_its_address() {
+        let got = client_ip(
+            ip("198.51.100.9"),
+            &xff("203.0.113.5"),
+            &nets(&["10.0.0.0/8"]),
+        );
+        assert_eq!(got, ip("198.51.100.9"));
+        let got = client_ip(ip("198.51.100.9"), &xff("203.0.113.5"), &[]);
+        assert_eq!(got, ip("198.51.100.9"));
+    }
+
+    #[test]
+    fn a_trusted_proxy_gives_the_rightmost_untrusted_address() {
+        let trusted = nets(&["10.0.0.0/8", "192.0.2.1"]);
+        // The client wrote 1.2.3.4 itself; the proxy appended the real peer.
+        let got = client_ip(
+            ip("10.1.2.3"),
+            &xff("1.2.3.4, 203.0.113.5, 192.0.2.1"),
+            &trusted,
+        );
+        assert_eq!(got, ip("203.0.113.5"));
+        // No header, or only proxies in it: the peer itself.
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &HeaderMap::new(), &trusted),
+            ip("10.1.2.3")
+        );
+        // Garbage in the chain: don't guess.
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &xff("203.0.113.5, nonsense"), &trusted),
+            ip("10.1.2.3")
+        );
+    }
+
+    #[test]
+    fn networks_parse_and_match() {
+        let n: Network = "10.0.0.0/8".parse().unwrap();
+        assert!(n.contains(ip("10.255.0.1")));
+        assert!(!n.contains(ip("11.0.0.1")));
+        assert!(n.contains(ip("::ffff:10.0.0.1")));
+        let v6: Network = "2001:db8::/32".parse().unwrap();
+        assert!(v6.contains(ip("2001:db8:1::1")));
+        assert!(!v6.contains(ip("10.0.0.1")));
+        let all: Network = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains(ip("8.8.8.8")));
+        assert!("10.0.0.0/33".parse::<Network>().is_err());
+        assert!("proxy.local".parse::<Network>().is_err());
+    }
+}

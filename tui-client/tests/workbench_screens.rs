@@ -1,0 +1,294 @@
+//! Snapshots of the workbench screens and popups, counselor, supervisor and
+//! administrator, at 80×24 (and one wide). The clock is fixed (`common::NOW`).
+
+mod common;
+
+use chathulp::action::Action;
+use chathulp::app::App;
+use chathulp_shared::staff::{
+    CounselorLoad, InternalNote, LiveConversation, PendingWrapUp, RevealRequest, RevealState,
+    ServiceDashboard, StaffEvent, StaffSettings,
+};
+use chathulp_shared::{Party, Role, ServiceStatus};
+use common::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render_at(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| chathulp::ui::draw(frame, app))
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
+fn render(app: &App) -> String {
+    render_at(app, 80, 24)
+}
+
+/// A counselor with two conversations: Sam (active, a note, visitor unanswered) and
+/// Kim (typing, unread).
+fn counselor() -> App {
+    let mut app = app();
+    login_with(
+        &mut app,
+        Role::Counselor,
+        StaffSettings {
+            topics: vec!["relaties".into(), "school".into(), "geweld".into()],
+            ..settings()
+        },
+    );
+    staff(&mut app, queue());
+    let started = NOW - 12 * MINUTE;
+    staff(
+        &mut app,
+        conversation(
+            "c-sam",
+            "caw",
+            "Sam",
+            sam_intake(),
+            started,
+            vec![
+                message(1, Party::Visitor, "hallo? is daar iemand?", started),
+                message(2, Party::Counselor, "Dag Sam, ik ben er.", started + MINUTE),
+                message(3, Party::Visitor, "het gaat niet goed thuis", NOW - MINUTE),
+            ],
+        ),
+    );
+    staff(
+        &mut app,
+        StaffEvent::NoteAdded {
+            conversation: cid("c-sam"),
+            note: InternalNote {
+                author: "an".into(),
+                text: "broer wordt vaak genoemd".into(),
+                at_ms: started + 2 * MINUTE,
+            },
+        },
+    );
+    staff(
+        &mut app,
+        conversation(
+            "c-kim",
+            "jac",
+            "Kim",
+            kim_intake(),
+            NOW - 3 * MINUTE,
+            vec![message(1, Party::Visitor, "hoi", NOW - 2 * MINUTE)],
+        ),
+    );
+    staff(
+        &mut app,
+        StaffEvent::Message {
+            conversation: cid("c-kim"),
+            message: message(2, Party::Visitor, "ben je er?", NOW),
+        },
+    );
+    staff(
+        &mut app,
+        StaffEvent::Typing {
+            conversation: cid("c-kim"),
+        },
+    );
+    app.take_commands();
+    app
+}
+
+#[test]
+fn workbench_with_notes_unread_and_typing() {
+    insta::assert_snapshot!(render(&counselor()));
+}
+
+#[test]
+fn workbench_wide() {
+    insta::assert_snapshot!(render_at(&counselor(), 160, 40));
+}
+
+#[test]
+fn note_popup() {
+    let mut app = counselor();
+    app.update(Action::AddNote);
+    for c in "let op".chars() {
+        press_char(&mut app, c);
+    }
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn transfer_pick_colleague_popup() {
+    let mut app = counselor();
+    staff(
+        &mut app,
+        StaffEvent::Staff {
+            counselors: vec![
+                CounselorLoad {
+                    user: "bo".into(),
+                    load: 1,
+                    capacity: 3,
+                },
+                CounselorLoad {
+                    user: "cas".into(),
+                    load: 0,
+                    capacity: 2,
+                },
+            ],
+        },
+    );
+    app.update(Action::Transfer);
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn reveal_confirmation_then_pending_then_disclosed() {
+    let mut app = counselor();
+    app.update(Action::RequestReveal);
+    for c in "acuut gevaar".chars() {
+        press_char(&mut app, c);
+    }
+    app.update(Action::Accept);
+    insta::assert_snapshot!("reveal_confirm", render(&app));
+    app.update(Action::Confirm);
+    insta::assert_snapshot!("reveal_pending", render(&app));
+    staff(
+        &mut app,
+        StaffEvent::Reveal {
+            conversation: cid("c-sam"),
+            request: Box::new(request(RevealState::Approved)),
+            ip: Some("192.0.2.5".into()),
+        },
+    );
+    insta::assert_snapshot!("reveal_disclosed", render(&app));
+}
+
+#[test]
+fn block_confirmation() {
+    let mut app = counselor();
+    app.update(Action::BlockVisitor);
+    for c in "bedreigingen".chars() {
+        press_char(&mut app, c);
+    }
+    app.update(Action::Accept);
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn wrap_up_form_and_to_register_list() {
+    let mut app = counselor();
+    staff(
+        &mut app,
+        StaffEvent::Ended {
+            conversation: cid("c-sam"),
+            by: Party::Counselor,
+            reason: None,
+        },
+    );
+    app.update(Action::MoveDown);
+    app.update(Action::ToggleTopic);
+    for c in "verwezen".chars() {
+        press_char(&mut app, c);
+    }
+    insta::assert_snapshot!("wrap_up_form", render(&app));
+    app.update(Action::ClosePopup);
+    staff(
+        &mut app,
+        StaffEvent::ToRegister {
+            conversations: vec![PendingWrapUp {
+                conversation: cid("c-sam"),
+                service: sid("caw"),
+                nickname: "Sam".into(),
+                ended_at_ms: NOW,
+            }],
+        },
+    );
+    app.update(Action::ShowToRegister);
+    insta::assert_snapshot!("to_register_list", render(&app));
+}
+
+fn request(state: RevealState) -> RevealRequest {
+    RevealRequest {
+        id: 7,
+        conversation: cid("c-sam"),
+        service: sid("caw"),
+        counselor: "an".into(),
+        reason: "acuut gevaar".into(),
+        requested_at_ms: NOW,
+        state,
+        decided_by: None,
+        decision_reason: None,
+        decided_at_ms: None,
+    }
+}
+
+fn overseer(role: Role) -> App {
+    let mut app = app();
+    login(&mut app, role);
+    staff(&mut app, queue());
+    staff(
+        &mut app,
+        StaffEvent::Dashboard {
+            services: vec![ServiceDashboard {
+                service: sid("caw"),
+                name: "CAW".into(),
+                status: ServiceStatus::Online,
+                waiting: 1,
+                longest_waiting_since_ms: Some(NOW - 4 * MINUTE),
+                in_progress: vec![LiveConversation {
+                    conversation: cid("c-lou"),
+                    counselor: "bo".into(),
+                    nickname: "Lou".into(),
+                    started_at_ms: NOW - 12 * MINUTE,
+                }],
+                today_conversations: 5,
+                today_mean_wait_ms: Some(3 * MINUTE),
+            }],
+        },
+    );
+    staff(
+        &mut app,
+        StaffEvent::Reveals {
+            requests: vec![request(RevealState::Pending)],
+        },
+    );
+    app
+}
+
+#[test]
+fn supervisor_dashboard_with_reveal_banner() {
+    insta::assert_snapshot!(render(&overseer(Role::Supervisor)));
+}
+
+#[test]
+fn supervisor_watching_read_only() {
+    let mut app = overseer(Role::Supervisor);
+    let mut watched = conversation(
+        "c-lou",
+        "caw",
+        "Lou",
+        sam_intake(),
+        NOW - 12 * MINUTE,
+        vec![
+            message(1, Party::Visitor, "hallo", NOW - 12 * MINUTE),
+            message(2, Party::Counselor, "Dag Lou", NOW - 11 * MINUTE),
+        ],
+    );
+    if let StaffEvent::Conversation {
+        watching,
+        counselor,
+        ..
+    } = &mut watched
+    {
+        *watching = true;
+        *counselor = Some("bo".into());
+    }
+    staff(&mut app, watched);
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn admin_reveal_requests_and_decision() {
+    let mut app = overseer(Role::Admin);
+    app.update(Action::ShowReveals);
+    insta::assert_snapshot!("admin_reveals", render(&app));
+    app.update(Action::DecideReveal(true));
+    insta::assert_snapshot!("admin_decide", render(&app));
+}
