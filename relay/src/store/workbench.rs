@@ -249,7 +249,7 @@ impl Store {
     // ---- accounts ----
 
     pub fn list_accounts_blocking(&self) -> Result<Vec<AccountInfo>> {
-        self.write_blocking(|c| list_accounts(c))
+        self.write_blocking(list_accounts)
     }
 
     /// Sets a new password hash and ends every session of the account. Returns `false`
