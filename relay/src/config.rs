@@ -32,8 +32,38 @@ pub struct Config {
     pub canned: Vec<CannedResponse>,
     /// The optional post-chat survey. Empty: no survey.
     pub survey: Vec<SurveyQuestion>,
+    pub wrapup: WrapUpConfig,
     pub blocks: Blocks,
     pub retention: Retention,
+}
+
+/// The counselor's registration after a conversation (`wrap_up`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WrapUpConfig {
+    /// Topic categories a counselor picks from; `wrap_up` accepts only these.
+    pub topics: Vec<String>,
+}
+
+impl Default for WrapUpConfig {
+    fn default() -> Self {
+        let topics = [
+            "Relaties en gezin",
+            "Psychisch welzijn",
+            "Zelfdoding",
+            "Geweld en misbruik",
+            "Verslaving",
+            "Geld en schulden",
+            "Wonen",
+            "School en werk",
+            "Seksualiteit",
+            "Eenzaamheid",
+            "Andere",
+        ];
+        Self {
+            topics: topics.map(String::from).to_vec(),
+        }
+    }
 }
 
 /// How long a counselor's block keeps a visitor out.
@@ -135,6 +165,9 @@ pub struct Limits {
     pub reconnect_window_secs: u64,
     /// Seconds between the relay's WebSocket pings.
     pub ping_interval_secs: u64,
+    /// Messages a `conversation` snapshot carries at most; older scrollback is fetched
+    /// with `history` and `before_seq`, so a long conversation costs the app no memory.
+    pub snapshot_messages: u32,
     /// Seconds without any frame (pongs count) before a peer counts as gone.
     pub idle_timeout_secs: u64,
     /// Chat messages a visitor may send per second, on average. Faster gets a
@@ -173,6 +206,7 @@ impl Default for Limits {
             send_queue_frames: 1024,
             reconnect_window_secs: 300,
             ping_interval_secs: 20,
+            snapshot_messages: 200,
             idle_timeout_secs: 60,
             visitor_messages_per_sec: 2,
             visitor_message_burst: 10,
@@ -229,6 +263,7 @@ impl Default for Config {
             guidance: Guidance::default(),
             canned: default_canned(),
             survey: default_survey(),
+            wrapup: WrapUpConfig::default(),
             blocks: Blocks::default(),
             retention: Retention::default(),
             services: vec![
@@ -446,6 +481,7 @@ impl Config {
             ("reconnect_window_secs", l.reconnect_window_secs as usize),
             ("ping_interval_secs", l.ping_interval_secs as usize),
             ("idle_timeout_secs", l.idle_timeout_secs as usize),
+            ("snapshot_messages", l.snapshot_messages as usize),
             ("ws_read_buffer_bytes", l.ws_read_buffer_bytes),
         ] {
             if value == 0 {

@@ -36,6 +36,7 @@ pub mod forwarded;
 pub mod hours;
 pub mod limits;
 pub mod logging;
+pub mod permissions;
 pub mod scrub;
 pub mod server;
 mod socket;
