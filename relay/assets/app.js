@@ -64,6 +64,7 @@
   const CLOSE_GOING_AWAY = 1001;
   const CLOSE_POLICY = 1008;
   const CLOSE_TOO_BIG = 1009;
+  const CLOSE_TRY_AGAIN_LATER = 1013;
 
   const LANGUAGES = ['nl', 'en', 'fr'];
   const DEFAULT_LANGUAGE = 'nl';
@@ -286,6 +287,7 @@
         survey_closed: 'Deze vragenlijst kan niet meer ingevuld worden.',
         forbidden: 'Je hebt op dit moment geen toegang tot de chat. Heb je dringend hulp nodig? Bel dan 112, of de Zelfmoordlijn op 1813. Je kan ons ook een e-mail sturen.',
         blocked: 'Je toegang tot deze chat is een tijdje opgeschort. Het CAW en het JAC zullen je informeren over alternatieve vormen van hulp. Heb je dringend hulp nodig? Bel dan 112, of de Zelfmoordlijn op 1813.',
+        rate_limited: 'Je stuurt erg veel berichten kort na elkaar, of er zijn veel gesprekken tegelijk vanaf jouw netwerk. Wacht even en probeer het dan opnieuw; wat je al schreef, blijft staan.',
         internal: 'Er ging iets mis bij het versturen. Je bericht werd niet bewaard; probeer het opnieuw.',
         generic: 'Er ging iets mis. Probeer het opnieuw.',
       },
@@ -470,6 +472,7 @@
         survey_closed: 'This questionnaire can no longer be filled in.',
         forbidden: 'You do not have access to the chat at the moment. Do you urgently need help? Call 112, or the suicide line on 1813. You can also send us an e-mail.',
         blocked: 'Your access to this chat has been suspended for a while. CAW and JAC will inform you about other forms of help. Do you urgently need help? Call 112, or the suicide line on 1813.',
+        rate_limited: 'You are sending a lot of messages in a short time, or there are many chats at once from your network. Wait a moment and try again; what you already wrote stays here.',
         internal: 'Something went wrong while sending. Your message was not saved; please try again.',
         generic: 'Something went wrong. Please try again.',
       },
@@ -656,6 +659,7 @@
         survey_closed: 'Ce questionnaire ne peut plus être rempli.',
         forbidden: 'Tu n’as pas accès au chat pour le moment. Tu as besoin d’aide en urgence' + NBSP + '? Appelle le 112, ou la ligne suicide au 1813. Tu peux aussi nous envoyer un e-mail.',
         blocked: 'Ton accès à ce chat est suspendu pour un moment. Le CAW et le JAC t’informeront sur d’autres formes d’aide. Tu as besoin d’aide en urgence' + NBSP + '? Appelle le 112, ou la ligne suicide au 1813.',
+        rate_limited: 'Tu envoies beaucoup de messages en peu de temps, ou il y a beaucoup de conversations en même temps depuis ton réseau. Attends un instant et réessaie ; ce que tu as déjà écrit reste ici.',
         internal: 'Un problème est survenu lors de l’envoi. Ton message n’a pas été enregistré' + NBSP + '; réessaie.',
         generic: 'Un problème est survenu. Réessaie.',
       },
@@ -1693,6 +1697,7 @@
     if (code === CLOSE_GOING_AWAY) return 'relayRestart';
     if (code === CLOSE_POLICY) return 'policyClose';
     if (code === CLOSE_TOO_BIG) return 'errors.too_large';
+    if (code === CLOSE_TRY_AGAIN_LATER) return 'errors.rate_limited';
     return 'connectFailed';
   }
 

@@ -1,11 +1,20 @@
 //! Staff accounts: argon2id password hashes and random session tokens.
 //!
+//! The account administration below ([`create`], [`reset`], [`set_disabled`], [`list`])
+//! is shared by the command line (`chathulp-relay user ...`) and the administrators'
+//! requests over the staff WebSocket, so both follow the same rules. These functions
+//! block (argon2 and SQLite): the relay calls them on the blocking pool.
+//!
 //! argon2's defaults (m = 19 MiB, t = 2, p = 1) are OWASP's recommended floor for
 //! argon2id; we set them explicitly so a crate upgrade can't silently weaken them.
 
 use argon2::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use chathulp_shared::Role;
+use chathulp_shared::staff::AccountInfo;
 use sha2::{Digest, Sha256};
+
+use crate::store::{Account, Store, StoreError};
 
 /// Shortest password `user add` accepts.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -18,6 +27,64 @@ pub enum AccountError {
     BadName,
     #[error("password hashing failed: {0}")]
     Hash(String),
+    #[error("no account named {0:?}")]
+    NoSuchAccount(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Bytes of randomness in a password the relay makes: 128 bits, 32 hex characters.
+const GENERATED_PASSWORD_BYTES: usize = 16;
+
+/// Adds an account with `password`, or with a strong random one when `None`. Returns
+/// the password the relay made, to be shown once; it is never logged or stored in clear.
+pub fn create(
+    store: &Store,
+    name: &str,
+    role: Role,
+    password: Option<String>,
+    now_ms: i64,
+) -> Result<Option<String>, AccountError> {
+    check_name(name)?;
+    let generated = password
+        .is_none()
+        .then(|| random_hex(GENERATED_PASSWORD_BYTES));
+    let password = password.or_else(|| generated.clone()).unwrap_or_default();
+    let password_hash = hash_password(&password)?;
+    store.add_account_blocking(
+        &Account {
+            name: name.to_owned(),
+            role,
+            password_hash,
+        },
+        now_ms,
+    )?;
+    Ok(generated)
+}
+
+/// Gives `name` a new strong random password and ends all its sessions. Returns the
+/// password, to be shown once.
+pub fn reset(store: &Store, name: &str) -> Result<String, AccountError> {
+    let password = random_hex(GENERATED_PASSWORD_BYTES);
+    if store.set_password_blocking(name, &hash_password(&password)?)? {
+        Ok(password)
+    } else {
+        Err(AccountError::NoSuchAccount(name.to_owned()))
+    }
+}
+
+/// Disables `name` (ending all its sessions; it can't sign in) or enables it again.
+pub fn set_disabled(store: &Store, name: &str, disabled: bool) -> Result<(), AccountError> {
+    if store.set_disabled_blocking(name, disabled)? {
+        Ok(())
+    } else {
+        Err(AccountError::NoSuchAccount(name.to_owned()))
+    }
+}
+
+/// Every account, by name. Never holds a hash.
+pub fn list(store: &Store) -> Result<Vec<AccountInfo>, AccountError> {
+    Ok(store.list_accounts_blocking()?)
 }
 
 fn argon2() -> Argon2<'static> {
@@ -95,6 +162,39 @@ mod tests {
         assert!(check_name("").is_err());
         assert!(check_name("a b").is_err());
         assert!(check_name("a\u{1b}").is_err());
+    }
+
+    #[test]
+    fn created_reset_and_disabled_accounts_follow_the_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let made = create(&store, "an", Role::Counselor, None, 5)
+            .unwrap()
+            .unwrap();
+        assert_eq!(made.len(), 32);
+        assert!(
+            create(&store, "bo", Role::Admin, Some("long enough pw".into()), 5)
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(
+            create(&store, "an", Role::Counselor, None, 5),
+            Err(AccountError::Store(StoreError::AccountExists(_)))
+        ));
+        let fresh = reset(&store, "an").unwrap();
+        assert_ne!(fresh, made);
+        assert!(matches!(
+            reset(&store, "nobody"),
+            Err(AccountError::NoSuchAccount(_))
+        ));
+        set_disabled(&store, "an", true).unwrap();
+        let accounts = list(&store).unwrap();
+        let names: Vec<(&str, bool)> = accounts
+            .iter()
+            .map(|a| (a.user.as_str(), a.disabled))
+            .collect();
+        assert_eq!(names, [("an", true), ("bo", false)]);
+        assert_eq!(accounts[0].created_at_ms, 5);
     }
 
     #[test]

@@ -32,8 +32,38 @@ pub struct Config {
     pub canned: Vec<CannedResponse>,
     /// The optional post-chat survey. Empty: no survey.
     pub survey: Vec<SurveyQuestion>,
+    pub wrapup: WrapUpConfig,
     pub blocks: Blocks,
     pub retention: Retention,
+}
+
+/// The counselor's registration after a conversation (`wrap_up`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WrapUpConfig {
+    /// Topic categories a counselor picks from; `wrap_up` accepts only these.
+    pub topics: Vec<String>,
+}
+
+impl Default for WrapUpConfig {
+    fn default() -> Self {
+        let topics = [
+            "Relaties en gezin",
+            "Psychisch welzijn",
+            "Zelfdoding",
+            "Geweld en misbruik",
+            "Verslaving",
+            "Geld en schulden",
+            "Wonen",
+            "School en werk",
+            "Seksualiteit",
+            "Eenzaamheid",
+            "Andere",
+        ];
+        Self {
+            topics: topics.map(String::from).to_vec(),
+        }
+    }
 }
 
 /// How long a counselor's block keeps a visitor out.
@@ -78,6 +108,11 @@ pub struct WebConfig {
     /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed.
     /// Empty: the TCP peer is the visitor's address.
     pub trusted_proxies: Vec<crate::forwarded::Network>,
+    /// Origins (e.g. `https://chat.caw.be`) whose pages may open the visitor WebSocket,
+    /// besides the relay's own origin (`https://` + the request's Host), which is always
+    /// allowed. Any other or a missing `Origin` gets 403, so another site can't open a
+    /// chat in a visitor's browser.
+    pub allowed_origins: Vec<String>,
 }
 
 /// The seed's "we proberen een chatgesprek na 1 uur af te ronden", for the counselor.
@@ -130,8 +165,22 @@ pub struct Limits {
     pub reconnect_window_secs: u64,
     /// Seconds between the relay's WebSocket pings.
     pub ping_interval_secs: u64,
+    /// Messages a `conversation` snapshot carries at most; older scrollback is fetched
+    /// with `history` and `before_seq`, so a long conversation costs the app no memory.
+    pub snapshot_messages: u32,
     /// Seconds without any frame (pongs count) before a peer counts as gone.
     pub idle_timeout_secs: u64,
+    /// Chat messages a visitor may send per second, on average. Faster gets a
+    /// `rate_limited` error; nothing is stored and the conversation goes on.
+    pub visitor_messages_per_sec: u32,
+    /// Chat messages a visitor may send at once before the per-second rate applies.
+    pub visitor_message_burst: u32,
+    /// New visitor chats (`hello`) one network (IP address) may start per minute.
+    /// Generous: a school or office behind one address must still get through.
+    pub new_sessions_per_minute: u32,
+    /// Visitor sockets one network (IP address) may hold open at once. More gets an
+    /// error `rate_limited` and close 1013.
+    pub connections_per_network: u32,
     /// Bytes each WebSocket reads from its TLS stream at once. Every open socket holds a
     /// buffer this big (tungstenite fills it to its full size), so it sets most of what an
     /// idle visitor costs; longer frames still arrive, in several reads.
@@ -157,7 +206,12 @@ impl Default for Limits {
             send_queue_frames: 1024,
             reconnect_window_secs: 300,
             ping_interval_secs: 20,
+            snapshot_messages: 200,
             idle_timeout_secs: 60,
+            visitor_messages_per_sec: 2,
+            visitor_message_burst: 10,
+            new_sessions_per_minute: 30,
+            connections_per_network: 100,
             ws_read_buffer_bytes: 4096,
             ws_write_buffer_bytes: 4096,
             ws_max_write_buffer_bytes: 16 * 1024 * 1024,
@@ -209,6 +263,7 @@ impl Default for Config {
             guidance: Guidance::default(),
             canned: default_canned(),
             survey: default_survey(),
+            wrapup: WrapUpConfig::default(),
             blocks: Blocks::default(),
             retention: Retention::default(),
             services: vec![
@@ -388,6 +443,21 @@ impl Config {
                 )));
             }
         }
+        let l = &self.limits;
+        if [
+            l.visitor_messages_per_sec,
+            l.visitor_message_burst,
+            l.new_sessions_per_minute,
+            l.connections_per_network,
+        ]
+        .contains(&0)
+        {
+            return Err(ConfigError::Invalid(
+                "limits.visitor_messages_per_sec, visitor_message_burst, \
+                 new_sessions_per_minute and connections_per_network must be at least 1"
+                    .into(),
+            ));
+        }
         if self.guidance.warn_after_mins > self.guidance.limit_mins {
             return Err(ConfigError::Invalid(
                 "guidance.warn_after_mins must not exceed guidance.limit_mins".into(),
@@ -411,6 +481,7 @@ impl Config {
             ("reconnect_window_secs", l.reconnect_window_secs as usize),
             ("ping_interval_secs", l.ping_interval_secs as usize),
             ("idle_timeout_secs", l.idle_timeout_secs as usize),
+            ("snapshot_messages", l.snapshot_messages as usize),
             ("ws_read_buffer_bytes", l.ws_read_buffer_bytes),
         ] {
             if value == 0 {

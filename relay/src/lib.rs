@@ -19,7 +19,8 @@
 //! - [`forwarded`]: the visitor's address behind a trusted reverse proxy.
 //! - [`accounts`]: password hashing and session tokens.
 //! - [`broker`]: queues, conversations, staff connections and routing.
-//! - [`web`]: HTTP routes, the embedded page, security headers.
+//! - [`limits`]: rate and connection limits per visitor and per network.
+//! - [`web`]: HTTP routes, the embedded page, origin check, security headers.
 //! - [`visitor`], [`staff`]: one WebSocket session each.
 //! - [`server`]: the TLS accept loop and graceful shutdown.
 //!
@@ -33,7 +34,9 @@ pub mod config;
 pub mod export;
 pub mod forwarded;
 pub mod hours;
+pub mod limits;
 pub mod logging;
+pub mod permissions;
 pub mod scrub;
 pub mod server;
 mod socket;
@@ -75,6 +78,7 @@ impl Relay {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         config.validate()?;
+        let limiter = Arc::new(limits::Limiter::new(&config.limits));
         let vault = Arc::new(vault::Vault::open(&store.directory()?)?);
         let broker = Broker::new(Arc::new(config), store, clock, vault)?;
         let restored = broker.restore().await?;
@@ -86,6 +90,7 @@ impl Relay {
                 broker,
                 shutdown: CancellationToken::new(),
                 tracker: TaskTracker::new(),
+                limiter,
             },
             tls: identity.server_config()?,
         })
@@ -107,6 +112,7 @@ impl Relay {
         tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&staff::DUMMY_HASH)).await?;
         let addr = listener.local_addr()?;
         let broker = self.app.broker.clone();
+        let limiter = Arc::clone(&self.app.limiter);
         let shutdown = self.app.shutdown.clone();
         self.app.tracker.spawn(async move {
             let mut ticks = tokio::time::interval(TICK);
@@ -117,6 +123,7 @@ impl Relay {
                         if let Err(e) = broker.tick().await {
                             tracing::error!(error = %e, "housekeeping failed");
                         }
+                        limiter.prune(broker.now_ms());
                     }
                 }
             }

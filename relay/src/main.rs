@@ -1,4 +1,6 @@
-//! `chathulp-relay`: run the relay, or manage it (`user add`).
+//! `chathulp-relay`: run the relay, or manage it (`user add|list|reset|disable|enable`,
+//! `service close|open|list`). The `user` commands use the same functions as the
+//! administrators' requests over the staff WebSocket ([`chathulp_relay::accounts`]).
 //!
 //! Settings are layered: built-in defaults, then the TOML file (`--config`, or
 //! `relay.toml` in the platform config folder if it exists), then environment variables
@@ -11,8 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chathulp_relay::accounts::{check_name, hash_password, random_hex};
-use chathulp_relay::store::Account;
+use chathulp_relay::accounts;
 use chathulp_relay::{Config, Relay, Store, SystemClock, tls};
 use chathulp_shared::Role;
 use clap::{Parser, Subcommand};
@@ -135,6 +136,15 @@ enum UserCommand {
         #[arg(long)]
         role: Role,
     },
+    /// Show every account with its role and whether it is disabled.
+    List,
+    /// Give an account a new random password (printed once) and sign it out everywhere.
+    Reset { name: String },
+    /// Disable an account: it can't sign in, and a running relay signs it out within
+    /// seconds.
+    Disable { name: String },
+    /// Enable a disabled account again.
+    Enable { name: String },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -166,7 +176,7 @@ fn main() -> anyhow::Result<()> {
     restrict_permissions(&db, 0o600);
 
     match cli.command.unwrap_or(Command::Serve) {
-        Command::User(UserCommand::Add { name, role }) => add_user(&store, &name, role),
+        Command::User(command) => manage_users(&store, command),
         Command::Service(command) => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(manage_service(&config, &store, command))
@@ -295,21 +305,11 @@ async fn create_demo_accounts(
         ("supervisor", Role::Supervisor),
         ("admin", Role::Admin),
     ] {
-        let password = random_hex(12);
-        let hash = {
-            let password = password.clone();
-            tokio::task::spawn_blocking(move || hash_password(&password)).await??
-        };
-        store
-            .add_account(
-                Account {
-                    name: name.to_owned(),
-                    role,
-                    password_hash: hash,
-                },
-                now,
-            )
-            .await?;
+        let store = store.clone();
+        let password =
+            tokio::task::spawn_blocking(move || accounts::create(&store, name, role, None, now))
+                .await??
+                .unwrap_or_default();
         lines.push(format!("  {name:<11} {:<11} {password}", role.as_str()));
     }
     println!("Demo accounts (passwords are shown only this once):");
@@ -324,32 +324,52 @@ async fn create_demo_accounts(
     Ok(())
 }
 
-fn add_user(store: &Store, name: &str, role: Role) -> anyhow::Result<()> {
-    check_name(name)?;
-    let password = if std::io::stdin().is_terminal() {
+fn manage_users(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { name, role } => {
+            accounts::check_name(&name)?;
+            let password = read_new_password(&name)?;
+            let now = jiff::Timestamp::now().as_millisecond();
+            accounts::create(store, &name, role, Some(password), now)?;
+            println!("Added {} account {name}.", role.as_str());
+        }
+        UserCommand::List => {
+            println!("{:<24} {:<11} state", "user", "role");
+            for a in accounts::list(store)? {
+                let state = if a.disabled { "disabled" } else { "active" };
+                println!("{:<24} {:<11} {state}", a.user, a.role.as_str());
+            }
+        }
+        UserCommand::Reset { name } => {
+            let password = accounts::reset(store, &name)?;
+            println!("New password for {name} (shown only this once): {password}");
+        }
+        UserCommand::Disable { name } => {
+            accounts::set_disabled(store, &name, true)?;
+            println!("Disabled {name}; its sessions are ended.");
+        }
+        UserCommand::Enable { name } => {
+            accounts::set_disabled(store, &name, false)?;
+            println!("Enabled {name}.");
+        }
+    }
+    Ok(())
+}
+
+/// Prompts twice on a terminal, or reads one line from piped stdin.
+fn read_new_password(name: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password(format!("Password for {name}: "))?;
         let again = rpassword::prompt_password("Same password again: ")?;
         if first != again {
             bail!("the passwords differ; nothing was changed");
         }
-        first
+        Ok(first)
     } else {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    let hash = hash_password(&password)?;
-    let now = jiff::Timestamp::now().as_millisecond();
-    store.add_account_blocking(
-        &Account {
-            name: name.to_owned(),
-            role,
-            password_hash: hash,
-        },
-        now,
-    )?;
-    println!("Added {} account {name}.", role.as_str());
-    Ok(())
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }
 
 async fn manage_service(

@@ -1,7 +1,8 @@
 //! The socket loop shared by the visitor and staff endpoints, and its helpers.
 //!
 //! [`run`] owns one WebSocket after its upgrade (and, for staff, after sign-in). It
-//! `select!`s on shutdown, on being kicked for reading too slowly, on the first-frame
+//! `select!`s on shutdown, on being kicked (reading too slowly, or signed out by an
+//! administrator), on the first-frame
 //! deadline, on events the broker pushed into this client's outbox, on the keep-alive
 //! timer, and on the client's next frame, which goes to the endpoint's [`Frames`].
 
@@ -52,7 +53,7 @@ pub(crate) async fn run<F: Frames>(
     socket: &mut WebSocket,
     frames: &mut F,
     events: &mut mpsc::Receiver<F::Event>,
-    kick: &CancellationToken,
+    kick: &crate::broker::Kick,
     shutdown: &CancellationToken,
     limits: &Limits,
 ) -> LoopEnd {
@@ -65,8 +66,8 @@ pub(crate) async fn run<F: Frames>(
                 close_with(socket, close::GOING_AWAY, "relay shutting down").await;
                 return LoopEnd::Shutdown;
             }
-            () = kick.cancelled() => {
-                close_with(socket, close::POLICY, "too slow to read").await;
+            reason = kick.fired() => {
+                close_with(socket, close::POLICY, reason).await;
                 return LoopEnd::Gone;
             }
             () = &mut deadline, if frames.awaiting_first_frame() => {

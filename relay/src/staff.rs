@@ -1,4 +1,6 @@
-//! One staff WebSocket session: sign in, then take, send, type and end.
+//! One staff WebSocket session: sign in, then take, send, type and end, and the
+//! workbench's transfers, notes, wrap-ups, watching and account administration.
+//! What each role may send is checked first, in [`crate::permissions`].
 //!
 //! The first frame must be `login` or `session` within the first-frame deadline. The
 //! relay accepts no cookies here, so a page on another site has nothing to hijack.
@@ -12,7 +14,7 @@ use chathulp_shared::{
 };
 
 use crate::accounts::{random_hex, token_digest, verify_password};
-use crate::broker::{Broker, Outbox, StaffMember};
+use crate::broker::{Broker, Outbox, StaffConnId, StaffMember};
 use crate::socket::{self, Frames, close_after_read_error, close_with, send_json};
 use crate::visitor::check_protocol;
 use crate::web::AppState;
@@ -61,7 +63,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
     // the outbox until the loop below, after `login_ok`.
     let (outbox, mut events) = Outbox::new(limits.send_queue_frames);
     let kick = outbox.kick.clone();
-    let conn = app.broker.staff_join(member.clone(), outbox).await;
+    let conn = app.broker.staff_join(member.clone(), outbox.clone()).await;
     let ok = StaffEvent::LoginOk {
         protocol: PROTOCOL_VERSION,
         user: member.user.clone(),
@@ -79,6 +81,8 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
     let mut session = Session {
         broker: &app.broker,
         member: &member,
+        conn,
+        outbox,
         token_sha256: digest,
         max_text_bytes: limits.max_text_bytes,
         logged_out: false,
@@ -137,6 +141,17 @@ async fn sign_in(broker: &Broker, frame: Message) -> Result<(StaffMember, String
             ));
         }
     };
+    // Checked after the password, so only someone who knows it learns the account is off.
+    if store
+        .is_disabled(account.name.clone())
+        .await
+        .unwrap_or(true)
+    {
+        return Err(ErrorReply::new(
+            ErrorCode::LoginFailed,
+            "this account is disabled; ask an administrator",
+        ));
+    }
     let token = random_hex(32);
     let hours = i64::from(broker.config().limits.session_hours);
     let expires = broker.now_ms() + hours * 3_600_000;
@@ -156,6 +171,10 @@ async fn sign_in(broker: &Broker, frame: Message) -> Result<(StaffMember, String
 struct Session<'a> {
     broker: &'a Broker,
     member: &'a StaffMember,
+    /// This connection, for watching.
+    conn: StaffConnId,
+    /// This connection's own queue, for replies of more than one frame.
+    outbox: Outbox<StaffEvent>,
     /// SHA-256 of this socket's session token, ended at `logout`.
     token_sha256: String,
     max_text_bytes: usize,
@@ -194,6 +213,7 @@ impl Frames for Session<'_> {
 impl Session<'_> {
     async fn request(&mut self, request: StaffRequest) -> Result<Option<StaffEvent>, ErrorReply> {
         let (broker, member) = (self.broker, self.member);
+        crate::permissions::check(member.role, &request)?;
         match request {
             StaffRequest::Login { .. } | StaffRequest::Session { .. } => {
                 Err(ErrorReply::new(ErrorCode::Invalid, "already signed in"))
@@ -239,10 +259,19 @@ impl Session<'_> {
             StaffRequest::History {
                 conversation,
                 after_seq,
-                before_seq: _,
-                limit: _,
+                before_seq,
+                limit,
             } => {
-                let messages = broker.history(member, &conversation, after_seq).await?;
+                let messages = broker
+                    .history(
+                        member,
+                        self.conn,
+                        &conversation,
+                        after_seq,
+                        before_seq,
+                        limit,
+                    )
+                    .await?;
                 Ok(Some(StaffEvent::History {
                     conversation,
                     messages,
@@ -298,17 +327,47 @@ impl Session<'_> {
             StaffRequest::LiftBlock { block, reason } => Ok(Some(StaffEvent::Blocks {
                 blocks: broker.lift_block(member, block, reason).await?,
             })),
-            StaffRequest::Transfer { .. }
-            | StaffRequest::Note { .. }
-            | StaffRequest::WrapUp { .. }
-            | StaffRequest::Watch { .. }
-            | StaffRequest::Unwatch { .. }
-            | StaffRequest::ListAccounts
-            | StaffRequest::CreateAccount { .. }
-            | StaffRequest::ResetPassword { .. }
-            | StaffRequest::SetAccountDisabled { .. } => Err(ErrorReply::new(
-                ErrorCode::Invalid,
-                "not available on this relay yet",
+            StaffRequest::Transfer {
+                conversation,
+                to,
+                note,
+            } => {
+                broker.transfer(member, &conversation, to, note).await?;
+                Ok(None)
+            }
+            StaffRequest::Note { conversation, text } => {
+                broker.note(member, &conversation, text).await?;
+                Ok(None)
+            }
+            StaffRequest::WrapUp {
+                conversation,
+                topics,
+                notes,
+            } => {
+                broker.wrap_up(member, &conversation, topics, notes).await?;
+                Ok(None)
+            }
+            StaffRequest::Watch { conversation } => {
+                broker.watch(self.conn, &conversation).await?;
+                Ok(None)
+            }
+            StaffRequest::Unwatch { conversation } => {
+                broker.unwatch(self.conn, &conversation);
+                Ok(None)
+            }
+            StaffRequest::ListAccounts => Ok(Some(broker.list_accounts().await?)),
+            StaffRequest::CreateAccount { user, role } => {
+                broker
+                    .create_account(member, user, role, &self.outbox)
+                    .await?;
+                Ok(None)
+            }
+            StaffRequest::ResetPassword { user } => {
+                broker.reset_password(member, user, &self.outbox).await?;
+                Ok(None)
+            }
+            StaffRequest::SetAccountDisabled { user, disabled } => Ok(Some(
+                broker.set_account_disabled(member, user, disabled).await?,
             )),
         }
     }

@@ -26,14 +26,16 @@
 //! statement cache, so the SQL is parsed once per connection).
 
 mod privacy;
+mod workbench;
 
 pub use privacy::{AuditEntry, AuditRow, Purged, verify_chain};
-
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+pub use workbench::TakenToday;
 
+use chathulp_shared::staff::Handover;
 use chathulp_shared::{ChatMessage, ConversationId, Intake, Party, Role, ServiceId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -99,6 +101,8 @@ pub struct OpenConversation {
     pub started_at_ms: Option<i64>,
     pub resume_token_sha256: String,
     pub linked_to: Option<ConversationId>,
+    /// Set when a colleague handed it over to `counselor`.
+    pub handover: Option<Handover>,
 }
 
 /// A service an administrator closed, as stored.
@@ -212,6 +216,8 @@ impl Store {
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(workbench::SCHEMA)?;
+        workbench::migrate(&conn)?;
         conn.execute_batch(privacy::SCHEMA)?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
@@ -569,7 +575,8 @@ impl Store {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id, service, nickname, intake, no_dossier, dossier_candidate,
-                        queued_at_ms, counselor, started_at_ms, resume_token_sha256, linked_to
+                        queued_at_ms, counselor, started_at_ms, resume_token_sha256, linked_to,
+                        handover_from, handover_note, handover_at_ms
                  FROM conversations WHERE ended_at_ms IS NULL ORDER BY queued_at_ms, rowid",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -586,6 +593,7 @@ impl Store {
                         started_at_ms: r.get(8)?,
                         resume_token_sha256: r.get(9)?,
                         linked_to: r.get::<_, Option<String>>(10)?.map(ConversationId),
+                        handover: workbench::handover_at(r, 11)?,
                     },
                     r.get::<_, String>(3)?,
                 ))

@@ -7,10 +7,11 @@ use axum::extract::ws::WebSocket;
 use chathulp_shared::visitor::{VisitorEvent, VisitorRequest};
 use chathulp_shared::{
     ConversationId, ErrorCode, ErrorReply, Intake, PROTOCOL_VERSION, Party, check_client_id,
-    check_text, clean_nickname, decode,
+    check_text, clean_nickname, close, decode,
 };
 
 use crate::broker::Outbox;
+use crate::limits::{ConnectionGuard, PeerKey, Rate, TokenBucket};
 use crate::socket::{self, Frames, LoopEnd};
 use crate::vault::ClientIp;
 use crate::web::AppState;
@@ -18,10 +19,22 @@ use crate::web::AppState;
 /// Oldest age the intake accepts; anything above is a typo.
 const MAX_AGE: u8 = 120;
 
-pub async fn serve(mut socket: WebSocket, app: AppState, ip: ClientIp) {
+/// Serves one visitor socket. `_place` holds the socket's place in its network's
+/// connection limit until the session ends.
+pub async fn serve(
+    mut socket: WebSocket,
+    app: AppState,
+    ip: ClientIp,
+    peer: PeerKey,
+    _place: ConnectionGuard,
+) {
     let limits = app.broker.config().limits.clone();
     let (outbox, mut events) = Outbox::new(limits.send_queue_frames);
     let kick = outbox.kick.clone();
+    let message_rate = Rate {
+        burst: limits.visitor_message_burst,
+        per_sec: f64::from(limits.visitor_messages_per_sec),
+    };
     let mut session = Session {
         app: &app,
         outbox,
@@ -29,6 +42,9 @@ pub async fn serve(mut socket: WebSocket, app: AppState, ip: ClientIp) {
         ip,
         socket_id: 0,
         max_text_bytes: limits.max_text_bytes,
+        peer,
+        messages: TokenBucket::full(message_rate, app.broker.now_ms()),
+        message_rate,
     };
     let end = socket::run(
         &mut socket,
@@ -58,6 +74,22 @@ struct Session<'a> {
     /// Which socket of the conversation this is (see [`crate::broker::Broker::visitor_left`]).
     socket_id: u64,
     max_text_bytes: usize,
+    /// The network this socket came from, for the new-chats limit.
+    peer: PeerKey,
+    /// This visitor's `send` budget.
+    messages: TokenBucket,
+    message_rate: Rate,
+}
+
+/// Answers a socket over its network's connection limit: a `rate_limited` error the page
+/// can show, then close 1013 (try again later).
+pub async fn refuse_busy(mut socket: WebSocket) {
+    let e = ErrorReply::new(
+        ErrorCode::RateLimited,
+        "too many open chats from your network; try again later",
+    );
+    let _ = socket::send_json(&mut socket, &VisitorEvent::Error(e)).await;
+    socket::close_with(&mut socket, close::TRY_AGAIN_LATER, "too many connections").await;
 }
 
 impl Frames for Session<'_> {
@@ -103,6 +135,12 @@ impl Session<'_> {
                 check_protocol(protocol)?;
                 let nickname = clean_nickname(&nickname)?;
                 check_intake(&intake)?;
+                if !self.app.limiter.new_session(&self.peer, broker.now_ms()) {
+                    return Err(ErrorReply::new(
+                        ErrorCode::RateLimited,
+                        "too many new chats from your network; try again in a minute",
+                    ));
+                }
                 let session = broker
                     .visitor_hello(
                         service,
@@ -143,6 +181,7 @@ impl Session<'_> {
                 let conversation = self.conversation()?;
                 check_client_id(&client_id)
                     .and_then(|()| check_text(&text, self.max_text_bytes))
+                    .and_then(|()| self.take_message_token())
                     .map_err(|e| e.for_client_id(&client_id))?;
                 let stored = broker
                     .visitor_send(&conversation, client_id.clone(), text)
@@ -174,6 +213,21 @@ impl Session<'_> {
                 broker.save_survey(&self.conversation()?, answers).await?;
                 Ok(Some(VisitorEvent::SurveySaved))
             }
+        }
+    }
+
+    /// One token from this visitor's `send` budget, or `rate_limited` (nothing stored).
+    fn take_message_token(&mut self) -> Result<(), ErrorReply> {
+        if self
+            .messages
+            .take(self.message_rate, self.app.broker.now_ms())
+        {
+            Ok(())
+        } else {
+            Err(ErrorReply::new(
+                ErrorCode::RateLimited,
+                "too many messages at once; wait a moment and send again",
+            ))
         }
     }
 

@@ -6,6 +6,7 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::broker::Broker;
+use crate::limits::Limiter;
 use crate::vault::ClientIp;
 
 /// What every request handler can reach. Cheap to clone.
@@ -26,6 +28,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Counts live WebSocket sessions, so shutdown can wait for them to close cleanly.
     pub tracker: TaskTracker,
+    /// Limits per network (new chats, open sockets).
+    pub limiter: Arc<Limiter>,
 }
 
 const INDEX_HTML: &str = include_str!("../assets/index.html");
@@ -102,19 +106,45 @@ async fn status_events(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// The visitor's address is taken here, once, and lives on only as a [`ClientIp`]:
-/// sealed in the vault and hashed for blocks.
+/// `/ws/visitor`: the Origin check comes before the upgrade, so another site's page
+/// can't open a chat in the visitor's browser; the per-network socket limit right after.
+/// The visitor's address is taken here, once, and lives on only as a [`ClientIp`] (sealed
+/// in the vault) and its keyed hash (blocks and limits).
 async fn visitor_ws(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if !origin_allowed(&headers, &state.broker.config().web.allowed_origins) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
     let trusted = &state.broker.config().web.trusted_proxies;
     let ip = ClientIp::new(crate::forwarded::client_ip(peer.ip(), &headers, trusted));
-    upgrade(state, ws, move |socket, state| {
-        crate::visitor::serve(socket, state, ip)
-    })
+    let key = state.broker.client_key(&ip);
+    match state.limiter.connect(&key) {
+        Some(guard) => upgrade(state, ws, move |socket, app| {
+            crate::visitor::serve(socket, app, ip, key, guard)
+        }),
+        None => upgrade(state, ws, |socket, _| crate::visitor::refuse_busy(socket)),
+    }
+}
+
+/// True if the request's `Origin` is the relay's own (`https://` + `Host`) or one of
+/// `allowed`. ASCII case is ignored, as in host names; a missing `Origin` is refused.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return false;
+    };
+    let own = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|host| {
+            origin
+                .strip_prefix("https://")
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+        });
+    own || allowed.iter().any(|a| a.eq_ignore_ascii_case(origin))
 }
 
 async fn staff_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
@@ -166,4 +196,45 @@ async fn security_headers(mut response: Response) -> Response {
     );
     set(headers, header::CACHE_CONTROL, "no-store");
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(HeaderName, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.clone(), HeaderValue::from_static(v)))
+            .collect()
+    }
+
+    #[test]
+    fn only_own_or_configured_origins_may_open_the_visitor_socket() {
+        let allowed = vec!["https://www.caw.be".to_owned()];
+        let own = [
+            (header::HOST, "chat.example:8443"),
+            (header::ORIGIN, "https://CHAT.example:8443"),
+        ];
+        assert!(origin_allowed(&headers(&own), &[]));
+        let configured = [
+            (header::HOST, "chat.example"),
+            (header::ORIGIN, "https://www.caw.be"),
+        ];
+        assert!(origin_allowed(&headers(&configured), &allowed));
+        assert!(!origin_allowed(&headers(&configured), &[]));
+        for bad in [
+            "http://chat.example",
+            "https://chat.example.evil",
+            "https://evil.example",
+            "null",
+        ] {
+            let h = headers(&[(header::HOST, "chat.example"), (header::ORIGIN, bad)]);
+            assert!(!origin_allowed(&h, &allowed), "{bad}");
+        }
+        assert!(!origin_allowed(
+            &headers(&[(header::HOST, "chat.example")]),
+            &allowed
+        ));
+    }
 }

@@ -27,6 +27,9 @@ pub mod close {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// Policy violation: staff login missing, wrong or too late.
     pub const POLICY: u16 = 1008;
+    /// Try again later: too many connections from the same network (see
+    /// `docs/protocol.md`, "Limits").
+    pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
 /// Identifies one conversation, from queueing to purge. Random, opaque, safe to show staff.
@@ -261,6 +264,9 @@ pub enum ErrorCode {
     /// `hello` from a visitor a counselor blocked: access is suspended until the block
     /// expires (8 hours by default). The page points to other help.
     Blocked,
+    /// Too many messages, new chats or connections in a short time; nothing was stored.
+    /// Wait a moment and send again.
+    RateLimited,
 }
 
 /// A typed error reply. `client_id` echoes the id of the message it refers to, if any.

@@ -187,6 +187,9 @@ impl TestRelay {
             tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
                 self.url("/ws/visitor"),
             )?;
+        // The page's own origin, as a browser would send it.
+        let origin = format!("https://{}", self.addr);
+        request.headers_mut().insert("origin", origin.parse()?);
         if let Some(value) = forwarded_for {
             request
                 .headers_mut()
@@ -330,9 +333,29 @@ pub struct Client {
 }
 
 impl Client {
+    /// Connects like the relay's own page would: with `Origin: https://HOST`, which the
+    /// visitor endpoint requires.
     pub async fn connect(url: &str, tls: Arc<rustls::ClientConfig>) -> anyhow::Result<Self> {
+        let host = url
+            .strip_prefix("wss://")
+            .and_then(|rest| rest.split('/').next())
+            .with_context(|| format!("not a wss:// URL: {url}"))?;
+        Self::connect_with_origin(url, Some(&format!("https://{host}")), tls).await
+    }
+
+    /// Connects with the given `Origin` header, or none.
+    pub async fn connect_with_origin(
+        url: &str,
+        origin: Option<&str>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> anyhow::Result<Self> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request()?;
+        if let Some(origin) = origin {
+            request.headers_mut().insert("origin", origin.parse()?);
+        }
         let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(
-            url,
+            request,
             None,
             true,
             Some(Connector::Rustls(tls)),

@@ -292,6 +292,7 @@ pub fn error_label(code: ErrorCode) -> &'static str {
         ErrorCode::ResumeFailed => "hervatten mislukt",
         ErrorCode::Blocked => "toegang opgeschort",
         ErrorCode::Internal => "niet gelukt, probeer opnieuw",
+        ErrorCode::RateLimited => "te veel tegelijk, wacht even",
     }
 }
 

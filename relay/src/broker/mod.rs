@@ -13,15 +13,19 @@
 
 mod privacy;
 mod reconnect;
+mod workbench;
 
 pub use privacy::BLOCKED_TEXT;
 
 pub use reconnect::Resumption;
 
-use std::collections::{HashMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chathulp_shared::staff::{QueueEntry, ServiceQueue, StaffEvent, StaffSettings};
+use chathulp_shared::staff::{
+    CounselorLoad, Handover, QueueEntry, ServiceDashboard, ServiceQueue, StaffEvent, StaffSettings,
+};
 use chathulp_shared::status::{ServiceStatusEntry, StatusResponse};
 use chathulp_shared::visitor::VisitorEvent;
 use chathulp_shared::{
@@ -35,33 +39,64 @@ use crate::accounts::{random_hex, token_digest};
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::hours::OpeningHours;
-use crate::store::{NewConversation, ServiceClosure, Store, StoreError};
+use crate::store::{NewConversation, ServiceClosure, Store, StoreError, TakenToday};
 use crate::vault::{ClientIp, Vault};
 
 /// The sending half of one client connection's outbound queue.
 ///
 /// Pushing never waits: if a client reads so slowly that its queue fills, it is
-/// disconnected (its `kick` token is cancelled) rather than letting memory grow or
-/// stalling other conversations.
+/// disconnected (its [`Kick`] fires) rather than letting memory grow or stalling other
+/// conversations.
 #[derive(Clone)]
 pub struct Outbox<T> {
     tx: mpsc::Sender<T>,
-    /// Cancelled when this client must be disconnected.
-    pub kick: CancellationToken,
+    /// Fires when this client must be disconnected.
+    pub kick: Kick,
 }
 
 impl<T> Outbox<T> {
     pub fn new(capacity: usize) -> (Self, mpsc::Receiver<T>) {
         let (tx, rx) = mpsc::channel(capacity);
-        let kick = CancellationToken::new();
-        (Self { tx, kick }, rx)
+        (
+            Self {
+                tx,
+                kick: Kick::default(),
+            },
+            rx,
+        )
     }
 
     fn push(&self, event: T) {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(event) {
             tracing::warn!("client send queue full; disconnecting it");
-            self.kick.cancel();
+            self.kick.fire("too slow to read");
         }
+    }
+
+    /// Disconnects a staff client whose account was reset or disabled.
+    fn sign_out(&self) {
+        self.kick.fire("signed out by an administrator");
+    }
+}
+
+/// Tells a client's socket loop to close, with the reason for its close frame.
+#[derive(Clone, Default)]
+pub struct Kick {
+    token: CancellationToken,
+    reason: Arc<std::sync::OnceLock<&'static str>>,
+}
+
+impl Kick {
+    /// The first reason wins; later ones change nothing.
+    fn fire(&self, reason: &'static str) {
+        let _ = self.reason.set(reason);
+        self.token.cancel();
+    }
+
+    /// Waits until fired, and returns the reason.
+    pub async fn fired(&self) -> &'static str {
+        self.token.cancelled().await;
+        self.reason.get().copied().unwrap_or("disconnected")
     }
 }
 
@@ -115,6 +150,10 @@ struct Live {
     resume_token_sha256: String,
     /// An earlier conversation this is probably the same visitor's (nickname return).
     linked_to: Option<ConversationId>,
+    /// Set when a colleague handed it over to `counselor`.
+    handover: Option<Handover>,
+    /// Supervisor and administrator connections following it read-only.
+    watchers: BTreeSet<StaffConnId>,
     /// Held while storing and forwarding, so events reach clients in seq order.
     lock: Arc<tokio::sync::Mutex<()>>,
     /// The queue position last sent to the visitor (0: none, or it left the queue since),
@@ -159,6 +198,11 @@ struct State {
     restart_grace_until_ms: i64,
     /// The latest `/api/status`, for the page's live status stream.
     status_tx: watch::Sender<StatusResponse>,
+    /// Conversations taken today per service, for the dashboard (see `refresh_today`).
+    today: Vec<TakenToday>,
+    /// The `staff` and `dashboard` last sent, so they go out only when they change.
+    sent_staff: RefCell<Vec<CounselorLoad>>,
+    sent_dashboard: RefCell<Vec<ServiceDashboard>>,
 }
 
 struct Shared {
@@ -221,6 +265,9 @@ impl Broker {
             restart_grace_until_ms: 0,
             ended_while_away: HashMap::new(),
             status_tx,
+            today: Vec::new(),
+            sent_staff: RefCell::default(),
+            sent_dashboard: RefCell::default(),
         };
         state.publish_status(clock.now());
         Ok(Self {
@@ -270,7 +317,7 @@ impl Broker {
             guidance_warn_mins: config.guidance.warn_after_mins,
             guidance_limit_mins: config.guidance.limit_mins,
             canned: config.canned.clone(),
-            topics: Vec::new(),
+            topics: config.wrapup.topics.clone(),
         }
     }
 
@@ -302,7 +349,9 @@ impl Broker {
         self.end_stranded_visitors().await;
         self.deliver_reveal_decisions().await?;
         self.purge_expired().await?;
-        Ok(())
+        // Today's figures start again at midnight.
+        self.refresh_today().await;
+        self.sign_out_disabled().await
     }
 
     /// Ends the conversations of visitors waiting for a service that is offline (closed,
@@ -414,6 +463,8 @@ impl Broker {
                     visitor_away_until_ms: None,
                     resume_token_sha256,
                     linked_to,
+                    handover: None,
+                    watchers: BTreeSet::new(),
                     lock: Arc::default(),
                     queued_position: std::cell::Cell::default(),
                 },
@@ -463,18 +514,13 @@ impl Broker {
             // A resend of a stored message: ack it again, deliver it only once.
             return Ok(message);
         }
-        let state = self.state();
-        if let Some(live) = state.conversations.get(conversation)
-            && let Some(counselor) = &live.counselor
-        {
-            state.to_user(
-                counselor,
-                &StaffEvent::Message {
-                    conversation: conversation.clone(),
-                    message: message.clone(),
-                },
-            );
-        }
+        self.state().to_followers(
+            conversation,
+            &StaffEvent::Message {
+                conversation: conversation.clone(),
+                message: message.clone(),
+            },
+        );
         Ok(message)
     }
 
@@ -592,10 +638,11 @@ impl Broker {
                 .collect();
             Broker::counselor_back(&mut state, &member.user);
             state.broadcast_queue(now);
+            state.overviews_for(member.role, &outbox, now);
             (id, own)
         };
         for conversation in &own {
-            if let Err(e) = self.send_conversation(conversation, &outbox).await {
+            if let Err(e) = self.send_conversation(conversation, &outbox, false).await {
                 outbox.push(StaffEvent::Error(e));
             }
         }
@@ -603,6 +650,9 @@ impl Broker {
             outbox.push(StaffEvent::Error(e));
         }
         outbox.push(StaffEvent::Synced { conversations: own });
+        if member.role == Role::Counselor {
+            self.send_to_register(&member.user, Some(&outbox)).await;
+        }
         id
     }
 
@@ -614,6 +664,9 @@ impl Broker {
         let now = self.shared.clock.now();
         let gone = {
             let mut state = self.state();
+            for live in state.conversations.values_mut() {
+                live.watchers.remove(&id);
+            }
             let gone = state.staff.remove(&id).map(|conn| conn.member).filter(|m| {
                 m.role == Role::Counselor && !state.staff.values().any(|c| c.member.user == m.user)
             });
@@ -698,13 +751,16 @@ impl Broker {
             return Err(internal(e));
         }
         for outbox in &self.user_outboxes(user) {
-            self.send_conversation(id, outbox).await?;
+            self.send_conversation(id, outbox, false).await?;
         }
-        let state = self.state();
-        if let Some(live) = state.conversations.get(id) {
-            live.to_visitor(VisitorEvent::Assigned);
+        {
+            let state = self.state();
+            if let Some(live) = state.conversations.get(id) {
+                live.to_visitor(VisitorEvent::Assigned);
+            }
+            state.queue_changed(service, now);
         }
-        state.queue_changed(service, now);
+        self.refresh_today().await;
         Ok(())
     }
 
@@ -737,10 +793,18 @@ impl Broker {
             // A resend of a stored message: ack it again, deliver it only once.
             return Ok(message);
         }
-        if let Some(live) = self.state().conversations.get(conversation) {
+        let state = self.state();
+        if let Some(live) = state.conversations.get(conversation) {
             live.to_visitor(VisitorEvent::Message {
                 message: message.clone(),
             });
+            state.to_watchers(
+                &live.watchers,
+                &StaffEvent::Message {
+                    conversation: conversation.clone(),
+                    message: message.clone(),
+                },
+            );
         }
         Ok(message)
     }
@@ -888,48 +952,53 @@ impl Broker {
             )
             .await
             .map_err(internal)?;
-        let mut state = self.state();
-        let Some(live) = state.conversations.remove(conversation) else {
-            return Ok(());
-        };
-        let survey = if live.counselor.is_some() {
-            self.shared.config.survey.clone()
-        } else {
-            Vec::new()
-        };
-        let ended = VisitorEvent::Ended {
-            by,
-            reason: reason.clone(),
-            survey,
-        };
-        if live.visitor.is_some() {
-            live.to_visitor(ended);
-        } else if let Some(until_ms) = live.visitor_away_until_ms {
-            // The visitor is away: keep the news for their resume within the window.
-            state.ended_while_away.insert(
-                live.resume_token_sha256.clone(),
-                reconnect::EndedWhileAway {
-                    conversation: conversation.clone(),
-                    assigned: live.counselor.is_some(),
-                    event: ended,
-                    until_ms,
-                },
-            );
-        }
-        if let Some(counselor) = &live.counselor {
-            state.to_user(
-                counselor,
+        let counselor = {
+            let mut state = self.state();
+            let Some(live) = state.conversations.get(conversation) else {
+                return Ok(());
+            };
+            // Counselor and watchers hear it before the conversation is gone.
+            state.to_followers(
+                conversation,
                 &StaffEvent::Ended {
                     conversation: conversation.clone(),
                     by,
-                    reason,
+                    reason: reason.clone(),
                 },
             );
+            let counselor = live.counselor.clone();
+            let Some(live) = state.conversations.remove(conversation) else {
+                return Ok(());
+            };
+            let survey = if live.counselor.is_some() {
+                self.shared.config.survey.clone()
+            } else {
+                Vec::new()
+            };
+            let ended = VisitorEvent::Ended { by, reason, survey };
+            if live.visitor.is_some() {
+                live.to_visitor(ended);
+            } else if let Some(until_ms) = live.visitor_away_until_ms {
+                // The visitor is away: keep the news for their resume within the window.
+                state.ended_while_away.insert(
+                    live.resume_token_sha256.clone(),
+                    reconnect::EndedWhileAway {
+                        conversation: conversation.clone(),
+                        assigned: live.counselor.is_some(),
+                        event: ended,
+                        until_ms,
+                    },
+                );
+            }
+            if let Some(s) = state.service_mut(&live.service) {
+                s.queue.retain(|id| id != conversation);
+            }
+            state.queue_changed(&live.service, now);
+            counselor
+        };
+        if let Some(counselor) = counselor {
+            self.send_to_register(&counselor, None).await;
         }
-        if let Some(s) = state.service_mut(&live.service) {
-            s.queue.retain(|id| id != conversation);
-        }
-        state.queue_changed(&live.service, now);
         Ok(())
     }
 
@@ -970,18 +1039,27 @@ impl Broker {
             .collect()
     }
 
-    /// Sends one conversation with its full scrollback to one staff connection.
+    /// Sends one conversation to one staff connection, with its notes and the newest
+    /// `snapshot_messages` of its scrollback (`truncated` when there is more). A
+    /// `watching` snapshot names the counselor.
     async fn send_conversation(
         &self,
         id: &ConversationId,
         outbox: &Outbox<StaffEvent>,
+        watching: bool,
     ) -> Result<(), ErrorReply> {
-        let messages = self
-            .shared
-            .store
-            .messages(id.clone())
+        let store = &self.shared.store;
+        let page = self.shared.config.limits.snapshot_messages;
+        // One more than a page tells whether older messages exist.
+        let mut messages = store
+            .messages_before(id.clone(), None, page.saturating_add(1))
             .await
             .map_err(internal)?;
+        let truncated = messages.len() > usize::try_from(page).unwrap_or(usize::MAX);
+        if truncated {
+            messages.remove(0);
+        }
+        let notes = store.notes(id.clone()).await.map_err(internal)?;
         let state = self.state();
         let live = state
             .conversations
@@ -998,11 +1076,11 @@ impl Broker {
             dossier_candidate: live.dossier_candidate,
             linked_to: live.linked_to.clone(),
             visitor_away_until_ms: live.visitor_away_until_ms,
-            notes: Vec::new(),
-            handover: None,
-            watching: false,
-            counselor: None,
-            truncated: false,
+            notes,
+            handover: live.handover.clone(),
+            watching,
+            counselor: live.counselor.clone().filter(|_| watching),
+            truncated,
         });
         Ok(())
     }
@@ -1166,6 +1244,7 @@ impl State {
 
     /// A fresh queue snapshot to every staff socket (built only when one listens), and the
     /// status to its followers.
+    /// Also the `staff` and `dashboard` overviews, where they changed.
     fn broadcast_queue(&self, now: jiff::Timestamp) {
         if !self.staff.is_empty() {
             let event = StaffEvent::Queue {
@@ -1175,6 +1254,7 @@ impl State {
                 conn.outbox.push(event.clone());
             }
         }
+        self.broadcast_overviews(now);
         self.publish_status(now);
     }
 

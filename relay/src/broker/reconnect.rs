@@ -9,9 +9,9 @@
 
 use chathulp_shared::staff::StaffEvent;
 use chathulp_shared::visitor::VisitorEvent;
-use chathulp_shared::{ChatMessage, ConversationId, ErrorCode, ErrorReply, Party, ServiceId};
+use chathulp_shared::{ConversationId, ErrorCode, ErrorReply, Party, ServiceId};
 
-use super::{Broker, Live, Outbox, StaffMember, State, internal, require_counselor};
+use super::{Broker, Live, Outbox, State, internal};
 use crate::accounts::token_digest;
 use crate::store::StoreError;
 
@@ -326,6 +326,8 @@ impl Broker {
                     visitor_away_until_ms: Some(until_ms),
                     resume_token_sha256: c.resume_token_sha256,
                     linked_to: c.linked_to,
+                    handover: c.handover,
+                    watchers: std::collections::BTreeSet::new(),
                     lock: std::sync::Arc::default(),
                     queued_position: std::cell::Cell::default(),
                 },
@@ -333,21 +335,5 @@ impl Broker {
         }
         state.broadcast_queue(now);
         Ok(restored)
-    }
-
-    /// Messages of one of the counselor's conversations after `after_seq`.
-    pub async fn history(
-        &self,
-        member: &StaffMember,
-        conversation: &ConversationId,
-        after_seq: u64,
-    ) -> Result<Vec<ChatMessage>, ErrorReply> {
-        require_counselor(member)?;
-        self.own_conversation_lock(member, conversation)?;
-        self.shared
-            .store
-            .messages_after(conversation.clone(), after_seq)
-            .await
-            .map_err(internal)
     }
 }

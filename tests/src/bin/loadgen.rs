@@ -46,6 +46,7 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
@@ -349,9 +350,13 @@ impl Ctx {
             TcpStream::connect(self.addr).await?
         };
         tcp.set_nodelay(true)?;
-        let url = format!("wss://{}{path}", self.addr);
+        // The relay's own origin, as its page would send (the visitor endpoint checks it).
+        let mut request = format!("wss://{}{path}", self.addr).into_client_request()?;
+        request
+            .headers_mut()
+            .insert("origin", format!("https://{}", self.addr).parse()?);
         let (ws, _) = tokio_tungstenite::client_async_tls_with_config(
-            url,
+            request,
             tcp,
             Some(self.ws_config),
             Some(Connector::Rustls(Arc::clone(&self.tls))),
