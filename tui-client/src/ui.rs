@@ -941,7 +941,11 @@ fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'s
         }
         let (name, name_style) = match entry.from {
             Party::Visitor => (fit(&c.nickname, NAME_COLUMN), theme.visitor()),
-            Party::Counselor => (strings::YOU.to_owned(), theme.counselor()),
+            // A watcher is not the one chatting: name the counselor instead of "jij".
+            Party::Counselor => match (&c.counselor, c.watching) {
+                (Some(counselor), true) => (fit(counselor, NAME_COLUMN), theme.counselor()),
+                _ => (strings::YOU.to_owned(), theme.counselor()),
+            },
             Party::Relay => (strings::RELAY.to_owned(), theme.dim()),
         };
         let time = clock_time(entry.at_ms);
