@@ -537,3 +537,256 @@ async fn supervisor_is_read_only_and_cannot_take() {
     assert_eq!(term.wait_exit().await.expect("app exits"), 0);
     eprintln!("supervisor test took {:?}", started.elapsed());
 }
+
+impl Term {
+    /// Moves the queue pane's cursor with `j`/`k` onto the row containing `row` (a
+    /// visitor's nickname, or `counselor · nickname` on the dashboard). After each press
+    /// it waits for the cursor to move, so that no press is lost or counted twice. The
+    /// queue pane is the top left one: the first `▸` on the screen is its cursor.
+    async fn cursor_onto(&self, row: &str) -> anyhow::Result<()> {
+        let target = format!("▸ {row}");
+        let cursor_at = |screen: &str| screen.lines().position(|l| l.contains('▸'));
+        for _ in 0..10 {
+            let screen = self.screen().await?;
+            if screen.contains(&target) {
+                return Ok(());
+            }
+            let before = cursor_at(&screen);
+            let row_at = screen.lines().position(|l| l.contains(row));
+            let key = if before < row_at { "j" } else { "k" };
+            self.keys(&[key]).await?;
+            self.wait_for(&format!("the cursor to move towards {row:?}"), |s| {
+                s.contains(&target) || cursor_at(s) != before
+            })
+            .await?;
+        }
+        bail!("the cursor never reached {row:?}")
+    }
+}
+
+/// The workbench end to end, in two real terminals: counselor `an` takes Sam with two
+/// keys, a message goes each way, takes Lou too and switches between them; supervisor
+/// `sup`, in a second terminal, sees both live conversations on the dashboard, watches
+/// Sam's read-only (the counselor's next message shows under her name; what the
+/// supervisor types reaches nobody); then `an` ends Sam's conversation and registers it
+/// (a topic ticked, saved), after which the relay no longer lists it to register.
+#[tokio::test(flavor = "multi_thread")]
+async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
+    let started = Instant::now();
+    let relay = TestRelay::start().await.expect("relay");
+    let term = Term::start(&relay, "an").await.expect("tmux");
+    term.wait_for("signed in, CAW online", |s| {
+        s.contains("● verbonden") && s.contains("CAW online · online")
+    })
+    .await
+    .expect("signed in");
+
+    // Sam arrives and writes first; two keys take them: cursor down, Enter.
+    let mut sam = relay.queued_visitor("caw", "Sam").await.expect("Sam");
+    let sam_first = "Hoi, ik wil iets vertellen.";
+    sam.send(json!({"type":"send","client_id":"s1","text":sam_first}))
+        .await
+        .expect("Sam sends");
+    sam.expect("ack").await.expect("Sam's message stored");
+    term.wait_text("Sam").await.expect("Sam in the queue");
+    term.cursor_onto("Sam").await.expect("cursor on Sam");
+    term.keys(&["Enter"]).await.expect("keys");
+    sam.expect("assigned").await.expect("Sam assigned");
+    term.wait_text(&format!("Sam: {sam_first}"))
+        .await
+        .expect("Sam's message shown");
+
+    // A reply goes back: taking put the focus in the input.
+    let to_sam = "Dag Sam, ik luister.";
+    term.type_text(to_sam).await.expect("type");
+    term.wait_text(to_sam).await.expect("reply typed");
+    term.keys(&["Enter"]).await.expect("keys");
+    let got = sam.expect("message").await.expect("reply reaches Sam");
+    assert_eq!(got["message"]["text"], to_sam, "{got}");
+    term.wait_text(&format!("jij: {to_sam}"))
+        .await
+        .expect("reply in the scrollback");
+
+    // Lou arrives; leave the input, back to the queue pane, take Lou.
+    let mut lou = relay.queued_visitor("caw", "Lou").await.expect("Lou");
+    let lou_first = "Mag ik ook iets vragen?";
+    lou.send(json!({"type":"send","client_id":"l1","text":lou_first}))
+        .await
+        .expect("Lou sends");
+    lou.expect("ack").await.expect("Lou's message stored");
+    term.wait_text("Lou").await.expect("Lou in the queue");
+    // Tab from the input wraps round to the queue pane, whose footer offers taking.
+    term.keys(&["Tab"]).await.expect("keys");
+    term.wait_text("Enter neem")
+        .await
+        .expect("queue pane focused");
+    term.cursor_onto("Lou").await.expect("cursor on Lou");
+    term.keys(&["Enter"]).await.expect("keys");
+    lou.expect("assigned").await.expect("Lou assigned");
+    term.wait_for("Lou's conversation in view, two open", |s| {
+        s.contains(" Lou · caw ")
+            && s.contains(&format!("Lou: {lou_first}"))
+            && s.contains("Gesprekken 2/3")
+    })
+    .await
+    .expect("Lou in view");
+    let to_lou = "Natuurlijk, Lou.";
+    term.type_text(to_lou).await.expect("type");
+    term.wait_text(to_lou).await.expect("reply typed");
+    term.keys(&["Enter"]).await.expect("keys");
+    let got = lou.expect("message").await.expect("reply reaches Lou");
+    assert_eq!(got["message"]["text"], to_lou, "{got}");
+
+    // Switch back to Sam and forth to Lou: each shows its own conversation.
+    term.keys(&["C-p"]).await.expect("keys");
+    let screen = term
+        .wait_for("Sam's conversation in view", |s| {
+            s.contains(" Sam · caw ") && s.contains(&format!("jij: {to_sam}"))
+        })
+        .await
+        .expect("switched to Sam");
+    assert!(
+        !screen.contains(&format!("Lou: {lou_first}")),
+        "Lou's message in Sam's view:\n{screen}"
+    );
+    term.keys(&["C-n"]).await.expect("keys");
+    term.wait_for("Lou's conversation in view again", |s| {
+        s.contains(" Lou · caw ") && s.contains(&format!("jij: {to_lou}"))
+    })
+    .await
+    .expect("switched to Lou");
+    term.keys(&["C-p"]).await.expect("keys");
+    term.wait_text(" Sam · caw ").await.expect("Sam in view");
+
+    // The supervisor, in a second terminal, sees both live conversations and watches
+    // Sam's.
+    let sup = Term::start(&relay, "sup").await.expect("tmux for sup");
+    let board = sup
+        .wait_for("both live conversations on the dashboard", |s| {
+            s.contains("an · Sam") && s.contains("an · Lou")
+        })
+        .await
+        .expect("dashboard");
+    eprintln!("supervisor dashboard:\n{board}");
+    sup.cursor_onto("an · Sam")
+        .await
+        .expect("cursor on Sam's row");
+    sup.keys(&["Enter"]).await.expect("keys");
+    sup.wait_for("Sam's conversation watched", |s| {
+        s.contains(" Sam · caw ") && s.contains(&format!("Sam: {sam_first}"))
+    })
+    .await
+    .expect("watching Sam");
+
+    // The counselor's next message shows in the supervisor's view under her name.
+    let watched = "Wat je vertelt blijft hier.";
+    term.type_text(watched).await.expect("type");
+    term.wait_text(watched).await.expect("typed");
+    term.keys(&["Enter"]).await.expect("keys");
+    let got = sam.expect("message").await.expect("message reaches Sam");
+    assert_eq!(got["message"]["text"], watched, "{got}");
+    let seen = sup
+        .wait_text(&format!("an: {watched}"))
+        .await
+        .expect("the supervisor sees the counselor's message");
+    assert!(
+        !seen.contains(&format!("jij: {watched}")),
+        "the supervisor's view calls the counselor \"jij\":\n{seen}"
+    );
+
+    // What the supervisor types goes nowhere. `?` opens the help: once it shows, the
+    // keys before it have been handled.
+    let secret = "geheim";
+    sup.type_text(secret).await.expect("type");
+    sup.keys(&["Enter", "?"]).await.expect("keys");
+    sup.wait_text("Sneltoetsen").await.expect("help");
+    sup.keys(&["Escape"]).await.expect("keys");
+    // A message from the counselor after it: the first message Sam receives now must be
+    // this one, not anything the supervisor typed.
+    let fence = "Ben je er nog?";
+    term.type_text(fence).await.expect("type");
+    term.wait_text(fence).await.expect("typed");
+    term.keys(&["Enter"]).await.expect("keys");
+    let got = sam.expect("message").await.expect("fence reaches Sam");
+    assert_eq!(got["message"]["text"], fence, "{got}");
+    let screen = sup
+        .wait_text(&format!("an: {fence}"))
+        .await
+        .expect("the supervisor sees the fence");
+    assert!(
+        !screen.contains(secret),
+        "the supervisor's typing shows up:\n{screen}"
+    );
+    let leaked = query(
+        &relay.db_path(),
+        "SELECT body FROM messages WHERE body LIKE '%geheim%'",
+    )
+    .expect("query");
+    assert!(
+        leaked.is_empty(),
+        "the supervisor's text was stored: {leaked:?}"
+    );
+
+    // End Sam's conversation and register it: tick the first topic, save.
+    term.keys(&["C-e"]).await.expect("keys");
+    term.wait_text("Gesprek met Sam beëindigen?")
+        .await
+        .expect("end confirmation");
+    term.keys(&["y"]).await.expect("keys");
+    let ended = sam.expect("ended").await.expect("Sam sees the end");
+    assert_eq!(ended["by"], "counselor", "{ended}");
+    let topic = "Relaties en gezin";
+    term.wait_for("the registration form", |s| {
+        s.contains("Registratie") && s.contains(&format!("[ ] {topic}"))
+    })
+    .await
+    .expect("wrap-up form");
+    // The relay's own query behind `to_register`.
+    let to_register = "SELECT nickname FROM conversations WHERE counselor = 'an' \
+         AND ended_at_ms IS NOT NULL AND started_at_ms IS NOT NULL \
+         AND id NOT IN (SELECT conversation FROM wrapups)";
+    let pending = query(&relay.db_path(), to_register).expect("query");
+    assert_eq!(
+        pending,
+        vec![json!({"nickname":"Sam"})],
+        "to register before"
+    );
+    term.keys(&["Tab"]).await.expect("keys");
+    term.wait_text(&format!("[x] {topic}"))
+        .await
+        .expect("topic ticked");
+    term.keys(&["Enter"]).await.expect("keys");
+    term.wait_text("Registratie opgeslagen.")
+        .await
+        .expect("wrap-up saved");
+    // The relay's `to_register` list, as the app shows it on `w`: empty now.
+    // (The form closed with the focus on the conversation list, where `w` is a key.)
+    term.keys(&["w"]).await.expect("keys");
+    term.wait_text("Alle gesprekken zijn geregistreerd.")
+        .await
+        .expect("nothing left to register");
+    let rows = query(
+        &relay.db_path(),
+        "SELECT c.nickname, w.topics FROM wrapups w \
+         JOIN conversations c ON c.id = w.conversation",
+    )
+    .expect("query");
+    assert_eq!(
+        rows,
+        vec![json!({"nickname":"Sam","topics":format!("[\"{topic}\"]")})]
+    );
+    let pending = query(&relay.db_path(), to_register).expect("query");
+    assert!(pending.is_empty(), "still to register: {pending:?}");
+    // Lou's conversation is still open, on both screens.
+    term.wait_for("Lou's the one open conversation", |s| {
+        s.contains("Gesprekken 1/3") && s.contains("2 Lou caw")
+    })
+    .await
+    .expect("Lou still open");
+    sup.wait_for("Lou still live on the dashboard", |s| {
+        s.contains("an · Lou")
+    })
+    .await
+    .expect("Lou on the dashboard");
+    eprintln!("workbench test took {:?}", started.elapsed());
+}
