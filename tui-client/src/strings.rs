@@ -552,9 +552,11 @@ pub fn revealed_ip(ip: &str) -> String {
 }
 
 pub fn reveals_banner(pending: usize) -> String {
-    format!(
-        "⚠ NOODGEVAL: {pending} aanvraag/aanvragen om een IP-adres wacht(en) op een beheerder (v)"
-    )
+    if pending == 1 {
+        "⚠ NOODGEVAL: 1 aanvraag om een IP-adres wacht op een beheerder (v)".to_owned()
+    } else {
+        format!("⚠ NOODGEVAL: {pending} aanvragen om een IP-adres wachten op een beheerder (v)")
+    }
 }
 
 pub fn compose_prompt(purpose: &crate::app::Compose, nickname: &str) -> String {
