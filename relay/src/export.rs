@@ -45,7 +45,7 @@ pub async fn anonymised(
         let messages = store.messages(id.clone()).await?;
         let _ = writeln!(out, "# Gesprek {id} · {}", times(&record, tz));
         for m in messages {
-            let text = crate::scrub::scrub(&m.text, &record.nickname);
+            let text = printable(&crate::scrub::scrub(&m.text, &record.nickname));
             let _ = writeln!(out, "[{}] {}: {text}", local(m.at_ms, tz), sender(m.from));
         }
         out.push('\n');
@@ -82,7 +82,7 @@ pub async fn for_dossier(
     let messages = store.messages(id.clone()).await?;
     let mut out = String::new();
     let _ = writeln!(out, "# Gesprek {id} · {}", times(&record, tz));
-    let _ = writeln!(out, "# nickname: {}", record.nickname);
+    let _ = writeln!(out, "# nickname: {}", printable(&record.nickname));
     let _ = writeln!(
         out,
         "# intake: {}",
@@ -99,7 +99,7 @@ pub async fn for_dossier(
             "[{}] {}: {}",
             local(m.at_ms, tz),
             sender(m.from),
-            m.text
+            printable(&m.text)
         );
     }
     audit(store, actor, "export_dossier", id, reason, now_ms).await?;
@@ -122,6 +122,26 @@ async fn audit(
         decision: None,
     };
     store.audit(entry, now_ms).await
+}
+
+/// Visitor text as inert plain text: an export is read in terminals and editors, so
+/// control characters (ESC, BEL, ...) and bidi overrides become visible `\u{..}` escapes,
+/// and a line break in a message continues on an indented line.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\n    "),
+            '\t' => out.push(' '),
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&c.escape_unicode().to_string());
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn sender(from: Party) -> &'static str {
@@ -152,4 +172,20 @@ fn local(ms: i64, tz: &jiff::tz::TimeZone) -> String {
                 .to_string()
         })
         .unwrap_or_else(|_| ms.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn exported_text_carries_no_control_or_bidi_characters() {
+        let out = printable("Hallo\u{1b}]0;pwned\u{7} \u{202e}evil\r\ntwee");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(!out.contains('\u{202e}'), "{out:?}");
+        assert_eq!(
+            out,
+            "Hallo\\u{1b}]0;pwned\\u{7} \\u{202e}evil\\u{d}\n    twee"
+        );
+    }
 }

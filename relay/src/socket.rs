@@ -4,13 +4,17 @@
 //! `select!`s on shutdown, on being kicked (reading too slowly, or signed out by an
 //! administrator), on the first-frame
 //! deadline, on events the broker pushed into this client's outbox, on the keep-alive
-//! timer, and on the client's next frame, which goes to the endpoint's [`Frames`].
+//! timer, on the client's next frame, which goes to the endpoint's [`Frames`], and on the
+//! replies of earlier frames still in flight ([`Handled::Later`]).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use chathulp_shared::{ErrorCode, ErrorReply, close};
-use futures_util::SinkExt;
+use futures_util::stream::FuturesOrdered;
+use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
@@ -20,10 +24,10 @@ use crate::config::Limits;
 
 /// What an endpoint does with the text frames of one client.
 pub(crate) trait Frames {
-    type Event: Serialize;
+    type Event: Serialize + Send + 'static;
 
-    /// Handles one text frame; returns the direct reply, if any.
-    async fn handle(&mut self, text: &str) -> Option<Self::Event>;
+    /// Handles one text frame.
+    async fn handle(&mut self, text: &str) -> Handled<Self::Event>;
 
     /// This endpoint's `error` event.
     fn error(reply: ErrorReply) -> Self::Event;
@@ -39,6 +43,23 @@ pub(crate) trait Frames {
         None
     }
 }
+
+/// What an endpoint made of one frame.
+pub(crate) enum Handled<E> {
+    /// Done; the direct reply, if any.
+    Now(Option<E>),
+    /// Still in flight (a counselor's `send` waiting for its commit): the loop reads on
+    /// meanwhile, and sends the reply when it is ready. Replies always go out in the order
+    /// their frames came in, direct ones included.
+    Later(Pending<E>),
+}
+
+/// The reply of a frame still in flight. Whatever it stores and delivers must not
+/// depend on the socket staying open (spawn it), because the loop drops it on exit.
+pub(crate) type Pending<E> = Pin<Box<dyn Future<Output = Option<E>> + Send>>;
+
+/// Most frames in flight per socket; beyond it the loop stops reading until one is done.
+const MAX_IN_FLIGHT: usize = 64;
 
 /// Why [`run`] returned.
 #[derive(Debug, PartialEq, Eq)]
@@ -60,6 +81,7 @@ pub(crate) async fn run<F: Frames>(
     let mut keepalive = Keepalive::new(limits);
     let deadline = tokio::time::sleep(Duration::from_secs(limits.first_frame_deadline_secs));
     tokio::pin!(deadline);
+    let mut in_flight: FuturesOrdered<Pending<F::Event>> = FuturesOrdered::new();
     loop {
         tokio::select! {
             () = shutdown.cancelled() => {
@@ -86,7 +108,14 @@ pub(crate) async fn run<F: Frames>(
                     return LoopEnd::Gone;
                 }
             }
-            frame = socket.recv() => {
+            Some(reply) = in_flight.next(), if !in_flight.is_empty() => {
+                if let Some(reply) = reply
+                    && send_json(socket, &reply).await.is_err()
+                {
+                    return LoopEnd::Gone;
+                }
+            }
+            frame = socket.recv(), if in_flight.len() < MAX_IN_FLIGHT => {
                 keepalive.seen();
                 let reply = match frame {
                     None | Some(Ok(Message::Close(_))) => return LoopEnd::Gone,
@@ -94,7 +123,18 @@ pub(crate) async fn run<F: Frames>(
                         close_after_read_error(socket, e).await;
                         return LoopEnd::Gone;
                     }
-                    Some(Ok(Message::Text(text))) => frames.handle(text.as_str()).await,
+                    Some(Ok(Message::Text(text))) => match frames.handle(text.as_str()).await {
+                        Handled::Now(reply) if in_flight.is_empty() => reply,
+                        // Replies keep frame order: this one waits behind those in flight.
+                        Handled::Now(reply) => {
+                            in_flight.push_back(Box::pin(std::future::ready(reply)));
+                            None
+                        }
+                        Handled::Later(pending) => {
+                            in_flight.push_back(pending);
+                            None
+                        }
+                    },
                     Some(Ok(Message::Binary(_))) => Some(F::error(ErrorReply::new(
                         ErrorCode::BadFrame,
                         "binary frames are not accepted; send JSON text",

@@ -10,13 +10,16 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use chathulp_shared::staff::{StaffEvent, StaffRequest};
 use chathulp_shared::{
-    ErrorCode, ErrorReply, PROTOCOL_VERSION, check_client_id, check_text, close, decode,
+    ConversationId, ErrorCode, ErrorReply, PROTOCOL_VERSION, check_client_id, check_text, close,
+    decode,
 };
 
 use crate::accounts::{random_hex, token_digest, verify_password};
 use crate::broker::{Broker, Outbox, StaffConnId, StaffMember};
 use crate::limits::PeerKey;
-use crate::socket::{self, Frames, close_after_read_error, close_with, send_json};
+use crate::socket::{
+    self, Frames, Handled, Pending, close_after_read_error, close_with, send_json,
+};
 use crate::store::Account;
 use crate::visitor::check_protocol;
 use crate::web::AppState;
@@ -230,12 +233,12 @@ struct Session<'a> {
 impl Frames for Session<'_> {
     type Event = StaffEvent;
 
-    async fn handle(&mut self, text: &str) -> Option<StaffEvent> {
+    async fn handle(&mut self, text: &str) -> Handled<StaffEvent> {
         let result = match decode::<StaffRequest>(text) {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
         };
-        result.unwrap_or_else(|e| Some(StaffEvent::Error(e)))
+        result.unwrap_or_else(|e| Handled::Now(Some(StaffEvent::Error(e))))
     }
 
     fn error(reply: ErrorReply) -> StaffEvent {
@@ -256,10 +259,10 @@ impl Frames for Session<'_> {
 }
 
 impl Session<'_> {
-    async fn request(&mut self, request: StaffRequest) -> Result<Option<StaffEvent>, ErrorReply> {
+    async fn request(&mut self, request: StaffRequest) -> Result<Handled<StaffEvent>, ErrorReply> {
         let (broker, member) = (self.broker, self.member);
         crate::permissions::check(member.role, &request)?;
-        match request {
+        let reply = match request {
             StaffRequest::Login { .. } | StaffRequest::Session { .. } => {
                 Err(ErrorReply::new(ErrorCode::Invalid, "already signed in"))
             }
@@ -275,19 +278,10 @@ impl Session<'_> {
                 client_id,
                 text,
             } => {
-                check_client_id(&client_id)
-                    .and_then(|()| check_text(&text, self.max_text_bytes))
-                    .map_err(|e| e.for_client_id(&client_id))?;
-                let stored = broker
-                    .counselor_send(member, &conversation, client_id.clone(), text)
+                return self
+                    .send(conversation, client_id, text)
                     .await
-                    .map_err(|e| e.for_client_id(&client_id))?;
-                Ok(Some(StaffEvent::Ack {
-                    conversation,
-                    client_id,
-                    seq: stored.seq,
-                    at_ms: stored.at_ms,
-                }))
+                    .map(Handled::Later);
             }
             StaffRequest::Typing { conversation } => {
                 broker.counselor_typing(member, &conversation)?;
@@ -414,6 +408,46 @@ impl Session<'_> {
             StaffRequest::SetAccountDisabled { user, disabled } => Ok(Some(
                 broker.set_account_disabled(member, user, disabled).await?,
             )),
-        }
+        };
+        reply.map(Handled::Now)
+    }
+
+    /// A counselor's message. Its checks and its turn in the conversation come first, in
+    /// frame order, so one conversation's messages are stored and delivered in the order
+    /// they were sent. Storing and delivering then run in a task of their own while the
+    /// socket reads on: sends to several conversations share one commit, and a message
+    /// whose commit is under way still reaches the visitor if this socket drops.
+    async fn send(
+        &self,
+        conversation: ConversationId,
+        client_id: String,
+        text: String,
+    ) -> Result<Pending<StaffEvent>, ErrorReply> {
+        check_client_id(&client_id)
+            .and_then(|()| check_text(&text, self.max_text_bytes))
+            .map_err(|e| e.for_client_id(&client_id))?;
+        let turn = self
+            .broker
+            .send_turn(self.member, &conversation)
+            .await
+            .map_err(|e| e.for_client_id(&client_id))?;
+        let broker = self.broker.clone();
+        let task = tokio::spawn(async move {
+            let reply = match broker
+                .counselor_send(turn, &conversation, client_id.clone(), text)
+                .await
+            {
+                Ok(stored) => StaffEvent::Ack {
+                    conversation,
+                    client_id,
+                    seq: stored.seq,
+                    at_ms: stored.at_ms,
+                },
+                Err(e) => StaffEvent::Error(e.for_client_id(&client_id)),
+            };
+            Some(reply)
+        });
+        // A task that panicked has no reply: the app resends what was never acked.
+        Ok(Box::pin(async move { task.await.ok().flatten() }))
     }
 }

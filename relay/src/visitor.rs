@@ -12,7 +12,7 @@ use chathulp_shared::{
 
 use crate::broker::Outbox;
 use crate::limits::{ConnectionGuard, PeerKey, Rate, TokenBucket};
-use crate::socket::{self, Frames, LoopEnd};
+use crate::socket::{self, Frames, Handled, LoopEnd};
 use crate::vault::ClientIp;
 use crate::web::AppState;
 
@@ -95,12 +95,12 @@ pub async fn refuse_busy(mut socket: WebSocket) {
 impl Frames for Session<'_> {
     type Event = VisitorEvent;
 
-    async fn handle(&mut self, text: &str) -> Option<VisitorEvent> {
+    async fn handle(&mut self, text: &str) -> Handled<VisitorEvent> {
         let result = match decode::<VisitorRequest>(text) {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
         };
-        result.unwrap_or_else(|e| Some(VisitorEvent::Error(e)))
+        Handled::Now(result.unwrap_or_else(|e| Some(VisitorEvent::Error(e))))
     }
 
     fn error(reply: ErrorReply) -> VisitorEvent {

@@ -191,3 +191,65 @@ async fn graceful_shutdown_tells_open_sockets_with_1001() -> anyhow::Result<()> 
     assert_eq!(u16::from(close.code), 1001);
     stop.await?
 }
+
+/// A counselor who writes in two conversations without waiting for acks: the relay reads
+/// on while earlier messages are being stored, yet every ack comes back in the order the
+/// messages were sent (and before the reply to any later frame), and each visitor gets
+/// theirs in order with consecutive numbers.
+#[tokio::test]
+async fn messages_sent_without_waiting_are_acked_and_delivered_in_order() -> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut counselor = relay.staff("an").await?;
+    counselor
+        .expect_queue(|q| q["services"][0]["status"] == "online")
+        .await?;
+    let mut visitors = Vec::new();
+    let mut ids = Vec::new();
+    for nickname in ["Sam", "Lien"] {
+        let mut visitor = relay.queued_visitor("caw", nickname).await?;
+        counselor
+            .send(json!({"type":"take","service":"caw"}))
+            .await?;
+        let conv = counselor.expect("conversation").await?;
+        ids.push(conv["conversation"].as_str().unwrap().to_owned());
+        visitor.expect("assigned").await?;
+        visitors.push(visitor);
+    }
+
+    const EACH: usize = 40;
+    let mut sent = Vec::new();
+    for i in 0..EACH {
+        for (c, id) in ids.iter().enumerate() {
+            let client_id = format!("c{c}-{i}");
+            counselor
+                .send(
+                    json!({"type":"send","conversation":id,"client_id":client_id,
+                             "text":format!("bericht {i}")}),
+                )
+                .await?;
+            sent.push(client_id);
+        }
+    }
+    // A direct reply to a later frame (an error here) waits behind the acks.
+    counselor.send(json!({"type":"no_such_frame"})).await?;
+    let mut replies = Vec::new();
+    while replies.len() <= sent.len() {
+        let frame = counselor.next().await?;
+        match frame["type"].as_str() {
+            Some("ack") => replies.push(frame["client_id"].as_str().unwrap().to_owned()),
+            Some("error") => replies.push(frame["code"].as_str().unwrap().to_owned()),
+            _ => {}
+        }
+    }
+    sent.push("unknown_type".to_owned());
+    assert_eq!(replies, sent, "replies in the order of the frames");
+
+    for visitor in &mut visitors {
+        for i in 0..EACH {
+            let message = visitor.expect("message").await?;
+            assert_eq!(message["message"]["text"], format!("bericht {i}"));
+            assert_eq!(message["message"]["seq"], i + 1);
+        }
+    }
+    Ok(())
+}

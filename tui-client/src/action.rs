@@ -86,6 +86,18 @@ pub enum Action {
     Watch,
     /// Stop following the watched conversation in view.
     Unwatch,
+    /// Administrators: the staff accounts.
+    ShowAccounts,
+    /// In the account list: create an account (name, then role).
+    NewAccount,
+    /// In the account list: a new password for the highlighted account (confirmed).
+    ResetPassword,
+    /// In the account list: disable or enable the highlighted account (confirmed).
+    ToggleDisabled,
+    /// Administrators: the visitor blocks.
+    ShowBlocks,
+    /// In the block list: lift the highlighted block (reason, then confirmation).
+    LiftBlock,
 
     ShowHelp,
     ClosePopup,

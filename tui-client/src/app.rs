@@ -13,9 +13,9 @@
 
 use chathulp_shared::limits::MAX_TEXT_BYTES;
 use chathulp_shared::staff::{
-    CannedResponse, CounselorLoad, Handover, InternalNote, PendingWrapUp, QueueEntry,
-    RevealRequest, RevealState, ServiceDashboard, ServiceQueue, StaffEvent, StaffRequest,
-    StaffSettings,
+    AccountInfo, BlockInfo, CannedResponse, CounselorLoad, Handover, InternalNote, PendingWrapUp,
+    QueueEntry, RevealRequest, RevealState, ServiceDashboard, ServiceQueue, StaffEvent,
+    StaffRequest, StaffSettings,
 };
 use chathulp_shared::{
     ChatMessage, ConversationId, ErrorCode, ErrorReply, Intake, Party, Role, ServiceId,
@@ -24,11 +24,15 @@ use ratatui::style::Style;
 use ratatui_textarea::{Input, Key, TextArea};
 
 use crate::action::Action;
+use crate::config::Notifications;
 use crate::keymap::{KeyConfig, KeyContext, PopupKind};
 use crate::net::{LoginInfo, NetCommand, NetEvent};
 use crate::{sanitize, strings};
 
+mod admin;
+mod notify;
 mod workbench;
+pub use admin::{AccountChange, ROLES};
 pub use workbench::{Compose, WrapUpForm};
 
 /// We tell the relay "typing" at most this often.
@@ -354,6 +358,26 @@ pub enum Popup {
     Reveals {
         selected: usize,
     },
+    /// Administrators: the staff accounts; `selected` indexes [`App::accounts`].
+    Accounts {
+        selected: usize,
+    },
+    /// Administrators: the role of new account `user`; `selected` indexes [`ROLES`].
+    PickRole {
+        user: String,
+        selected: usize,
+    },
+    /// The last question before an account change goes out.
+    ConfirmAccount(AccountChange),
+    /// A password the relay made, shown this once.
+    AccountSecret {
+        user: String,
+        password: String,
+    },
+    /// Administrators: the visitor blocks; `selected` indexes [`App::blocks`].
+    Blocks {
+        selected: usize,
+    },
 }
 
 /// A line in the status bar.
@@ -400,6 +424,8 @@ pub struct AppOptions {
     pub color: bool,
     pub client_ids: ClientIds,
     pub keys: KeyConfig,
+    /// Which events ring the bell and flash (from `config.toml`).
+    pub notifications: Notifications,
 }
 
 #[derive(Debug)]
@@ -444,9 +470,16 @@ pub struct App {
     pub dashboard: Vec<ServiceDashboard>,
     /// Supervisors and administrators: reveal requests (sanitized).
     pub reveals: Vec<RevealRequest>,
+    /// Administrators: the staff accounts (sanitized), as last listed.
+    pub accounts: Vec<AccountInfo>,
+    /// Administrators: the visitor blocks (sanitized, never an address), as last listed.
+    pub blocks: Vec<BlockInfo>,
     /// Set when something needs the counselor's attention now; the event loop rings the
     /// terminal bell and clears it.
     pub bell: bool,
+    /// The notice line flashes until then (a notification).
+    pub flash_until_ms: i64,
+    pub notifications: Notifications,
     /// Text for the terminal's clipboard (OSC 52), taken by the event loop.
     clipboard: Option<String>,
     /// We asked to take a visitor; their conversation becomes the active one.
@@ -485,7 +518,11 @@ impl App {
             to_register: Vec::new(),
             dashboard: Vec::new(),
             reveals: Vec::new(),
+            accounts: Vec::new(),
+            blocks: Vec::new(),
             bell: false,
+            flash_until_ms: 0,
+            notifications: options.notifications,
             clipboard: None,
             awaiting_take: false,
             pending_dossier: None,
@@ -629,8 +666,13 @@ impl App {
                     searching: search.is_some(),
                 },
                 Popup::CloseReason { .. } | Popup::Compose { .. } => PopupKind::Reason,
-                Popup::ConfirmCompose { .. } => PopupKind::Confirm,
-                Popup::PickColleague { .. } | Popup::ToRegister { .. } => PopupKind::Pick,
+                Popup::ConfirmCompose { .. } | Popup::ConfirmAccount(_) => PopupKind::Confirm,
+                Popup::PickColleague { .. } | Popup::ToRegister { .. } | Popup::PickRole { .. } => {
+                    PopupKind::Pick
+                }
+                Popup::Accounts { .. } => PopupKind::Accounts,
+                Popup::AccountSecret { .. } => PopupKind::Secret,
+                Popup::Blocks { .. } => PopupKind::Blocks,
                 Popup::WrapUp(_) => PopupKind::WrapUp,
                 Popup::Reveals { .. } => PopupKind::Reveals,
             }),
@@ -769,6 +811,12 @@ impl App {
             Action::ShowReveals => self.show_reveals(),
             Action::DecideReveal(approve) => self.open_decide(approve),
             Action::Watch => self.watch_selected(),
+            Action::ShowAccounts => self.show_accounts(),
+            Action::NewAccount => self.new_account(),
+            Action::ResetPassword => self.reset_password(),
+            Action::ToggleDisabled => self.toggle_disabled(),
+            Action::ShowBlocks => self.show_blocks(),
+            Action::LiftBlock => self.lift_block(),
             Action::Unwatch => self.unwatch_active(),
             Action::Confirm => self.confirm(),
             Action::Quit => {
@@ -1011,6 +1059,7 @@ impl App {
             Some(Popup::ConfirmCompose { purpose, text }) => {
                 return self.send_compose(purpose, text);
             }
+            Some(Popup::ConfirmAccount(change)) => return self.send_account_change(change),
             // Not a question: "yes" means nothing there.
             other => {
                 self.popup = other;
@@ -1409,11 +1458,17 @@ impl App {
                 // Messages come in `seq` order: one further on means we missed some.
                 let gap = message.seq > last_seq + 1;
                 let is_new = c.insert_entry(stored_entry(message));
+                let mut news = None;
                 if from_visitor {
                     c.visitor_typing_at_ms = None;
                     if is_new && !is_active {
                         c.unread += 1;
+                        news = (!c.watching).then(|| c.nickname.clone());
                     }
+                }
+                if let Some(nickname) = news {
+                    let text = strings::new_message_from(&nickname);
+                    self.notify(notify::Event::Message, text, false);
                 }
                 if gap {
                     self.outbox.push(NetCommand::Request(StaffRequest::History {
@@ -1475,16 +1530,17 @@ impl App {
                 conversation,
                 block,
             } => self.blocked(&conversation, block.until_ms),
-            // The administrator's desk (accounts, block list) is not in the app yet; the
-            // command line does it.
-            StaffEvent::Blocks { .. }
-            | StaffEvent::Accounts { .. }
-            | StaffEvent::AccountSecret { .. } => {}
+            StaffEvent::Blocks { blocks } => self.blocks_list(blocks),
+            StaffEvent::Accounts { accounts } => self.accounts_list(accounts),
+            StaffEvent::AccountSecret { user, password } => {
+                self.account_secret(&user, &password);
+            }
         }
     }
 
     fn queue_snapshot(&mut self, services: Vec<ServiceQueue>) {
         let old_rows = self.queue_rows();
+        let old = std::mem::take(&mut self.services);
         self.services = services
             .into_iter()
             .map(|s| ServiceQueue {
@@ -1514,6 +1570,7 @@ impl App {
                 .unwrap_or(0);
             self.queue_cursor = rows.get(at.min(rows.len().saturating_sub(1))).cloned();
         }
+        self.queue_news(&old);
     }
 
     fn conversation_snapshot(&mut self, mut fresh: Conversation) {

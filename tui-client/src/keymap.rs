@@ -6,9 +6,8 @@
 //! ([`Scope`]s) and for whom ([`Who`]): a key an account may not use is neither
 //! dispatched nor shown to it.
 //!
-//! Hook for user overrides (a later issue): read a TOML file from the config folder into
-//! a partial `KeyConfig` and replace the fields it names on top of
-//! [`KeyConfig::default`]; nothing else needs to change.
+//! The user's `keys.toml` replaces the keys of the commands it names on top of
+//! [`KeyConfig::default`] (see [`crate::keyfile`]); the footer and the help follow.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -145,6 +144,12 @@ pub enum Command {
     DenyReveal,
     Watch,
     Unwatch,
+    ShowAccounts,
+    NewAccount,
+    ResetPassword,
+    ToggleDisabled,
+    ShowBlocks,
+    LiftBlock,
 }
 
 /// Where a binding applies.
@@ -170,6 +175,12 @@ pub enum Scope {
     WrapUpPopup,
     /// The reveal requests (supervisors and administrators).
     RevealsPopup,
+    /// The staff accounts (administrators).
+    AccountsPopup,
+    /// The visitor blocks (administrators).
+    BlocksPopup,
+    /// A password shown once.
+    SecretPopup,
 }
 
 /// Which accounts a binding is for.
@@ -225,6 +236,10 @@ pub enum PopupKind {
     WrapUp,
     /// The reveal requests.
     Reveals,
+    Accounts,
+    Blocks,
+    /// A password shown once.
+    Secret,
 }
 
 impl PopupKind {
@@ -297,6 +312,12 @@ pub struct KeyConfig {
     pub deny_reveal: Vec<KeyPress>,
     pub watch: Vec<KeyPress>,
     pub unwatch: Vec<KeyPress>,
+    pub show_accounts: Vec<KeyPress>,
+    pub new_account: Vec<KeyPress>,
+    pub reset_password: Vec<KeyPress>,
+    pub toggle_disabled: Vec<KeyPress>,
+    pub show_blocks: Vec<KeyPress>,
+    pub lift_block: Vec<KeyPress>,
 }
 
 impl Default for KeyConfig {
@@ -346,6 +367,12 @@ impl Default for KeyConfig {
             deny_reveal: vec![KeyPress::char('x')],
             watch: vec![KeyPress::key(Enter)],
             unwatch: vec![KeyPress::char('u')],
+            show_accounts: vec![KeyPress::char('A')],
+            new_account: vec![KeyPress::char('n')],
+            reset_password: vec![KeyPress::char('r')],
+            toggle_disabled: vec![KeyPress::char('d')],
+            show_blocks: vec![KeyPress::char('b')],
+            lift_block: vec![KeyPress::char('l')],
         }
     }
 }
@@ -434,6 +461,8 @@ impl KeyConfig {
                     S::PickPopup,
                     S::WrapUpPopup,
                     S::RevealsPopup,
+                    S::AccountsPopup,
+                    S::BlocksPopup,
                 ],
                 h::MOVE_DOWN,
                 None,
@@ -449,6 +478,8 @@ impl KeyConfig {
                     S::PickPopup,
                     S::WrapUpPopup,
                     S::RevealsPopup,
+                    S::AccountsPopup,
+                    S::BlocksPopup,
                 ],
                 h::MOVE_UP,
                 None,
@@ -631,6 +662,54 @@ impl KeyConfig {
                 Admins,
             ),
             b(
+                C::ShowAccounts,
+                &self.show_accounts,
+                &[S::Global],
+                h::ACCOUNTS,
+                Some(h::ACCOUNTS_SHORT),
+                Admins,
+            ),
+            b(
+                C::ShowBlocks,
+                &self.show_blocks,
+                &[S::Global],
+                h::BLOCKS,
+                Some(h::BLOCKS_SHORT),
+                Admins,
+            ),
+            b(
+                C::NewAccount,
+                &self.new_account,
+                &[S::AccountsPopup],
+                h::NEW_ACCOUNT,
+                Some(h::NEW_ACCOUNT_SHORT),
+                Admins,
+            ),
+            b(
+                C::ResetPassword,
+                &self.reset_password,
+                &[S::AccountsPopup],
+                h::RESET_PASSWORD,
+                Some(h::RESET_PASSWORD_SHORT),
+                Admins,
+            ),
+            b(
+                C::ToggleDisabled,
+                &self.toggle_disabled,
+                &[S::AccountsPopup],
+                h::TOGGLE_DISABLED,
+                Some(h::TOGGLE_DISABLED_SHORT),
+                Admins,
+            ),
+            b(
+                C::LiftBlock,
+                &self.lift_block,
+                &[S::BlocksPopup],
+                h::LIFT_BLOCK,
+                Some(h::LIFT_BLOCK_SHORT),
+                Admins,
+            ),
+            b(
                 C::ToggleTopic,
                 &self.toggle_topic,
                 &[S::WrapUpPopup],
@@ -688,6 +767,9 @@ impl KeyConfig {
                     S::PickPopup,
                     S::WrapUpPopup,
                     S::RevealsPopup,
+                    S::AccountsPopup,
+                    S::BlocksPopup,
+                    S::SecretPopup,
                 ],
                 h::CLOSE_POPUP,
                 Some(h::CLOSE_POPUP_SHORT),
@@ -795,6 +877,9 @@ fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
         (Some(PopupKind::Pick), s) => s == Scope::PickPopup,
         (Some(PopupKind::WrapUp), s) => s == Scope::WrapUpPopup,
         (Some(PopupKind::Reveals), s) => s == Scope::RevealsPopup,
+        (Some(PopupKind::Accounts), s) => s == Scope::AccountsPopup,
+        (Some(PopupKind::Blocks), s) => s == Scope::BlocksPopup,
+        (Some(PopupKind::Secret), s) => s == Scope::SecretPopup,
         (None, Scope::Global) => true,
         (None, Scope::Lists) => matches!(ctx.focus, Focus::Queue | Focus::Conversations),
         (None, Scope::Queue) => ctx.focus == Focus::Queue,
@@ -808,7 +893,10 @@ fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
             | Scope::ReasonPopup
             | Scope::PickPopup
             | Scope::WrapUpPopup
-            | Scope::RevealsPopup,
+            | Scope::RevealsPopup
+            | Scope::AccountsPopup
+            | Scope::BlocksPopup
+            | Scope::SecretPopup,
         ) => false,
     }
 }
@@ -912,6 +1000,12 @@ fn command_action(command: Command, key: &KeyPress) -> Action {
         Command::DenyReveal => Action::DecideReveal(false),
         Command::Watch => Action::Watch,
         Command::Unwatch => Action::Unwatch,
+        Command::ShowAccounts => Action::ShowAccounts,
+        Command::NewAccount => Action::NewAccount,
+        Command::ResetPassword => Action::ResetPassword,
+        Command::ToggleDisabled => Action::ToggleDisabled,
+        Command::ShowBlocks => Action::ShowBlocks,
+        Command::LiftBlock => Action::LiftBlock,
     }
 }
 
@@ -1209,6 +1303,12 @@ mod tests {
             Some(PopupKind::Canned { searching: false }),
             Some(PopupKind::Canned { searching: true }),
             Some(PopupKind::Reason),
+            Some(PopupKind::Pick),
+            Some(PopupKind::WrapUp),
+            Some(PopupKind::Reveals),
+            Some(PopupKind::Accounts),
+            Some(PopupKind::Blocks),
+            Some(PopupKind::Secret),
         ];
         for popup in popups {
             for focus in [Queue, Conversations, Input] {
@@ -1242,7 +1342,7 @@ mod tests {
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 41);
+        assert_eq!(list.len(), 47);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)

@@ -35,7 +35,9 @@
 
 pub mod action;
 pub mod app;
+pub mod config;
 pub mod event;
+pub mod keyfile;
 pub mod keymap;
 pub mod net;
 pub mod paths;

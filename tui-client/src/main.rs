@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chathulp::app::{App, AppOptions, ClientIds};
+use chathulp::config::{self, AppConfig};
 use chathulp::keymap::KeyConfig;
 use chathulp::net::{self, Endpoint, NetError, NetEvent};
 use chathulp::tls::{self, KnownRelays, Trust};
@@ -71,6 +72,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     paths::create_private_dir(&data_dir).with_context(|| format!("{}", data_dir.display()))?;
     init_logging(&data_dir)?;
+    // Read before connecting, so a broken file stops the app before anything else.
+    let (config, keys) = match config::config_dir(cli.data_dir.as_deref()) {
+        Some(dir) => (AppConfig::load(&dir)?, KeyConfig::load(&dir)?),
+        None => (AppConfig::default(), KeyConfig::default()),
+    };
 
     let server = match (&cli.server, cli.dev) {
         (Some(server), _) => server.clone(),
@@ -159,7 +165,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             now_ms: event::now_ms(),
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             client_ids: ClientIds::Random,
-            keys: KeyConfig::default(),
+            keys,
+            notifications: config.notifications,
         });
         let outcome = {
             let mut terminal = tui::Tui::enter()?;

@@ -466,6 +466,18 @@ pub mod keys {
     pub const CLOSE_SERVICE_SHORT: &str = "sluit dienst";
     pub const OPEN_SERVICE: &str = "open de gesloten dienst weer (beheerder)";
     pub const OPEN_SERVICE_SHORT: &str = "open dienst";
+    pub const ACCOUNTS: &str = "de accounts van medewerkers (beheerder)";
+    pub const ACCOUNTS_SHORT: &str = "accounts";
+    pub const BLOCKS: &str = "de geblokkeerde bezoekers (beheerder)";
+    pub const BLOCKS_SHORT: &str = "blokkades";
+    pub const NEW_ACCOUNT: &str = "nieuw account: naam, dan rol";
+    pub const NEW_ACCOUNT_SHORT: &str = "nieuw";
+    pub const RESET_PASSWORD: &str = "nieuw wachtwoord voor het gekozen account (met bevestiging)";
+    pub const RESET_PASSWORD_SHORT: &str = "wachtwoord";
+    pub const TOGGLE_DISABLED: &str = "gekozen account uit- of weer inschakelen (met bevestiging)";
+    pub const TOGGLE_DISABLED_SHORT: &str = "uit/aan";
+    pub const LIFT_BLOCK: &str = "gekozen blokkade opheffen (met reden en bevestiging)";
+    pub const LIFT_BLOCK_SHORT: &str = "opheffen";
 }
 
 // ---- workbench ----------------------------------------------------------------------
@@ -502,6 +514,20 @@ pub const TO_REGISTER_TITLE: &str = "Nog te registreren";
 pub const REVEALS_TITLE: &str = "Aanvragen IP-adres";
 pub const PICK_COLLEAGUE_TITLE: &str = "Overdragen aan";
 pub const WRAP_UP_NOTES: &str = "Notities";
+pub const ADMIN_DESK_ONLY: &str = "Alleen een beheerder beheert accounts en blokkades.";
+pub const ACCOUNT_SAVING: &str = "Account bijwerken…";
+pub const LIFTING: &str = "Blokkade opheffen…";
+pub const ACCOUNTS_TITLE: &str = "Accounts";
+pub const BLOCKS_TITLE: &str = "Blokkades";
+pub const NEW_ACCOUNT_TITLE: &str = "Nieuw account";
+pub const PICK_ROLE_TITLE: &str = "Rol van het nieuwe account";
+pub const LIFT_BLOCK_TITLE: &str = "Blokkade opheffen";
+pub const SECRET_TITLE: &str = "Wachtwoord";
+pub const SECRET_ONCE: &str =
+    "Dit wachtwoord wordt maar één keer getoond. Geef het veilig door; het wordt nergens bewaard.";
+pub const NO_ACCOUNTS: &str = "(nog geen accounts geladen)";
+pub const NO_BLOCKS: &str = "(geen blokkades)";
+pub const DISABLED: &str = "uitgeschakeld";
 pub const NO_TOPICS: &str = "geen onderwerpen ingesteld";
 pub const TODAY: &str = "vandaag";
 
@@ -542,6 +568,8 @@ pub fn compose_prompt(purpose: &crate::app::Compose, nickname: &str) -> String {
         Compose::Block(_) => format!("Waarom blokkeer je {nickname}? (verplicht)"),
         Compose::Decide { approve: true, .. } => "Waarom keur je de aanvraag goed?".into(),
         Compose::Decide { approve: false, .. } => "Waarom weiger je de aanvraag?".into(),
+        Compose::AccountName => "Naam van het nieuwe account (de rol kies je hierna):".into(),
+        Compose::LiftBlock(id) => format!("Waarom hef je blokkade #{id} op? (verplicht)"),
     }
 }
 
@@ -549,6 +577,7 @@ pub fn confirm_compose(purpose: &crate::app::Compose, nickname: &str, text: &str
     use crate::app::Compose;
     match purpose {
         Compose::Block(_) => format!("{nickname} blokkeren? Reden: {text}. Het gesprek eindigt."),
+        Compose::LiftBlock(id) => format!("Blokkade #{id} opheffen? Reden: {text}"),
         _ => format!("IP-adres van {nickname} aanvragen bij een beheerder? Reden: {text}"),
     }
 }
@@ -580,4 +609,33 @@ pub const TYPING_MARK: &str = "typt…";
 
 pub fn handover_line(from: &str, note: &str) -> String {
     format!("overgedragen door {from}: {note}")
+}
+
+pub fn confirm_account(change: &crate::app::AccountChange) -> String {
+    use crate::app::AccountChange;
+    match change {
+        AccountChange::ResetPassword { user } => {
+            format!("Nieuw wachtwoord voor {user}? Het oude werkt dan niet meer.")
+        }
+        AccountChange::SetDisabled {
+            user,
+            disabled: true,
+        } => format!("{user} uitschakelen? Aanmelden lukt dan niet meer."),
+        AccountChange::SetDisabled {
+            user,
+            disabled: false,
+        } => format!("{user} weer inschakelen?"),
+    }
+}
+
+pub fn secret_for(user: &str) -> String {
+    format!("Wachtwoord voor {user}:")
+}
+
+pub fn visitor_waiting(service: &str) -> String {
+    format!("Een bezoeker wacht bij {service}.")
+}
+
+pub fn new_message_from(nickname: &str) -> String {
+    format!("Nieuw bericht van {nickname}.")
 }

@@ -19,7 +19,8 @@ use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 use chathulp_shared::staff::{RevealState, ServiceDashboard, ServiceQueue};
 
 use crate::app::{
-    App, Compose, Connection, Conversation, Delivery, Focus, Guidance, Popup, QueueRow, WrapUpForm,
+    App, Compose, Connection, Conversation, Delivery, Focus, Guidance, Popup, QueueRow, ROLES,
+    WrapUpForm,
 };
 use crate::keymap::{KeyContext, PopupKind, key_text};
 use crate::strings;
@@ -279,6 +280,56 @@ pub fn draw(frame: &mut Frame, app: &App) {
             );
         }
         Some(Popup::WrapUp(form)) => draw_wrap_up(frame, area, app, theme, form),
+        Some(Popup::Accounts { selected }) => {
+            let mut items: Vec<String> = app
+                .accounts
+                .iter()
+                .map(|a| {
+                    let state = if a.disabled { strings::DISABLED } else { "" };
+                    format!("{:<20} {:<12} {state}", a.user, strings::role_label(a.role))
+                })
+                .collect();
+            if items.is_empty() {
+                items.push(strings::NO_ACCOUNTS.into());
+            }
+            let title = strings::ACCOUNTS_TITLE;
+            draw_pick(frame, area, app, theme, title, items, *selected);
+        }
+        Some(Popup::PickRole { selected, .. }) => {
+            let items = ROLES
+                .iter()
+                .map(|r| strings::role_label(*r).to_owned())
+                .collect();
+            let title = strings::PICK_ROLE_TITLE;
+            draw_pick(frame, area, app, theme, title, items, *selected);
+        }
+        Some(Popup::ConfirmAccount(change)) => {
+            draw_confirm(frame, area, app, theme, &strings::confirm_account(change));
+        }
+        Some(Popup::AccountSecret { user, password }) => {
+            draw_secret(frame, area, app, theme, user, password);
+        }
+        Some(Popup::Blocks { selected }) => {
+            let mut items: Vec<String> = app
+                .blocks
+                .iter()
+                .map(|b| {
+                    format!(
+                        "#{} {} · {} · tot {}: {}",
+                        b.id,
+                        b.service,
+                        b.counselor,
+                        day_time(b.until_ms),
+                        b.reason
+                    )
+                })
+                .collect();
+            if items.is_empty() {
+                items.push(strings::NO_BLOCKS.into());
+            }
+            let title = strings::BLOCKS_TITLE;
+            draw_pick(frame, area, app, theme, title, items, *selected);
+        }
         None => {}
     }
 }
@@ -753,8 +804,8 @@ fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
     draw_facts(frame, facts, app, c, theme);
 
-    let lines = scrollback_lines(c, scrollback.width as usize, theme);
     let height = scrollback.height as usize;
+    let lines = scrollback_lines(c, scrollback.width as usize, height + c.scroll, theme);
     let max_scroll = lines.len().saturating_sub(height);
     let scroll = c.scroll.min(max_scroll);
     let start = lines.len().saturating_sub(height + scroll);
@@ -846,28 +897,28 @@ fn draw_input(frame: &mut Frame, area: Rect, app: &App, c: &Conversation, theme:
     frame.render_widget(&input, area);
 }
 
-/// The scrollback as screen lines, wrapped to `width` with a hanging indent.
-fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'static>> {
+/// The newest part of the scrollback as screen lines, wrapped to `width` with a hanging
+/// indent: at least the last `need` lines (all of them when there are fewer). Every
+/// message makes at least one line, so only the last `need` messages are wrapped: a
+/// frame costs what is on screen, not the length of the history.
+fn scrollback_lines(
+    c: &Conversation,
+    width: usize,
+    need: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let first = c.entries.len().saturating_sub(need);
     let mut out = Vec::new();
-    if let Some(linked) = &c.linked {
-        let notice = strings::linked_notice(linked.nickname.as_deref());
-        for piece in wrap(&notice, width, width) {
-            out.push(vec![Span::styled(piece, theme.attention())]);
-        }
-        out.push(Vec::new());
-    }
-    if let Some(ip) = c.reveal.as_ref().and_then(|r| r.ip.as_deref()) {
-        for piece in wrap(&strings::revealed_ip(ip), width, width) {
-            out.push(vec![Span::styled(piece, theme.alarm())]);
-        }
-        out.push(Vec::new());
-    }
-    if let Some(handover) = &c.handover {
-        let text = strings::handover_line(&handover.from, &handover.note);
-        push_note_lines(&mut out, handover.at_ms, &text, width, theme);
-    }
     let mut notes = c.notes.iter().peekable();
-    for entry in &c.entries {
+    // Notes go before the first message that is not older; skip those placed before
+    // the messages left out.
+    for entry in &c.entries[..first] {
+        while notes.next_if(|n| n.at_ms <= entry.at_ms).is_some() {}
+    }
+    if first == 0 {
+        scrollback_header(c, &mut out, width, theme);
+    }
+    for entry in &c.entries[first..] {
         while let Some(note) = notes.next_if(|n| n.at_ms <= entry.at_ms) {
             let text = format!("{} {}: {}", strings::NOTE_MARK, note.author, note.text);
             push_note_lines(&mut out, note.at_ms, &text, width, theme);
@@ -890,7 +941,11 @@ fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'s
         }
         let (name, name_style) = match entry.from {
             Party::Visitor => (fit(&c.nickname, NAME_COLUMN), theme.visitor()),
-            Party::Counselor => (strings::YOU.to_owned(), theme.counselor()),
+            // A watcher is not the one chatting: name the counselor instead of "jij".
+            Party::Counselor => match (&c.counselor, c.watching) {
+                (Some(counselor), true) => (fit(counselor, NAME_COLUMN), theme.counselor()),
+                _ => (strings::YOU.to_owned(), theme.counselor()),
+            },
             Party::Relay => (strings::RELAY.to_owned(), theme.dim()),
         };
         let time = clock_time(entry.at_ms);
@@ -956,6 +1011,33 @@ fn scrollback_lines(c: &Conversation, width: usize, theme: Theme) -> Vec<Line<'s
         ));
     }
     lines
+}
+
+/// What the scrollback starts with: the nickname-return notice, an approved emergency
+/// disclosure and the handover note.
+fn scrollback_header(
+    c: &Conversation,
+    out: &mut Vec<Vec<Span<'static>>>,
+    width: usize,
+    theme: Theme,
+) {
+    if let Some(linked) = &c.linked {
+        let notice = strings::linked_notice(linked.nickname.as_deref());
+        for piece in wrap(&notice, width, width) {
+            out.push(vec![Span::styled(piece, theme.attention())]);
+        }
+        out.push(Vec::new());
+    }
+    if let Some(ip) = c.reveal.as_ref().and_then(|r| r.ip.as_deref()) {
+        for piece in wrap(&strings::revealed_ip(ip), width, width) {
+            out.push(vec![Span::styled(piece, theme.alarm())]);
+        }
+        out.push(Vec::new());
+    }
+    if let Some(handover) = &c.handover {
+        let text = strings::handover_line(&handover.from, &handover.note);
+        push_note_lines(out, handover.at_ms, &text, width, theme);
+    }
 }
 
 /// An internal note (or handover note): set off with `▌` in the counselors' colour and
@@ -1051,10 +1133,19 @@ pub fn format_duration(ms: i64) -> String {
 
 /// `HH:MM` in Brussels time.
 pub fn clock_time(at_ms: i64) -> String {
+    brussels(at_ms, "%H:%M")
+}
+
+/// `DD-MM HH:MM` in Brussels time, for what lasts longer than today (a block).
+pub fn day_time(at_ms: i64) -> String {
+    brussels(at_ms, "%d-%m %H:%M")
+}
+
+fn brussels(at_ms: i64, format: &str) -> String {
     Timestamp::from_millisecond(at_ms)
         .map(|t| {
             t.to_zoned_datetime(BRUSSELS.clone())
-                .strftime("%H:%M")
+                .strftime(format)
                 .to_string()
         })
         .unwrap_or_else(|_| "--:--".to_owned())
@@ -1067,7 +1158,14 @@ fn draw_notice(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         } else {
             theme.fg(Color::Cyan)
         };
-        frame.render_widget(Line::styled(format!(" {}", notice.text), style), area);
+        // A notification flashes: the whole line in reverse video for a moment.
+        let style = if app.flashing() {
+            style.add_modifier(Modifier::REVERSED)
+        } else {
+            style
+        };
+        let text = format!(" {:<width$}", notice.text, width = usize::from(area.width));
+        frame.render_widget(Line::styled(text, style), area);
     }
 }
 
@@ -1184,6 +1282,33 @@ fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, theme: Theme, question
     frame.render_widget(Paragraph::new(lines).block(outer), popup);
 }
 
+/// A password the relay made, with the warning that it shows only this once.
+fn draw_secret(frame: &mut Frame, area: Rect, app: &App, theme: Theme, user: &str, password: &str) {
+    let width = 60.min(area.width.saturating_sub(4));
+    let inner_width = usize::from(width.saturating_sub(2));
+    let mut lines = vec![
+        Line::raw(format!(" {}", strings::secret_for(user))),
+        Line::styled(format!("   {password}"), theme.bold()),
+        Line::raw(""),
+    ];
+    let room = inner_width.saturating_sub(2);
+    lines.extend(
+        wrap(strings::SECRET_ONCE, room, room)
+            .into_iter()
+            .map(|l| Line::styled(format!(" {l}"), theme.attention())),
+    );
+    lines.push(Line::raw(""));
+    lines.push(key_hints(
+        &app.keys.hints(&app.key_context(), true),
+        inner_width,
+        theme,
+    ));
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let outer = block(strings::SECRET_TITLE.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
 /// The canned responses: key, title and first line; the highlighted one is what Enter
 /// picks.
 fn draw_canned(
@@ -1277,6 +1402,8 @@ fn compose_title(purpose: &Compose) -> &'static str {
         Compose::Reveal(_) => strings::REVEAL_TITLE,
         Compose::Block(_) => strings::BLOCK_TITLE,
         Compose::Decide { .. } => strings::DECIDE_TITLE,
+        Compose::AccountName => strings::NEW_ACCOUNT_TITLE,
+        Compose::LiftBlock(_) => strings::LIFT_BLOCK_TITLE,
     }
 }
 
@@ -1439,6 +1566,79 @@ mod tests {
         assert_eq!(format_duration(3 * 60_000 + 5_000), "3m");
         assert_eq!(format_duration(65 * 60_000), "1u05m");
         assert_eq!(format_duration(-5), "<1m");
+    }
+
+    /// Wrapping only the newest messages gives the same screen lines as wrapping the
+    /// whole history, notes in between included, for every scroll position.
+    #[test]
+    fn the_tail_of_the_scrollback_is_the_tail_of_the_whole() {
+        use crate::action::Action;
+        use crate::app::{App, AppOptions, ClientIds};
+        use crate::net::NetEvent;
+        use chathulp_shared::staff::{InternalNote, StaffEvent};
+        use chathulp_shared::{ChatMessage, ConversationId, Party, ServiceId};
+
+        let mut app = App::new(AppOptions {
+            user: "an".into(),
+            server: "wss://127.0.0.1:8443".into(),
+            now_ms: 1_000_000,
+            color: false,
+            client_ids: ClientIds::Sequential(0),
+            keys: crate::keymap::KeyConfig::default(),
+            notifications: Default::default(),
+        });
+        let messages = (1..=300u64)
+            .map(|seq| ChatMessage {
+                seq,
+                from: if seq % 3 == 0 {
+                    Party::Counselor
+                } else {
+                    Party::Visitor
+                },
+                text: format!("bericht {seq} ").repeat((seq % 7) as usize + 1),
+                at_ms: seq as i64 * 1000,
+            })
+            .collect();
+        let notes = [50, 299_500, 301_000]
+            .map(|at_ms| InternalNote {
+                author: "an".into(),
+                text: format!("notitie om {at_ms}"),
+                at_ms,
+            })
+            .to_vec();
+        app.update(Action::Net(NetEvent::Staff(Box::new(
+            StaffEvent::Conversation {
+                conversation: ConversationId("c1".into()),
+                service: ServiceId("caw".into()),
+                nickname: "Sam".into(),
+                intake: Default::default(),
+                started_at_ms: 0,
+                messages,
+                no_dossier: false,
+                dossier_candidate: false,
+                linked_to: None,
+                visitor_away_until_ms: None,
+                notes,
+                handover: None,
+                watching: false,
+                counselor: None,
+                truncated: false,
+            },
+        ))));
+        let c = &app.conversations[0];
+        let theme = Theme { color: false };
+        let whole = scrollback_lines(c, 50, usize::MAX, theme);
+        assert!(whole.len() > 400, "{}", whole.len());
+        for need in [1, 20, 21, 150, 450, whole.len(), whole.len() + 10] {
+            let tail = scrollback_lines(c, 50, need, theme);
+            let want = need.min(whole.len());
+            assert!(tail.len() >= want, "need {need}: {} lines", tail.len());
+            assert_eq!(
+                tail[tail.len() - want..],
+                whole[whole.len() - want..],
+                "need {need}"
+            );
+        }
     }
 
     #[test]

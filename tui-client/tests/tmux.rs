@@ -91,6 +91,13 @@ impl Term {
         let dir = tempfile::tempdir()?;
         let socket = dir.path().join("tmux.sock");
         let data_dir = dir.path().join("data");
+        // The app's own bell (a visitor in an empty queue, a message out of view) is
+        // switched off, so that a bell reaching tmux can only be a visitor's BEL.
+        std::fs::create_dir_all(&data_dir)?;
+        std::fs::write(
+            data_dir.join(chathulp::config::FILE),
+            "[notifications]\nqueue = false\nmessage = false\nemergency = false\n",
+        )?;
         let conf = dir.path().join("tmux.conf");
         // remain-on-exit: the pane and what it shows stay after the shell exits.
         // set-clipboard on: an OSC 52 reaching the terminal becomes a tmux paste buffer,
@@ -371,10 +378,14 @@ async fn counselor_takes_replies_ends_and_quits_in_a_real_terminal() {
         buffers.trim().is_empty(),
         "the visitor wrote the clipboard: {buffers}"
     );
+    assert!(
+        screen.contains("=^G "),
+        "the visitor's BEL shows as ^G:\n{screen}"
+    );
     assert_eq!(
         term.bell_flag().await.expect("bell flag"),
         "0",
-        "a bell rang"
+        "the visitor's BEL reached the terminal (the app's own bell is off here)"
     );
 
     // Taking moved the focus to the input: type a reply and send it.

@@ -7,8 +7,8 @@ use chathulp::action::Action;
 use chathulp::app::{Compose, Popup, QueueRow};
 use chathulp::net::NetCommand;
 use chathulp_shared::staff::{
-    CounselorLoad, InternalNote, LiveConversation, PendingWrapUp, RevealRequest, RevealState,
-    ServiceDashboard, StaffEvent, StaffRequest, StaffSettings,
+    AccountInfo, BlockInfo, CounselorLoad, InternalNote, LiveConversation, PendingWrapUp,
+    RevealRequest, RevealState, ServiceDashboard, StaffEvent, StaffRequest, StaffSettings,
 };
 use chathulp_shared::{Party, Role, ServiceStatus};
 use common::*;
@@ -405,17 +405,260 @@ fn a_new_reveal_request_rings_for_supervisors_but_only_admins_decide() {
 }
 
 #[test]
-fn a_keymap_with_another_hotlist_key_drops_the_default_one() {
-    let keys = chathulp::keymap::KeyConfig {
-        hotlist: vec![chathulp::keymap::KeyPress::ctrl('g')],
-        ..Default::default()
-    };
+fn a_keymap_file_with_another_hotlist_key_drops_the_default_one_in_keys_and_footer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(chathulp::keyfile::FILE),
+        "hotlist = [\"Ctrl-g\"]\n",
+    )
+    .expect("write keys.toml");
+    let keys = chathulp::keymap::KeyConfig::load(dir.path()).expect("keys.toml");
     let mut app = chathulp::app::App::new(chathulp::app::AppOptions { keys, ..options() });
     three(&mut app);
+    app.focus = chathulp::app::Focus::Conversations;
+    let footer = app.keys.footer(&app.key_context());
+    let hotlist = chathulp::strings::keys::HOTLIST_SHORT;
+    assert!(footer.contains(&("Ctrl-g".into(), hotlist)), "{footer:?}");
+    let help: Vec<String> = app
+        .keys
+        .bindings()
+        .iter()
+        .filter(|b| b.help == chathulp::strings::keys::HOTLIST)
+        .flat_map(|b| b.keys.iter().map(|k| k.label()))
+        .collect();
+    assert_eq!(help, vec!["Ctrl-g"]);
     press(&mut app, KeyCode::Char('a'), KeyModifiers::ALT);
     assert_eq!(app.active, Some(cid("c-sam")), "the old key does nothing");
     press(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
     assert_eq!(app.active, Some(cid("c-lou")));
+}
+
+/// An administrator with the account list open, as the relay answered it.
+fn admin_desk(app: &mut chathulp::app::App) {
+    login(app, Role::Admin);
+    requests(app);
+    press(app, KeyCode::Char('A'), KeyModifiers::SHIFT);
+    assert_eq!(requests(app), vec![StaffRequest::ListAccounts]);
+    staff(
+        app,
+        StaffEvent::Accounts {
+            accounts: vec![
+                account("an", Role::Counselor),
+                account("bo", Role::Supervisor),
+            ],
+        },
+    );
+}
+
+#[test]
+fn an_admin_creates_an_account_by_name_and_role_and_sees_its_password_once() {
+    let mut app = app();
+    admin_desk(&mut app);
+    press_char(&mut app, 'n');
+    type_text_popup(&mut app, "lotte");
+    app_accept(&mut app);
+    assert!(matches!(app.popup, Some(Popup::PickRole { .. })));
+    press_char(&mut app, 'j');
+    app_accept(&mut app);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::CreateAccount {
+            user: "lotte".into(),
+            role: Role::Supervisor,
+        }]
+    );
+    staff(
+        &mut app,
+        StaffEvent::AccountSecret {
+            user: "lotte".into(),
+            password: "kaas-tulp-9317".into(),
+        },
+    );
+    assert!(matches!(app.popup, Some(Popup::AccountSecret { .. })));
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(matches!(app.popup, Some(Popup::Accounts { .. })));
+    assert!(
+        !format!("{app:?}").contains("kaas-tulp-9317"),
+        "the password is forgotten once its popup closes"
+    );
+}
+
+#[test]
+fn resetting_a_password_and_disabling_an_account_are_confirmed_first() {
+    let mut app = app();
+    admin_desk(&mut app);
+    press_char(&mut app, 'j');
+    press_char(&mut app, 'r');
+    press_char(&mut app, 'n');
+    assert_eq!(
+        app.popup,
+        Some(Popup::Accounts { selected: 1 }),
+        "back on bo's row"
+    );
+    assert!(requests(&mut app).is_empty(), "cancelled: nothing goes out");
+
+    press_char(&mut app, 'r');
+    press_char(&mut app, 'y');
+    press_char(&mut app, 'd');
+    press_char(&mut app, 'y');
+    assert_eq!(
+        requests(&mut app),
+        vec![
+            StaffRequest::ResetPassword { user: "bo".into() },
+            StaffRequest::SetAccountDisabled {
+                user: "bo".into(),
+                disabled: true,
+            },
+        ]
+    );
+}
+
+#[test]
+fn lifting_a_block_needs_a_reason_and_a_confirmation() {
+    let mut app = app();
+    admin_desk(&mut app);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    press_char(&mut app, 'b');
+    assert_eq!(requests(&mut app), vec![StaffRequest::ListBlocks]);
+    staff(
+        &mut app,
+        StaffEvent::Blocks {
+            blocks: vec![block(3)],
+        },
+    );
+    press_char(&mut app, 'l');
+    app_accept(&mut app);
+    assert!(
+        matches!(app.popup, Some(Popup::Compose { .. })),
+        "no reason, no lift"
+    );
+    type_text_popup(&mut app, "vergissing");
+    app_accept(&mut app);
+    assert!(requests(&mut app).is_empty(), "not before the yes");
+    press_char(&mut app, 'y');
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::LiftBlock {
+            block: 3,
+            reason: "vergissing".into(),
+        }]
+    );
+}
+
+#[test]
+fn only_administrators_get_the_account_and_block_desk() {
+    for role in [Role::Counselor, Role::Supervisor] {
+        let mut app = app();
+        login(&mut app, role);
+        requests(&mut app);
+        press(&mut app, KeyCode::Char('A'), KeyModifiers::SHIFT);
+        app.update(Action::ShowBlocks);
+        assert!(requests(&mut app).is_empty(), "{role:?}");
+        assert_eq!(app.popup, None, "{role:?}");
+    }
+}
+
+fn account(user: &str, role: Role) -> AccountInfo {
+    AccountInfo {
+        user: user.into(),
+        role,
+        disabled: false,
+        created_at_ms: NOW,
+    }
+}
+
+fn block(id: u64) -> BlockInfo {
+    BlockInfo {
+        id,
+        service: sid("caw"),
+        conversation: cid("c-sam"),
+        counselor: "an".into(),
+        reason: "bedreigingen".into(),
+        created_at_ms: NOW,
+        until_ms: NOW + 7 * 24 * 60 * MINUTE,
+    }
+}
+
+/// The queue, with caw's visitors gone.
+fn caw_empty() -> StaffEvent {
+    let StaffEvent::Queue { mut services } = queue() else {
+        unreachable!()
+    };
+    services[0].waiting.clear();
+    StaffEvent::Queue { services }
+}
+
+/// Rings (and flashes) for a visitor in an empty queue, a message out of view and an
+/// emergency, each once; the bell flag is what the event loop turns into BEL.
+fn rings(app: &mut chathulp::app::App, event: StaffEvent) -> bool {
+    app.bell = false;
+    app.flash_until_ms = 0;
+    staff(app, event);
+    let rang = app.bell;
+    assert_eq!(rang, app.flashing(), "the flash goes with the bell");
+    rang
+}
+
+#[test]
+fn a_visitor_in_an_empty_queue_a_message_out_of_view_and_an_emergency_ring() {
+    let mut app = app();
+    three(&mut app);
+    assert!(!rings(&mut app, caw_empty()), "the first queue is no news");
+    assert!(!rings(&mut app, caw_empty()), "nothing changed");
+    assert!(rings(&mut app, queue()), "Sam joined an empty queue");
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("CAW")));
+    assert!(!rings(&mut app, queue()), "a queue that was not empty");
+
+    let kim = StaffEvent::Message {
+        conversation: cid("c-kim"),
+        message: message(2, Party::Visitor, "ben je daar?", NOW + 3 * MINUTE),
+    };
+    assert!(rings(&mut app, kim), "Kim is not in view");
+    let sam = StaffEvent::Message {
+        conversation: cid("c-sam"),
+        message: message(3, Party::Visitor, "ok", NOW + 3 * MINUTE),
+    };
+    assert!(!rings(&mut app, sam), "Sam is in view");
+    let answered = StaffEvent::Reveal {
+        conversation: cid("c-lou"),
+        request: Box::new(reveal_request(7, "c-lou", RevealState::Denied)),
+        ip: None,
+    };
+    assert!(rings(&mut app, answered), "the emergency was answered");
+
+    app.update(Action::Tick(NOW + 10 * MINUTE));
+    assert!(!app.flashing(), "the flash passes");
+}
+
+#[test]
+fn notifications_switched_off_show_the_notice_without_bell_or_flash() {
+    let notifications = chathulp::config::Notifications {
+        queue: false,
+        message: false,
+        emergency: false,
+    };
+    let mut app = chathulp::app::App::new(chathulp::app::AppOptions {
+        notifications,
+        ..options()
+    });
+    login(&mut app, Role::Supervisor);
+    staff(&mut app, caw_empty());
+    let flagged = StaffEvent::Reveals {
+        requests: vec![reveal_request(7, "c-sam", RevealState::Pending)],
+    };
+    assert!(!rings(&mut app, flagged));
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some(chathulp::strings::REVEAL_FLAGGED)
+    );
+
+    let mut app = chathulp::app::App::new(chathulp::app::AppOptions {
+        notifications,
+        ..options()
+    });
+    three(&mut app);
+    staff(&mut app, caw_empty());
+    assert!(!rings(&mut app, queue()));
 }
 
 fn options() -> chathulp::app::AppOptions {
@@ -426,6 +669,7 @@ fn options() -> chathulp::app::AppOptions {
         color: false,
         client_ids: chathulp::app::ClientIds::Sequential(0),
         keys: chathulp::keymap::KeyConfig::default(),
+        notifications: Default::default(),
     }
 }
 

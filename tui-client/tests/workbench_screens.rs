@@ -6,8 +6,8 @@ mod common;
 use chathulp::action::Action;
 use chathulp::app::App;
 use chathulp_shared::staff::{
-    CounselorLoad, InternalNote, LiveConversation, PendingWrapUp, RevealRequest, RevealState,
-    ServiceDashboard, StaffEvent, StaffSettings,
+    AccountInfo, BlockInfo, CounselorLoad, InternalNote, LiveConversation, PendingWrapUp,
+    RevealRequest, RevealState, ServiceDashboard, StaffEvent, StaffSettings,
 };
 use chathulp_shared::{Party, Role, ServiceStatus};
 use common::*;
@@ -291,4 +291,72 @@ fn admin_reveal_requests_and_decision() {
     insta::assert_snapshot!("admin_reveals", render(&app));
     app.update(Action::DecideReveal(true));
     insta::assert_snapshot!("admin_decide", render(&app));
+}
+
+/// Every popup of the administrator's desk, in the order an administrator meets them.
+#[test]
+fn admin_accounts_and_blocks() {
+    let mut app = overseer(Role::Admin);
+    app.update(Action::ShowAccounts);
+    let account = |user: &str, role, disabled| AccountInfo {
+        user: user.into(),
+        role,
+        disabled,
+        created_at_ms: NOW,
+    };
+    staff(
+        &mut app,
+        StaffEvent::Accounts {
+            accounts: vec![
+                account("an", Role::Counselor, false),
+                account("bo", Role::Supervisor, false),
+                account("oud", Role::Counselor, true),
+            ],
+        },
+    );
+    insta::assert_snapshot!("admin_accounts", render(&app));
+    app.update(Action::NewAccount);
+    type_text(&mut app, "lotte");
+    insta::assert_snapshot!("admin_new_account_name", render(&app));
+    app.update(Action::Accept);
+    insta::assert_snapshot!("admin_new_account_role", render(&app));
+    staff(
+        &mut app,
+        StaffEvent::AccountSecret {
+            user: "lotte".into(),
+            password: "kaas-tulp-9317".into(),
+        },
+    );
+    insta::assert_snapshot!("admin_account_secret", render(&app));
+    app.update(Action::ClosePopup);
+    app.update(Action::MoveDown);
+    app.update(Action::ResetPassword);
+    insta::assert_snapshot!("admin_confirm_reset", render(&app));
+    app.update(Action::Cancel);
+    app.update(Action::ToggleDisabled);
+    insta::assert_snapshot!("admin_confirm_disable", render(&app));
+    app.update(Action::Cancel);
+
+    app.update(Action::ClosePopup);
+    app.update(Action::ShowBlocks);
+    staff(
+        &mut app,
+        StaffEvent::Blocks {
+            blocks: vec![BlockInfo {
+                id: 3,
+                service: sid("caw"),
+                conversation: cid("c-sam"),
+                counselor: "an".into(),
+                reason: "bedreigingen".into(),
+                created_at_ms: NOW,
+                until_ms: NOW + 7 * 24 * 60 * MINUTE,
+            }],
+        },
+    );
+    insta::assert_snapshot!("admin_blocks", render(&app));
+    app.update(Action::LiftBlock);
+    type_text(&mut app, "vergissing");
+    insta::assert_snapshot!("admin_lift_reason", render(&app));
+    app.update(Action::Accept);
+    insta::assert_snapshot!("admin_lift_confirm", render(&app));
 }

@@ -113,6 +113,12 @@ pub struct VisitorSession {
 /// Identifies one staff connection (an account may be signed in more than once).
 pub type StaffConnId = u64;
 
+/// A counselor's turn to send in one conversation (see [`Broker::send_turn`]); the next
+/// message of that conversation waits until this one is dropped.
+pub struct SendTurn {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
 /// A signed-in staff member, as the broker knows them.
 #[derive(Clone, Debug)]
 pub struct StaffMember {
@@ -765,17 +771,31 @@ impl Broker {
     }
 
     /// Stores a counselor's message and forwards it to the visitor.
-    pub async fn counselor_send(
+    /// Waits for the counselor's turn to send in one of their conversations. Turns are
+    /// given in the order they were asked for, and one at a time per conversation.
+    pub async fn send_turn(
         &self,
         member: &StaffMember,
+        conversation: &ConversationId,
+    ) -> Result<SendTurn, ErrorReply> {
+        require_counselor(member)?;
+        let lock = self.own_conversation_lock(member, conversation)?;
+        let guard = lock.lock_owned().await;
+        // Still theirs once it is their turn (not ended or transferred meanwhile).
+        self.own_conversation_lock(member, conversation)?;
+        Ok(SendTurn { _guard: guard })
+    }
+
+    /// Stores a counselor's message and delivers it to the visitor and watchers, in the
+    /// turn taken with [`Broker::send_turn`].
+    pub async fn counselor_send(
+        &self,
+        turn: SendTurn,
         conversation: &ConversationId,
         client_id: String,
         text: String,
     ) -> Result<ChatMessage, ErrorReply> {
-        require_counselor(member)?;
-        let lock = self.own_conversation_lock(member, conversation)?;
-        let _guard = lock.lock().await;
-        self.own_conversation_lock(member, conversation)?;
+        let _turn = turn;
         let appended = self
             .shared
             .store

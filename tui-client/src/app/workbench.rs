@@ -31,12 +31,19 @@ pub enum Compose {
     Block(ConversationId),
     /// An administrator's reason to approve or deny reveal request `request`.
     Decide { request: u64, approve: bool },
+    /// The name of a new staff account (its role is picked next).
+    AccountName,
+    /// Why block `0` is lifted (confirmed before it goes).
+    LiftBlock(u64),
 }
 
 impl Compose {
     /// Whether a second "yes" is asked before the request goes out.
     pub fn is_destructive(&self) -> bool {
-        matches!(self, Compose::Reveal(_) | Compose::Block(_))
+        matches!(
+            self,
+            Compose::Reveal(_) | Compose::Block(_) | Compose::LiftBlock(_)
+        )
     }
 
     /// The conversation it is about, if any.
@@ -48,7 +55,7 @@ impl Compose {
             }
             | Compose::Reveal(c)
             | Compose::Block(c) => Some(c),
-            Compose::Decide { .. } => None,
+            Compose::Decide { .. } | Compose::AccountName | Compose::LiftBlock(_) => None,
         }
     }
 }
@@ -138,9 +145,15 @@ impl App {
     }
 
     /// Esc: a wrap-up form closed unsaved is postponed, and says where to find it.
+    /// Leaving a step of the account desk goes back to the account list.
     pub(super) fn close_popup(&mut self) {
-        if let Some(Popup::WrapUp(_)) = self.popup.take() {
-            self.info(strings::WRAP_UP_POSTPONED.into());
+        match self.popup.take() {
+            Some(Popup::WrapUp(_)) => self.info(strings::WRAP_UP_POSTPONED.into()),
+            Some(Popup::ConfirmAccount(change)) => self.back_to_accounts(Some(change.user())),
+            Some(Popup::AccountSecret { user, .. } | Popup::PickRole { user, .. }) => {
+                self.back_to_accounts(Some(&user));
+            }
+            _ => {}
         }
     }
 
@@ -278,6 +291,9 @@ impl App {
             Some(Popup::PickColleague { .. }) => self.transfer_targets().len(),
             Some(Popup::ToRegister { .. }) => self.to_register.len(),
             Some(Popup::Reveals { .. }) => self.reveals.len(),
+            Some(Popup::Accounts { .. }) => self.accounts.len(),
+            Some(Popup::Blocks { .. }) => self.blocks.len(),
+            Some(Popup::PickRole { .. }) => super::ROLES.len(),
             Some(Popup::WrapUp(form)) => form.chosen.len(),
             _ => return,
         };
@@ -286,7 +302,10 @@ impl App {
             Some(
                 Popup::PickColleague { selected, .. }
                 | Popup::ToRegister { selected }
-                | Popup::Reveals { selected },
+                | Popup::Reveals { selected }
+                | Popup::Accounts { selected }
+                | Popup::Blocks { selected }
+                | Popup::PickRole { selected, .. },
             ) => selected,
             Some(Popup::WrapUp(form)) => &mut form.selected,
             _ => return,
@@ -301,6 +320,11 @@ impl App {
                 let text = text.trim().to_owned();
                 if text.is_empty() {
                     self.error(strings::NEED_TEXT.into());
+                } else if purpose == Compose::AccountName {
+                    self.popup = Some(Popup::PickRole {
+                        user: text,
+                        selected: 0,
+                    });
                 } else if purpose.is_destructive() {
                     self.popup = Some(Popup::ConfirmCompose { purpose, text });
                 } else {
@@ -328,6 +352,7 @@ impl App {
                 }
             }
             Some(Popup::WrapUp(form)) => self.send_wrap_up(form),
+            Some(Popup::PickRole { user, selected }) => self.create_account(user, selected),
             _ => {}
         }
     }
@@ -380,6 +405,15 @@ impl App {
                 },
                 strings::DECIDING,
             ),
+            Compose::LiftBlock(block) => (
+                StaffRequest::LiftBlock {
+                    block,
+                    reason: text,
+                },
+                strings::LIFTING,
+            ),
+            // Never sent as such: Enter goes on to the role (see `accept_workbench`).
+            Compose::AccountName => return,
         };
         if self.request(request) {
             self.info(doing.into());
@@ -531,8 +565,8 @@ impl App {
             .iter()
             .any(|r| r.state == RevealState::Pending && !was_pending.contains(&r.id));
         if new {
-            self.bell = true;
-            self.error(strings::REVEAL_FLAGGED.into());
+            let text = strings::REVEAL_FLAGGED.into();
+            self.notify(super::notify::Event::Emergency, text, true);
         }
         if let Some(Popup::Reveals { selected }) = &mut self.popup {
             *selected = (*selected).min(self.reveals.len().saturating_sub(1));
@@ -561,8 +595,7 @@ impl App {
         c.reveal = Some(RevealView { state, ip });
         if let Some(line) = line {
             c.add_local(line, now_ms);
-            self.bell = true;
-            self.error(line.into());
+            self.notify(super::notify::Event::Emergency, line.into(), true);
         }
     }
 

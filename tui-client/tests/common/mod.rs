@@ -24,6 +24,7 @@ pub fn app() -> App {
         color: false,
         client_ids: ClientIds::Sequential(0),
         keys: KeyConfig::default(),
+        notifications: Default::default(),
     })
 }
 
