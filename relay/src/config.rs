@@ -181,6 +181,18 @@ pub struct Limits {
     /// Visitor sockets one network (IP address) may hold open at once. More gets an
     /// error `rate_limited` and close 1013.
     pub connections_per_network: u32,
+    /// Staff password checks (argon2, ~20 MiB each) that may run at the same time; more
+    /// logins wait their turn.
+    pub login_hashes_at_once: usize,
+    /// Failed staff logins in a row one account name may have before each further
+    /// failure locks it for 1 s, 2 s, 4 s, … (see [`crate::login_guard`]).
+    pub login_failures_per_account: u32,
+    /// Failed staff logins in a row one network may have (over all account names)
+    /// before the same backoff applies to the network.
+    pub login_failures_per_network: u32,
+    /// The longest lock after failed logins, in seconds; also how long a quiet network
+    /// or account name is remembered.
+    pub login_backoff_max_secs: u64,
     /// Bytes each WebSocket reads from its TLS stream at once. Every open socket holds a
     /// buffer this big (tungstenite fills it to its full size), so it sets most of what an
     /// idle visitor costs; longer frames still arrive, in several reads.
@@ -212,6 +224,10 @@ impl Default for Limits {
             visitor_message_burst: 10,
             new_sessions_per_minute: 30,
             connections_per_network: 100,
+            login_hashes_at_once: 4,
+            login_failures_per_account: 5,
+            login_failures_per_network: 20,
+            login_backoff_max_secs: 900,
             ws_read_buffer_bytes: 4096,
             ws_write_buffer_bytes: 4096,
             ws_max_write_buffer_bytes: 16 * 1024 * 1024,
@@ -449,12 +465,18 @@ impl Config {
             l.visitor_message_burst,
             l.new_sessions_per_minute,
             l.connections_per_network,
+            l.login_failures_per_account,
+            l.login_failures_per_network,
         ]
         .contains(&0)
+            || l.login_hashes_at_once == 0
+            || l.login_backoff_max_secs == 0
         {
             return Err(ConfigError::Invalid(
                 "limits.visitor_messages_per_sec, visitor_message_burst, \
-                 new_sessions_per_minute and connections_per_network must be at least 1"
+                 new_sessions_per_minute, connections_per_network, login_hashes_at_once, \
+                 login_failures_per_account, login_failures_per_network and \
+                 login_backoff_max_secs must be at least 1"
                     .into(),
             ));
         }

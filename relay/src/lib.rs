@@ -36,6 +36,7 @@ pub mod forwarded;
 pub mod hours;
 pub mod limits;
 pub mod logging;
+pub mod login_guard;
 pub mod permissions;
 pub mod scrub;
 pub mod server;
@@ -79,6 +80,7 @@ impl Relay {
     ) -> anyhow::Result<Self> {
         config.validate()?;
         let limiter = Arc::new(limits::Limiter::new(&config.limits));
+        let login_guard = Arc::new(login_guard::LoginGuard::new(&config.limits));
         let vault = Arc::new(vault::Vault::open(&store.directory()?)?);
         let broker = Broker::new(Arc::new(config), store, clock, vault)?;
         let restored = broker.restore().await?;
@@ -91,6 +93,7 @@ impl Relay {
                 shutdown: CancellationToken::new(),
                 tracker: TaskTracker::new(),
                 limiter,
+                login_guard,
             },
             tls: identity.server_config()?,
         })
@@ -113,6 +116,7 @@ impl Relay {
         let addr = listener.local_addr()?;
         let broker = self.app.broker.clone();
         let limiter = Arc::clone(&self.app.limiter);
+        let login_guard = Arc::clone(&self.app.login_guard);
         let shutdown = self.app.shutdown.clone();
         self.app.tracker.spawn(async move {
             let mut ticks = tokio::time::interval(TICK);
@@ -124,6 +128,7 @@ impl Relay {
                             tracing::error!(error = %e, "housekeeping failed");
                         }
                         limiter.prune(broker.now_ms());
+                        login_guard.prune(broker.now_ms());
                     }
                 }
             }

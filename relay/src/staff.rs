@@ -16,9 +16,11 @@ use chathulp_shared::{
 
 use crate::accounts::{random_hex, token_digest, verify_password};
 use crate::broker::{Broker, Outbox, StaffConnId, StaffMember};
+use crate::limits::PeerKey;
 use crate::socket::{
     self, Frames, Handled, Pending, close_after_read_error, close_with, send_json,
 };
+use crate::store::Account;
 use crate::visitor::check_protocol;
 use crate::web::AppState;
 
@@ -28,7 +30,7 @@ pub(crate) static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock:
     crate::accounts::hash_password(&random_hex(16)).unwrap_or_default()
 });
 
-pub async fn serve(mut socket: WebSocket, app: AppState) {
+pub async fn serve(mut socket: WebSocket, app: AppState, network: PeerKey) {
     let limits = app.broker.config().limits.clone();
     let deadline = Duration::from_secs(limits.first_frame_deadline_secs);
     let first = tokio::select! {
@@ -51,7 +53,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
             close_after_read_error(&mut socket, e).await;
             return;
         }
-        Some(Ok(Some(Ok(frame)))) => match sign_in(&app.broker, frame).await {
+        Some(Ok(Some(Ok(frame)))) => match sign_in(&app, &network, frame).await {
             Ok(signed_in) => signed_in,
             Err(e) => {
                 let _ = send_json(&mut socket, &StaffEvent::Error(e)).await;
@@ -104,11 +106,15 @@ pub async fn serve(mut socket: WebSocket, app: AppState) {
 }
 
 /// Checks the first frame: a password login or an earlier session token.
-async fn sign_in(broker: &Broker, frame: Message) -> Result<(StaffMember, String), ErrorReply> {
+async fn sign_in(
+    app: &AppState,
+    network: &PeerKey,
+    frame: Message,
+) -> Result<(StaffMember, String), ErrorReply> {
     let Message::Text(text) = frame else {
         return Err(ErrorReply::new(ErrorCode::BadFrame, "send JSON text"));
     };
-    let failed = || ErrorReply::new(ErrorCode::LoginFailed, "wrong user name or password");
+    let broker = &app.broker;
     let store = broker.store();
     let account = match decode::<StaffRequest>(text.as_str())? {
         StaffRequest::Login {
@@ -117,14 +123,7 @@ async fn sign_in(broker: &Broker, frame: Message) -> Result<(StaffMember, String
             password,
         } => {
             check_protocol(protocol)?;
-            let account = store.account(user).await.map_err(|_| failed())?;
-            let hash = account
-                .as_ref()
-                .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .unwrap_or(false);
-            account.filter(|_| ok).ok_or_else(failed)?
+            check_password(app, network, user, password).await?
         }
         StaffRequest::Session { protocol, token } => {
             check_protocol(protocol)?;
@@ -169,6 +168,52 @@ async fn sign_in(broker: &Broker, frame: Message) -> Result<(StaffMember, String
         },
         token,
     ))
+}
+
+/// A password login, behind the [`crate::login_guard`]: refused `rate_limited` while
+/// the account name or the network is locked after failures, and hashed only when one
+/// of the limited hashing turns is free.
+async fn check_password(
+    app: &AppState,
+    network: &PeerKey,
+    user: String,
+    password: String,
+) -> Result<Account, ErrorReply> {
+    let guard = &app.login_guard;
+    let now_ms = app.broker.now_ms();
+    let wait = guard.wait_secs(&user, network, now_ms);
+    if wait > 0 {
+        return Err(ErrorReply::new(
+            ErrorCode::RateLimited,
+            format!("too many failed sign-ins; try again in {wait} s"),
+        ));
+    }
+    let failed = || ErrorReply::new(ErrorCode::LoginFailed, "wrong user name or password");
+    let account = app
+        .broker
+        .store()
+        .account(user.clone())
+        .await
+        .map_err(|_| failed())?;
+    let hash = account
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+    let ok = {
+        let _turn = guard.hash_permit().await;
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false)
+    };
+    match account.filter(|_| ok) {
+        Some(account) => {
+            guard.succeeded(&user);
+            Ok(account)
+        }
+        None => {
+            guard.failed(&user, network, app.broker.now_ms());
+            Err(failed())
+        }
+    }
 }
 
 struct Session<'a> {

@@ -63,8 +63,27 @@ impl Identity {
     /// browsers skip the certificate signature, where the default in-memory cache holds
     /// only 256 sessions. One ticket per handshake is enough for a page that opens one
     /// socket at a time.
+    /// TLS 1.3 and TLS 1.2 only, and in 1.2 only ECDHE key exchange with AEAD ciphers
+    /// (AES-GCM, ChaCha20-Poly1305): no CBC, no RSA key exchange, no SSL or TLS 1.0/1.1.
+    /// rustls supports nothing weaker anyway; the list is explicit so that a crate
+    /// upgrade that adds suites doesn't silently widen it. Checked with `openssl s_client`
+    /// in `tests/tests/tls.rs`.
     pub fn server_config(self) -> Result<Arc<ServerConfig>, TlsError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        use rustls::crypto::ring::cipher_suite as cs;
+        let provider = Arc::new(rustls::crypto::CryptoProvider {
+            cipher_suites: vec![
+                cs::TLS13_AES_256_GCM_SHA384,
+                cs::TLS13_AES_128_GCM_SHA256,
+                cs::TLS13_CHACHA20_POLY1305_SHA256,
+                cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+                cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                cs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            ],
+            ..rustls::crypto::ring::default_provider()
+        });
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
             .with_no_client_auth()

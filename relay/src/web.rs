@@ -17,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::broker::Broker;
-use crate::limits::Limiter;
+use crate::limits::{Limiter, PeerKey};
+use crate::login_guard::LoginGuard;
 use crate::vault::ClientIp;
 
 /// What every request handler can reach. Cheap to clone.
@@ -30,6 +31,8 @@ pub struct AppState {
     pub tracker: TaskTracker,
     /// Limits per network (new chats, open sockets).
     pub limiter: Arc<Limiter>,
+    /// Staff sign-in: concurrent password hashes and failed-login backoff.
+    pub login_guard: Arc<LoginGuard>,
 }
 
 const INDEX_HTML: &str = include_str!("../assets/index.html");
@@ -119,9 +122,7 @@ async fn visitor_ws(
     if !origin_allowed(&headers, &state.broker.config().web.allowed_origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
-    let trusted = &state.broker.config().web.trusted_proxies;
-    let ip = ClientIp::new(crate::forwarded::client_ip(peer.ip(), &headers, trusted));
-    let key = state.broker.client_key(&ip);
+    let (ip, key) = client(&state, peer, &headers);
     match state.limiter.connect(&key) {
         Some(guard) => upgrade(state, ws, move |socket, app| {
             crate::visitor::serve(socket, app, ip, key, guard)
@@ -147,8 +148,27 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     own || allowed.iter().any(|a| a.eq_ignore_ascii_case(origin))
 }
 
-async fn staff_ws(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    upgrade(state, ws, crate::staff::serve)
+/// The client's address (behind a trusted proxy: the one it forwarded) and its keyed
+/// hash, which the per-network limits key on.
+fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> (ClientIp, PeerKey) {
+    let trusted = &state.broker.config().web.trusted_proxies;
+    let ip = ClientIp::new(crate::forwarded::client_ip(peer.ip(), headers, trusted));
+    let key = state.broker.client_key(&ip);
+    (ip, key)
+}
+
+/// `/ws/staff`: the network's keyed hash goes along for the failed-login backoff; the
+/// address itself is dropped here.
+async fn staff_ws(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let (_, key) = client(&state, peer, &headers);
+    upgrade(state, ws, move |socket, app| {
+        crate::staff::serve(socket, app, key)
+    })
 }
 
 /// Accepts a WebSocket with the configured size limits and buffer sizes and hands it to

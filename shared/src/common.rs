@@ -324,7 +324,14 @@ pub fn check_client_id(client_id: &str) -> Result<(), ErrorReply> {
     Ok(())
 }
 
-/// Normalises and checks a nickname: trimmed, 1 to 32 characters, no control characters.
+/// Normalises and checks a nickname: trimmed, 1 to 32 characters, no control characters
+/// and no bidi or line-separator marks.
+///
+/// Such a nickname is refused (`invalid`) rather than silently stripped: the visitor
+/// sees at once why, and staff never see a name that differs from the one typed. Bidi
+/// embeddings, overrides and isolates could reorder what a counselor reads around the
+/// nickname (e.g. make "Sam" look like a staff note), and U+2028/U+2029 break lines in
+/// some terminals. The zero-width joiner stays allowed: emoji sequences need it.
 pub fn clean_nickname(raw: &str) -> Result<String, ErrorReply> {
     let nick = raw.trim();
     let chars = nick.chars().count();
@@ -343,7 +350,28 @@ pub fn clean_nickname(raw: &str) -> Result<String, ErrorReply> {
             "nickname may not contain control characters",
         ));
     }
+    if nick.chars().any(is_bidi_or_separator) {
+        return Err(ErrorReply::new(
+            ErrorCode::Invalid,
+            "nickname may not contain bidi or line-separator characters",
+        ));
+    }
     Ok(nick.to_owned())
+}
+
+/// Bidi marks, embeddings, overrides and isolates, and the Unicode line and paragraph
+/// separators: invisible characters that change how the text around them is shown.
+pub fn is_bidi_or_separator(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
 }
 
 #[cfg(test)]
@@ -369,6 +397,26 @@ mod tests {
         assert!(clean_nickname("a\u{1b}[2J").is_err());
         assert!(clean_nickname("").is_err());
         assert!(clean_nickname(&"x".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn nickname_with_bidi_or_separator_marks_is_refused_but_emoji_joiners_pass() {
+        for bad in [
+            "Sam\u{202e}",
+            "\u{2066}Sam",
+            "S\u{200f}am",
+            "Sam\u{2028}x",
+            "\u{61c}a",
+            "a\u{202a}",
+        ] {
+            assert_eq!(
+                clean_nickname(bad).map_err(|e| e.code),
+                Err(ErrorCode::Invalid),
+                "{bad:?}"
+            );
+        }
+        assert!(clean_nickname("\u{9b}2J").is_err());
+        assert_eq!(clean_nickname("👨‍👩‍👧 Sam").as_deref(), Ok("👨‍👩‍👧 Sam"));
     }
 
     #[test]

@@ -180,12 +180,24 @@ impl TestRelay {
         source: std::net::Ipv4Addr,
         forwarded_for: Option<&str>,
     ) -> anyhow::Result<Client> {
+        self.connect_from("/ws/visitor", source, forwarded_for)
+            .await
+    }
+
+    /// A socket to `path` (`/ws/visitor` or `/ws/staff`) from source address `source`,
+    /// with the relay's own Origin, optionally sending `X-Forwarded-For: forwarded_for`.
+    pub async fn connect_from(
+        &self,
+        path: &str,
+        source: std::net::Ipv4Addr,
+        forwarded_for: Option<&str>,
+    ) -> anyhow::Result<Client> {
         let socket = tokio::net::TcpSocket::new_v4()?;
         socket.bind((source, 0).into())?;
         let tcp = socket.connect(self.addr).await?;
         let mut request =
             tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
-                self.url("/ws/visitor"),
+                self.url(path),
             )?;
         // The page's own origin, as a browser would send it.
         let origin = format!("https://{}", self.addr);

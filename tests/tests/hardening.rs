@@ -202,3 +202,147 @@ async fn a_one_mib_frame_closes_that_socket_with_1009_and_other_chats_go_on() ->
     other.expect("ack").await?;
     relay.stop().await
 }
+
+#[tokio::test]
+async fn a_nickname_with_bidi_or_control_characters_is_refused_and_never_reaches_staff()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut counselor = relay.staff("an").await?;
+    counselor.drain().await?;
+    for bad in [
+        "Sam\u{202e}tpircs",
+        "\u{2066}Lou\u{2069}",
+        "Ki\u{2028}m",
+        "a\u{1b}[2J",
+        "b\u{9b}2J",
+    ] {
+        let mut v = relay.visitor().await?;
+        v.send(hello(bad)).await?;
+        let refused = v.expect("error").await?;
+        assert_eq!(refused["code"], "invalid", "{bad:?}");
+        // The socket stays open: the visitor can pick another nickname.
+        v.send(hello("Robin")).await?;
+        v.expect("welcome").await?;
+    }
+    // Staff see only the accepted nicknames.
+    let caw_waiting = |q: &serde_json::Value| -> Vec<serde_json::Value> {
+        q["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["service"] == "caw")
+            .flat_map(|s| s["waiting"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let queue = counselor
+        .expect_queue(|q| caw_waiting(q).len() == 5)
+        .await?;
+    for entry in caw_waiting(&queue) {
+        assert_eq!(entry["nickname"], "Robin", "{entry}");
+    }
+    relay.stop().await
+}
+
+/// One staff `login` from `source`; returns the first reply (`login_ok` or `error`).
+async fn login_from(
+    relay: &TestRelay,
+    source: [u8; 4],
+    user: &str,
+    password: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let mut s = relay.connect_from("/ws/staff", source.into(), None).await?;
+    s.send(json!({"type":"login","protocol":1,"user":user,"password":password}))
+        .await?;
+    s.next().await
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_with_doubling_backoff_until_the_clock_moves_on()
+-> anyhow::Result<()> {
+    let mut config = Config::default();
+    config.limits.login_failures_per_account = 2;
+    let relay = TestRelay::start_with(config).await?;
+    let right = chathulp_tests::PASSWORD;
+    let here = [127, 0, 0, 1];
+    for _ in 0..2 {
+        assert_eq!(
+            login_from(&relay, here, "an", "fout").await?["code"],
+            "login_failed"
+        );
+    }
+    // The third failure locks "an" for 1 s; the fourth (after that second) for 2 s.
+    assert_eq!(
+        login_from(&relay, here, "an", "fout").await?["code"],
+        "login_failed"
+    );
+    let locked = login_from(&relay, here, "an", right).await?;
+    assert_eq!(locked["code"], "rate_limited", "{locked}");
+    assert!(
+        locked["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1 s")),
+        "{locked}"
+    );
+    // Another account on the same network is not affected.
+    assert_eq!(
+        login_from(&relay, here, "bo", right).await?["type"],
+        "login_ok"
+    );
+    relay.clock.advance(jiff::SignedDuration::from_secs(1));
+    assert_eq!(
+        login_from(&relay, here, "an", "fout").await?["code"],
+        "login_failed"
+    );
+    let locked = login_from(&relay, here, "an", right).await?;
+    assert!(
+        locked["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2 s")),
+        "{locked}"
+    );
+    relay.clock.advance(jiff::SignedDuration::from_secs(2));
+    // The right password gets in and resets the count: one failure is free again.
+    assert_eq!(
+        login_from(&relay, here, "an", right).await?["type"],
+        "login_ok"
+    );
+    assert_eq!(
+        login_from(&relay, here, "an", "fout").await?["code"],
+        "login_failed"
+    );
+    assert_eq!(
+        login_from(&relay, here, "an", right).await?["type"],
+        "login_ok"
+    );
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn failed_logins_over_many_names_lock_the_network_but_not_other_networks()
+-> anyhow::Result<()> {
+    let mut config = Config::default();
+    config.limits.login_failures_per_network = 3;
+    let relay = TestRelay::start_with(config).await?;
+    let right = chathulp_tests::PASSWORD;
+    let guesser = [127, 0, 0, 2];
+    for user in ["x1", "x2", "x3", "x4"] {
+        assert_eq!(
+            login_from(&relay, guesser, user, "fout").await?["code"],
+            "login_failed"
+        );
+    }
+    let locked = login_from(&relay, guesser, "an", right).await?;
+    assert_eq!(locked["code"], "rate_limited", "{locked}");
+    // A counselor on another network signs in as usual.
+    assert_eq!(
+        login_from(&relay, [127, 0, 0, 3], "an", right).await?["type"],
+        "login_ok"
+    );
+    // The lock lifts with the clock.
+    relay.clock.advance(jiff::SignedDuration::from_secs(1));
+    assert_eq!(
+        login_from(&relay, guesser, "an", right).await?["type"],
+        "login_ok"
+    );
+    relay.stop().await
+}

@@ -52,20 +52,10 @@ fn push_clean(out: &mut String, c: char) {
     }
 }
 
-/// C1 controls, bidi embedding/override/isolate marks, and the Unicode line and paragraph
-/// separators, which some terminals treat as line breaks.
+/// C1 controls, and the bidi and line-separator marks the relay also refuses in
+/// nicknames ([`chathulp_shared::is_bidi_or_separator`]).
 fn is_hidden_control(c: char) -> bool {
-    matches!(
-        c,
-        '\u{80}'..='\u{9f}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{061c}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
+    matches!(c, '\u{80}'..='\u{9f}') || chathulp_shared::is_bidi_or_separator(c)
 }
 
 /// Cleans text the counselor pastes into the input: keeps newlines, turns tabs into
@@ -138,5 +128,85 @@ mod tests {
     #[test]
     fn pasted_text_keeps_newlines_and_drops_controls() {
         assert_eq!(pasted("a\r\nb\x1b[2J\tc\u{202e}"), "a\nb[2J    c");
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// The dangerous pieces a hostile visitor would type, mixed with plain text.
+        fn hostile_piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<char>().prop_map(String::from),
+                // Every C0 control, DEL and every C1 control.
+                prop_oneof![0u32..=0x1f, Just(0x7f), 0x80u32..=0x9f].prop_map(|u| char::from_u32(
+                    u
+                )
+                .map(String::from)
+                .unwrap_or_default()),
+                // Bidi embeddings, overrides and isolates, marks and separators.
+                prop::sample::select(vec![
+                    '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}',
+                    '\u{2067}', '\u{2068}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}',
+                    '\u{2028}', '\u{2029}',
+                ])
+                .prop_map(String::from),
+                // CSI, OSC 52 (clipboard), OSC 8 (hyperlink) and C1 CSI sequences.
+                "[0-9;]{0,6}[A-Za-z]".prop_map(|p| format!("\x1b[{p}")),
+                "[A-Za-z0-9+/=]{0,12}".prop_map(|p| format!("\x1b]52;c;{p}\x07")),
+                "[a-z:/.]{0,12}".prop_map(|u| format!("\x1b]8;;{u}\x1b\\link\x1b]8;;\x1b\\")),
+                "[0-9;]{0,4}[A-Za-z]".prop_map(|p| format!("\u{9b}{p}")),
+                "[a-zA-Zé😢 ]{0,8}",
+            ]
+        }
+
+        fn hostile_text() -> impl Strategy<Value = String> {
+            prop::collection::vec(hostile_piece(), 0..24).prop_map(|v| v.concat())
+        }
+
+        /// Independent of [`is_hidden_control`], so a gap in it makes this fail.
+        fn is_bidi_or_separator(c: char) -> bool {
+            matches!(
+                c,
+                '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{200e}'
+                    | '\u{200f}'
+                    | '\u{061c}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn text_never_yields_a_control_other_than_newline_or_a_bidi_mark(raw in hostile_text()) {
+                let clean = text(&raw);
+                prop_assert!(
+                    !clean.chars().any(|c| (c.is_control() && c != '\n') || is_bidi_or_separator(c)),
+                    "{clean:?}"
+                );
+            }
+
+            #[test]
+            fn line_never_yields_any_control_or_bidi_mark(raw in hostile_text()) {
+                let clean = line(&raw);
+                prop_assert!(
+                    !clean.chars().any(|c| c.is_control() || is_bidi_or_separator(c)),
+                    "{clean:?}"
+                );
+            }
+
+            #[test]
+            fn pasted_never_yields_a_control_other_than_newline_or_a_bidi_mark(raw in hostile_text()) {
+                let clean = pasted(&raw);
+                prop_assert!(
+                    !clean.chars().any(|c| (c.is_control() && c != '\n') || is_bidi_or_separator(c)),
+                    "{clean:?}"
+                );
+            }
+        }
     }
 }
