@@ -677,28 +677,12 @@ impl Store {
     ) -> Result<Vec<ChatMessage>> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
+            query_messages(
+                c,
                 "SELECT seq, sender, body, at_ms FROM messages
                  WHERE conversation = ?1 AND seq > ?2 ORDER BY seq",
-            )?;
-            let rows = stmt.query_map(params![id.0, after], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })?;
-            rows.map(|row| {
-                let (seq, sender, text, at_ms) = row?;
-                Ok(ChatMessage {
-                    seq: seq_u64(seq)?,
-                    from: parse_party(&sender)?,
-                    text,
-                    at_ms,
-                })
-            })
-            .collect()
+                params![id.0, after],
+            )
         })
         .await
     }
@@ -859,6 +843,34 @@ fn party_str(p: Party) -> &'static str {
         Party::Counselor => "counselor",
         Party::Relay => "relay",
     }
+}
+
+/// Runs a `SELECT seq, sender, body, at_ms FROM messages ...` and reads its rows as
+/// chat messages, in the order the query gives.
+fn query_messages(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<ChatMessage>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (seq, sender, text, at_ms) = row?;
+        Ok(ChatMessage {
+            seq: seq_u64(seq)?,
+            from: parse_party(&sender)?,
+            text,
+            at_ms,
+        })
+    })
+    .collect()
 }
 
 fn parse_party(s: &str) -> Result<Party> {

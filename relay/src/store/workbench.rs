@@ -8,7 +8,7 @@ use chathulp_shared::staff::{AccountInfo, Handover, InternalNote, PendingWrapUp}
 use chathulp_shared::{ChatMessage, ConversationId, ServiceId};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Result, Store, StoreError, parse_party, parse_role, seq_u64};
+use super::{Result, Store, StoreError, parse_role, query_messages};
 
 /// Tables and columns the workbench adds. Columns are added to existing databases by
 /// [`migrate`], since `CREATE TABLE IF NOT EXISTS` leaves an older table as it was.
@@ -217,29 +217,12 @@ impl Store {
     ) -> Result<Vec<ChatMessage>> {
         let before = before_seq.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
+            let mut messages = query_messages(
+                c,
                 "SELECT seq, sender, body, at_ms FROM messages
                  WHERE conversation = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                params![id.0, before, limit],
             )?;
-            let rows = stmt.query_map(params![id.0, before, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })?;
-            let mut messages = rows
-                .map(|row| {
-                    let (seq, sender, text, at_ms) = row?;
-                    Ok(ChatMessage {
-                        seq: seq_u64(seq)?,
-                        from: parse_party(&sender)?,
-                        text,
-                        at_ms,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
             messages.reverse();
             Ok(messages)
         })
