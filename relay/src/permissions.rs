@@ -26,7 +26,8 @@ pub fn check(role: Role, request: &StaffRequest) -> Result<(), ErrorReply> {
         | R::Block { .. }
         | R::Transfer { .. }
         | R::Note { .. }
-        | R::WrapUp { .. } => &[Role::Counselor],
+        | R::WrapUp { .. }
+        | R::TagName { .. } => &[Role::Counselor],
         R::CloseService { .. }
         | R::OpenService { .. }
         | R::DecideReveal { .. }

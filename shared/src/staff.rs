@@ -123,6 +123,13 @@ pub enum StaffRequest {
     /// Administrators only: disable (or enable again) an account. Disabling signs it out
     /// everywhere at once.
     SetAccountDisabled { user: String, disabled: bool },
+    /// Counselors: tag a name said in one of your conversations (a friend, a school, a
+    /// town) so that the anonymised export replaces it with `[naam]`, like the
+    /// nickname. Answered with `names_tagged`. Not blank, at most 64 characters.
+    TagName {
+        conversation: ConversationId,
+        name: String,
+    },
 }
 
 impl crate::decode::Decode for StaffRequest {
@@ -152,6 +159,7 @@ impl crate::decode::Decode for StaffRequest {
         "create_account",
         "reset_password",
         "set_account_disabled",
+        "tag_name",
     ];
 }
 
@@ -163,6 +171,14 @@ pub struct QueueEntry {
     pub intake: Intake,
     /// When the visitor joined the queue, in Unix milliseconds.
     pub since_ms: i64,
+    /// Earlier conversations from the same network address within the retention period,
+    /// counted by the keyed IP hash (never the address itself). 0: a first contact.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub earlier_contacts: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One service's queue and status.
@@ -258,6 +274,9 @@ pub enum StaffEvent {
         /// scrollback is fetched with `history` and `before_seq`.
         #[serde(default)]
         truncated: bool,
+        /// Names tagged with `tag_name` in this conversation, oldest first.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tagged_names: Vec<String>,
     },
     /// After sign-in: every `conversation` of yours has been sent; these are all your
     /// open conversations. Any other you still show has ended meanwhile.
@@ -366,6 +385,11 @@ pub enum StaffEvent {
     /// Reply to `list_blocks` and `lift_block`: the active blocks.
     Blocks {
         blocks: Vec<BlockInfo>,
+    },
+    /// Reply to `tag_name`: every name tagged in `conversation` so far, oldest first.
+    NamesTagged {
+        conversation: ConversationId,
+        names: Vec<String>,
     },
     Error(ErrorReply),
 }

@@ -49,6 +49,7 @@ fn loaded_app() -> App {
             nickname: format!("Wachtend {i}"),
             intake: Intake::default(),
             since_ms: NOW - i as i64 * 1_000,
+            earlier_contacts: 0,
         })
         .collect();
     staff(
@@ -97,6 +98,7 @@ fn loaded_app() -> App {
                 watching: false,
                 counselor: None,
                 truncated: false,
+                tagged_names: Vec::new(),
             },
         );
     }

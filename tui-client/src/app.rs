@@ -1397,6 +1397,7 @@ impl App {
                 watching,
                 counselor,
                 truncated: _,
+                tagged_names: _,
             } => self.conversation_snapshot(Conversation {
                 id: conversation,
                 service: ServiceId(sanitize::line(&service.0)),

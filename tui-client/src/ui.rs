@@ -1623,6 +1623,7 @@ mod tests {
                 watching: false,
                 counselor: None,
                 truncated: false,
+                tagged_names: Vec::new(),
             },
         ))));
         let c = &app.conversations[0];

@@ -313,6 +313,7 @@ fn snapshot_with(
         watching: false,
         counselor: None,
         truncated: false,
+        tagged_names: Vec::new(),
     }
 }
 

@@ -1126,6 +1126,7 @@ fn snapshot(
         watching: false,
         counselor: None,
         truncated: false,
+        tagged_names: Vec::new(),
     }
 }
 

@@ -1101,6 +1101,7 @@ impl Broker {
             watching,
             counselor: live.counselor.clone().filter(|_| watching),
             truncated,
+            tagged_names: Vec::new(),
         });
         Ok(())
     }
@@ -1254,6 +1255,7 @@ impl State {
                             nickname: l.nickname.clone(),
                             intake: l.intake.clone(),
                             since_ms: l.queued_at_ms,
+                            earlier_contacts: 0,
                         })
                     })
                     .collect(),

@@ -94,6 +94,7 @@ pub fn entry(id: &str, nickname: &str, intake: Intake, waited_min: i64) -> Queue
         nickname: nickname.into(),
         intake,
         since_ms: NOW - waited_min * MINUTE,
+        earlier_contacts: 0,
     }
 }
 
@@ -171,6 +172,7 @@ pub fn conversation(
         watching: false,
         counselor: None,
         truncated: false,
+        tagged_names: Vec::new(),
     }
 }
 
@@ -198,6 +200,7 @@ pub fn conversation_with_dossier(
         watching: false,
         counselor: None,
         truncated: false,
+        tagged_names: Vec::new(),
     }
 }
 
