@@ -1532,6 +1532,8 @@ impl App {
                 block,
             } => self.blocked(&conversation, block.until_ms),
             StaffEvent::Blocks { blocks } => self.blocks_list(blocks),
+            // Shown once the app can tag names (the anonymiser work).
+            StaffEvent::NamesTagged { .. } => {}
             StaffEvent::Accounts { accounts } => self.accounts_list(accounts),
             StaffEvent::AccountSecret { user, password } => {
                 self.account_secret(&user, &password);
