@@ -641,3 +641,11 @@ pub fn visitor_waiting(service: &str) -> String {
 pub fn new_message_from(nickname: &str) -> String {
     format!("Nieuw bericht van {nickname}.")
 }
+
+// ---- older scrollback ---------------------------------------------------------------
+
+/// At the top of the scrollback while older messages are on the relay (scrolling up to
+/// it fetches them), while they load, and once the first message is reached.
+pub const OLDER_ON_RELAY: &str = "↑ oudere berichten";
+pub const OLDER_LOADING: &str = "Oudere berichten laden…";
+pub const CONVERSATION_START: &str = "Begin van het gesprek.";

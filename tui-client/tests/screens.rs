@@ -443,3 +443,80 @@ fn linked_conversation_notice() {
     );
     insta::assert_snapshot!(screen);
 }
+
+/// Sam's conversation, 400 messages on the relay, the newest 200 held; PgUp pressed until
+/// the app asks for the page before them.
+fn scrolled_to_the_top_of_a_long_conversation() -> App {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, queue_without_sam_and_kim());
+    staff(
+        &mut app,
+        snapshot_of("c-sam", "Sam", numbered(201..=400), true),
+    );
+    for _ in 0..100 {
+        press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+        if app
+            .take_commands()
+            .iter()
+            .any(|c| matches!(c, chathulp::net::NetCommand::Request(_)))
+        {
+            break;
+        }
+    }
+    app
+}
+
+#[test]
+fn older_messages_loading() {
+    let app = scrolled_to_the_top_of_a_long_conversation();
+    let screen = render(&app);
+    assert!(screen.contains("Oudere berichten laden…"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// The page of older messages goes on top: every line on screen stays where it was but
+/// the one that said "laden…".
+#[test]
+fn a_loaded_page_keeps_the_view_in_place() {
+    let mut app = scrolled_to_the_top_of_a_long_conversation();
+    let before = render(&app);
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(1..=200),
+        },
+    );
+    let after = render(&app);
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(b, a)| b != a)
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    assert!(
+        changed[0].0.contains("Oudere berichten laden…"),
+        "{changed:#?}"
+    );
+    assert!(changed[0].1.contains("bericht 200"), "{changed:#?}");
+}
+
+#[test]
+fn older_messages_begin() {
+    let mut app = scrolled_to_the_top_of_a_long_conversation();
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(1..=200),
+        },
+    );
+    for _ in 0..100 {
+        press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    }
+    let screen = render(&app);
+    assert!(screen.contains("Begin van het gesprek."), "{screen}");
+    assert!(screen.contains("bericht 1 "), "{screen}");
+    insta::assert_snapshot!(screen);
+}
