@@ -945,10 +945,7 @@ impl App {
 
     /// Moves the help popup by `step` lines, keeping its last page on screen.
     fn scroll_help(&mut self, step: isize) {
-        let total = self
-            .keys
-            .bindings_for(self.read_only(), self.is_admin())
-            .len();
+        let total = crate::ui::help_row_count(self);
         let max = total.saturating_sub(crate::ui::help_rows_visible(self.screen.1, total));
         self.help_scroll = self.help_scroll.saturating_add_signed(step).min(max);
     }

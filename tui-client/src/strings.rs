@@ -58,6 +58,21 @@ pub fn conversations_title(open: usize, capacity: Option<u32>) -> String {
 /// The mark of an ended conversation in the list.
 pub const ENDED_MARK: &str = "einde";
 
+/// The mark of a returning visitor in the queue: `earlier` conversations came from the
+/// same address before (counted by the relay; the address itself is never sent).
+pub fn returning_mark(earlier: u32) -> String {
+    format!("↺{earlier}")
+}
+
+/// The legend at the end of the help popup: the marks in the lists and what they mean.
+pub const LEGEND_TITLE: &str = "Tekens in de lijsten";
+pub const LEGEND: &[(&str, &str)] = &[
+    ("↺2", "eerder contact vanaf hetzelfde adres (2 keer)"),
+    ("(3)", "3 ongelezen berichten in dat gesprek"),
+    ("IP?", "noodgeval: een aanvraag om het IP-adres wacht"),
+    ("!52m", "bijna of over het uur: rond stilaan af"),
+];
+
 pub const NO_ACTIVE_TITLE: &str = "Gesprek";
 pub const NO_ACTIVE: &str = "Geen actief gesprek.";
 pub const NO_ACTIVE_HINT: &str =

@@ -499,20 +499,28 @@ fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 selected_line = lines.len();
             }
             let waited = format_duration(app.now_ms - entry.since_ms);
-            let name_room = width.saturating_sub(3 + waited.width() + 1);
+            // A returning visitor: `↺2` after the name, which gives way to it.
+            let returning = (entry.earlier_contacts > 0)
+                .then(|| format!(" {}", strings::returning_mark(entry.earlier_contacts)));
+            let mark_width = returning.as_deref().map_or(0, |m| m.width());
+            let name_room = width.saturating_sub(3 + waited.width() + 1 + mark_width);
             let name = fit(&entry.nickname, name_room);
-            let gap = width.saturating_sub(3 + name.width() + waited.width());
+            let gap = width.saturating_sub(3 + name.width() + mark_width + waited.width());
             let style = if is_cursor && focused {
                 theme.selected()
             } else {
                 Style::default()
             };
-            lines.push(Line::from(vec![
+            let mut spans = vec![
                 Span::styled(format!(" {} ", marker(is_cursor)), style),
                 Span::styled(name, style.patch(theme.visitor())),
-                Span::styled(" ".repeat(gap), style),
-                Span::styled(waited, style),
-            ]));
+            ];
+            if let Some(mark) = returning {
+                spans.push(Span::styled(mark, style.patch(theme.attention())));
+            }
+            spans.push(Span::styled(" ".repeat(gap), style));
+            spans.push(Span::styled(waited, style));
+            lines.push(Line::from(spans));
             lines.push(Line::styled(
                 format!("   {}", entry.intake.summary()),
                 theme.dim(),
@@ -1294,21 +1302,47 @@ pub fn help_rows_visible(height: u16, total: usize) -> usize {
     }
 }
 
+/// The help popup's rows: every key that works for this role, then the legend of the
+/// marks in the lists. Key (or mark) and what it does.
+fn help_rows(app: &App) -> Vec<(String, &'static str)> {
+    let mut rows: Vec<(String, &'static str)> = app
+        .keys
+        .bindings_for(app.read_only(), app.is_admin())
+        .iter()
+        .map(|b| (key_text(b, b.keys), b.help))
+        .collect();
+    rows.push((String::new(), ""));
+    rows.push((String::new(), strings::LEGEND_TITLE));
+    rows.extend(
+        strings::LEGEND
+            .iter()
+            .map(|(mark, meaning)| ((*mark).to_owned(), *meaning)),
+    );
+    rows
+}
+
+/// How many rows the help popup has (it scrolls on small screens).
+pub fn help_row_count(app: &App) -> usize {
+    help_rows(app).len()
+}
+
 fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let bindings = app.keys.bindings_for(app.read_only(), app.is_admin());
-    let keys: Vec<String> = bindings.iter().map(|b| key_text(b, b.keys)).collect();
-    let key_width = keys.iter().map(|k| k.width()).max().unwrap_or(0) + 2;
+    let bindings = help_rows(app);
+    let key_width = bindings.iter().map(|(k, _)| k.width()).max().unwrap_or(0) + 2;
     let visible = help_rows_visible(area.height, bindings.len());
     let scroll = app.help_scroll.min(bindings.len().saturating_sub(visible));
     let mut lines: Vec<Line> = bindings
         .iter()
-        .zip(&keys)
         .skip(scroll)
         .take(visible)
-        .map(|(b, k)| {
+        .map(|(k, help)| {
+            if k.is_empty() {
+                // The legend's title.
+                return Line::styled(format!(" {help}"), theme.bold());
+            }
             Line::from(vec![
                 Span::styled(format!(" {k:<key_width$}"), theme.bold()),
-                Span::raw(b.help),
+                Span::raw(*help),
             ])
         })
         .collect();

@@ -520,3 +520,61 @@ fn older_messages_begin() {
     assert!(screen.contains("bericht 1 "), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+fn render_at(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| chathulp::ui::draw(frame, app))
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
+/// The queue with returning visitors: Sam came twice before from the same address, a
+/// long nickname once (its name gives way to the mark), Lotte never.
+fn queue_with_returning_visitors() -> App {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    let StaffEvent::Queue { mut services } = queue() else {
+        unreachable!()
+    };
+    services[0].waiting[0].earlier_contacts = 2;
+    services[1].waiting[0].nickname = "Kimberly-Anne-Josephine".into();
+    services[1].waiting[0].earlier_contacts = 12;
+    staff(&mut app, StaffEvent::Queue { services });
+    app.update(Action::MoveDown);
+    app
+}
+
+#[test]
+fn queue_with_returning_visitors_at_80x24() {
+    let app = queue_with_returning_visitors();
+    let screen = render(&app);
+    assert!(screen.contains("Sam ↺2"), "{screen}");
+    assert!(screen.contains("↺12"), "{screen}");
+    assert!(!screen.contains("Lotte ↺"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn queue_with_returning_visitors_wide() {
+    let app = queue_with_returning_visitors();
+    let screen = render_at(&app, 140, 30);
+    assert!(screen.contains("Kimberly-Anne-Josephine ↺12"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// The end of the help: the legend of the marks, the returning visitor's first.
+#[test]
+fn help_legend() {
+    let mut app = queue_app(Role::Counselor);
+    app.update(Action::ShowHelp);
+    for _ in 0..100 {
+        app.update(Action::MoveDown);
+    }
+    let screen = render(&app);
+    assert!(
+        screen.contains("eerder contact vanaf hetzelfde adres"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
