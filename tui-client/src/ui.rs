@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use chathulp_shared::{Party, ServiceStatus};
+use chathulp_shared::{Party, Role, ServiceStatus};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use ratatui::Frame;
@@ -404,18 +404,31 @@ fn draw_status_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Span::raw("│ "),
         Span::styled(app.user.clone(), theme.bold()),
     ];
-    if let Some(account) = &app.account {
-        left.push(Span::raw(format!(
-            " ({})",
-            strings::role_label(account.role)
-        )));
-    }
-    if app.read_only() {
-        left.push(Span::raw(" "));
-        left.push(Span::styled(
-            format!(" {} ", strings::READ_ONLY),
+    // The role; set off for the roles that differ from a counselor's: a supervisor only
+    // reads, an administrator decides (reveals, accounts, blocks, services).
+    let badge = |text: &str| {
+        Span::styled(
+            format!(" {text} "),
             theme.attention().add_modifier(Modifier::REVERSED),
-        ));
+        )
+    };
+    match app.account.as_ref().map(|a| a.role) {
+        Some(Role::Counselor) => left.push(Span::raw(format!(
+            " ({})",
+            strings::role_label(Role::Counselor)
+        ))),
+        Some(Role::Supervisor) => {
+            left.push(Span::raw(format!(
+                " ({}) ",
+                strings::role_label(Role::Supervisor)
+            )));
+            left.push(badge(strings::READ_ONLY));
+        }
+        Some(Role::Admin) => {
+            left.push(Span::raw(" "));
+            left.push(badge(strings::role_label(Role::Admin)));
+        }
+        None => {}
     }
     left.push(Span::raw(" │ "));
     left.push(Span::raw(

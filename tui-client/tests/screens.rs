@@ -122,7 +122,8 @@ fn help_popup() {
 fn supervisor_is_read_only() {
     let app = queue_app(Role::Supervisor);
     let screen = render(&app);
-    assert!(screen.contains("alleen lezen"), "{screen}");
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("(supervisor)  alleen lezen "), "{header}");
     insta::assert_snapshot!(screen);
 }
 
@@ -245,7 +246,10 @@ fn admin_queue_with_a_closed_service() {
     let app = admin_with_closed_service();
     let screen = render(&app);
     assert!(screen.contains("CAW · gesloten: Stroompanne"), "{screen}");
-    assert!(screen.contains("alleen lezen"), "{screen}");
+    // An administrator acts (reveals, accounts, blocks, services): not "alleen lezen".
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains(" beheerder "), "{header}");
+    assert!(!header.contains("alleen lezen"), "{header}");
     insta::assert_snapshot!(screen);
 }
 
