@@ -352,6 +352,9 @@ pub fn connecting_to(url: &str) -> String {
     format!("Verbinden met {url}…")
 }
 
+/// The relay refused the sign-in after too many failed ones (`rate_limited`).
+pub const LOGIN_THROTTLED: &str = "Te veel mislukte aanmeldingen. Wacht even en probeer opnieuw.";
+
 pub fn login_failed(message: &str) -> String {
     format!("Aanmelden mislukt: {message}")
 }
