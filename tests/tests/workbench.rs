@@ -439,3 +439,124 @@ async fn administrators_create_reset_and_disable_accounts() -> anyhow::Result<()
     assert_eq!(error_code(&mut c).await?, "login_failed");
     relay.stop().await
 }
+
+/// `an` takes Sam (with a resume token), Sam says hello, and Sam's line drops; returns
+/// Sam's token, the conversation id and when the reconnect window ends.
+async fn taken_then_away(
+    relay: &TestRelay,
+    an: &mut Client,
+) -> anyhow::Result<(String, String, i64)> {
+    let (mut visitor, token) = relay.visitor_with_token("caw", "Sam").await?;
+    an.send(json!({"type":"take","service":"caw"})).await?;
+    let id = an.expect("conversation").await?["conversation"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    visitor.expect("assigned").await?;
+    visitor
+        .send(json!({"type":"send","client_id":"v1","text":"Hallo"}))
+        .await?;
+    visitor.expect("ack").await?;
+    an.expect("message").await?;
+    drop(visitor);
+    let away = an.expect("visitor_away").await?;
+    assert_eq!(away["conversation"], id.as_str());
+    let until = away["until_ms"].as_i64().unwrap_or_default();
+    Ok((token, id, until))
+}
+
+/// Every frame `client` got so far, none about conversation `id`.
+async fn hears_nothing_about(client: &mut Client, id: &str) -> anyhow::Result<()> {
+    for frame in client.drain().await? {
+        assert!(
+            !frame.to_string().contains(id),
+            "{id} is no longer theirs: {frame}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_transfer_while_the_visitor_is_away_hands_their_return_to_the_colleague()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+    let mut bo = relay.staff("bo").await?;
+    let (token, id, until) = taken_then_away(&relay, &mut an).await?;
+
+    // A minute into the 5-minute window, an hands the conversation to bo.
+    relay.clock.advance(jiff::SignedDuration::from_secs(60));
+    relay.broker.tick().await?;
+    an.send(json!({"type":"transfer","conversation":id,"to":"bo","note":"Sam is even weg"}))
+        .await?;
+    assert_eq!(an.expect("transferred").await?["to"], "bo");
+    let conv = bo.expect("conversation").await?;
+    assert_eq!(conv["conversation"], id.as_str());
+    assert_eq!(
+        conv["visitor_away_until_ms"], until,
+        "bo sees the visitor is away"
+    );
+    assert_eq!(conv["handover"]["note"], "Sam is even weg");
+    assert_eq!(conv["messages"][0]["text"], "Hallo");
+
+    // Sam comes back with the token, within the window: now bo's visitor.
+    relay.clock.advance(jiff::SignedDuration::from_secs(120));
+    relay.broker.tick().await?;
+    let (mut visitor, resumed) = relay.resume(&token, 1).await?;
+    assert_eq!(resumed["assigned"], true);
+    assert_eq!(resumed["messages"], json!([]));
+    assert_eq!(
+        bo.expect("visitor_back").await?["conversation"],
+        id.as_str()
+    );
+    // Not greeted again, not told about the handover.
+    for frame in visitor.drain().await? {
+        assert_ne!(frame["type"], "message", "{frame}");
+    }
+    visitor
+        .send(json!({"type":"send","client_id":"v2","text":"Ik ben terug"}))
+        .await?;
+    visitor.expect("ack").await?;
+    let m = bo.expect("message").await?;
+    assert_eq!(
+        (m["conversation"].as_str(), m["message"]["text"].as_str()),
+        (Some(id.as_str()), Some("Ik ben terug"))
+    );
+    bo.send(json!({"type":"send","conversation":id,"client_id":"b1","text":"Welkom terug"}))
+        .await?;
+    bo.expect("ack").await?;
+    assert_eq!(
+        visitor.expect("message").await?["message"]["text"],
+        "Welkom terug"
+    );
+
+    // an heard nothing more of it: no visitor_back, no message.
+    hears_nothing_about(&mut an, &id).await?;
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn a_transferred_conversation_whose_visitor_stays_away_ends_for_the_colleague()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+    let mut bo = relay.staff("bo").await?;
+    let (_token, id, _until) = taken_then_away(&relay, &mut an).await?;
+    an.send(json!({"type":"transfer","conversation":id,"to":"bo","note":"x"}))
+        .await?;
+    an.expect("transferred").await?;
+    bo.expect("conversation").await?;
+
+    // The window passes: the conversation ends, for bo, who registers it.
+    relay.clock.advance(jiff::SignedDuration::from_secs(301));
+    relay.broker.tick().await?;
+    let ended = bo.expect("ended").await?;
+    assert_eq!(
+        (ended["conversation"].as_str(), ended["by"].as_str()),
+        (Some(id.as_str()), Some("visitor"))
+    );
+    let pending = bo.expect("to_register").await?;
+    assert_eq!(pending["conversations"][0]["conversation"], id.as_str());
+    hears_nothing_about(&mut an, &id).await?;
+    relay.stop().await
+}

@@ -1,7 +1,8 @@
 //! How long one frame of the app takes to draw at its worst realistic load: 50 open
 //! conversations of 2,000 messages each and a queue of 200 visitors, on ratatui's
 //! `TestBackend` at 80×24 and 200×50. A measurement, not a test: it prints the median
-//! and the 99th percentile per frame and asserts nothing.
+//! and the 99th percentile per frame and asserts nothing. (The app keeps the newest
+//! `HISTORY_PAGE` of each snapshot in live view; the rest stays on the relay.)
 //!
 //! `cargo bench -p chathulp --bench draw` (add `-- FRAMES` to change the 300 frames).
 
@@ -118,8 +119,9 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(300);
     let app = loaded_app();
+    let held = app.conversations.first().map_or(0, |c| c.stored_count());
     println!(
-        "{CONVERSATIONS} conversations × {MESSAGES} messages, {WAITING} waiting; {frames} frames each"
+        "{CONVERSATIONS} conversations × {MESSAGES} messages ({held} held), {WAITING} waiting; {frames} frames each"
     );
     for (width, height) in [(80u16, 24u16), (200, 50)] {
         let mut terminal = match Terminal::new(TestBackend::new(width, height)) {

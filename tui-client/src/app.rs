@@ -46,6 +46,13 @@ const ERROR_NOTICE_MS: i64 = 30_000;
 const GUIDANCE_NOTICE_MS: i64 = 60_000;
 /// Lines one scroll step moves the scrollback.
 const SCROLL_STEP: usize = 10;
+/// Older scrollback comes from the relay in pages of this many messages (the relay's
+/// default `limits.snapshot_messages`, the size of a `conversation` snapshot).
+pub const HISTORY_PAGE: usize = 200;
+/// A conversation in live view (scrolled to the bottom) holds at most this many stored
+/// messages. Past it, the oldest go, down to [`HISTORY_PAGE`]; scrolling up to them
+/// fetches them again. Back at the bottom, pages loaded while scrolled up go the same way.
+pub const LIVE_WINDOW: usize = 2 * HISTORY_PAGE;
 const MINUTE_MS: i64 = 60_000;
 /// The 1-hour guidance, when the relay sends no settings (an older relay).
 pub const DEFAULT_GUIDANCE_WARN_MINS: u32 = 50;
@@ -135,6 +142,19 @@ pub enum Delivery {
     Local { after_seq: u64 },
 }
 
+/// What lies before the oldest message a conversation holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Older {
+    /// Nothing: the app holds the conversation from its first message.
+    Nothing,
+    /// The relay holds older messages; scrolling up to the top fetches a page.
+    OnRelay,
+    /// The page of messages before `before_seq` is on its way.
+    Loading { before_seq: u64 },
+    /// Paged back to the first message: "Begin van het gesprek."
+    Start,
+}
+
 /// One line of a conversation's scrollback. `text` is sanitized; it may hold newlines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -178,6 +198,8 @@ pub struct Conversation {
     pub ended: Option<Ending>,
     /// How many lines the scrollback is scrolled up from the bottom.
     pub scroll: usize,
+    /// Whether older messages than the ones held are still on the relay.
+    pub older: Older,
     /// What the counselor is writing here; each conversation keeps its own draft.
     pub draft: TextArea<'static>,
     /// The visitor refused a dossier: it can't be marked as a candidate.
@@ -230,6 +252,70 @@ impl Conversation {
             })
             .max()
             .unwrap_or(0)
+    }
+
+    /// The lowest `seq` we hold, if any.
+    pub fn first_seq(&self) -> Option<u64> {
+        self.entries.iter().find_map(|e| match e.delivery {
+            Delivery::Stored { seq } => Some(seq),
+            _ => None,
+        })
+    }
+
+    /// How many stored messages we hold.
+    pub fn stored_count(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.delivery, Delivery::Stored { .. }))
+            .count()
+    }
+
+    /// Drops the oldest stored messages (and the app's own lines among them) so that
+    /// `keep` remain; the relay still has them, and scrolling up fetches them again.
+    fn trim_old(&mut self, keep: usize) {
+        let stored = self.stored_count();
+        if stored <= keep {
+            return;
+        }
+        let mut to_drop = stored - keep;
+        let mut first_kept = None;
+        for e in &self.entries {
+            if let Delivery::Stored { seq } = e.delivery {
+                if to_drop == 0 {
+                    first_kept = Some(seq);
+                    break;
+                }
+                to_drop -= 1;
+            }
+        }
+        let Some(first_kept) = first_kept else {
+            return;
+        };
+        self.entries.retain(|e| match e.delivery {
+            Delivery::Stored { seq } => seq >= first_kept,
+            Delivery::Local { after_seq } => after_seq >= first_kept,
+            Delivery::Pending { .. } | Delivery::Failed { .. } => true,
+        });
+        // A page still on its way would now leave a hole: its reply is dropped.
+        self.older = Older::OnRelay;
+    }
+
+    /// In live view (scrolled to the bottom) the conversation holds at most
+    /// [`LIVE_WINDOW`] stored messages.
+    fn bound_live(&mut self) {
+        if self.scroll == 0 && self.stored_count() > LIVE_WINDOW {
+            self.trim_old(HISTORY_PAGE);
+        }
+    }
+
+    /// Back at the bottom after scrolling up: the older pages loaded meanwhile go again.
+    fn back_at_bottom(&mut self) {
+        self.scroll = 0;
+        if let Older::Loading { .. } = self.older {
+            // Not wanted any more: its reply is dropped.
+            self.older = Older::OnRelay;
+        }
+        self.trim_old(HISTORY_PAGE);
     }
 
     /// Inserts an entry where it belongs: a stored message in `seq` order and a local line
@@ -726,16 +812,8 @@ impl App {
             Action::ScrollDown if self.popup == Some(Popup::Help) => {
                 self.scroll_help(SCROLL_STEP as isize);
             }
-            Action::ScrollUp => {
-                if let Some(c) = self.active_mut() {
-                    c.scroll = c.scroll.saturating_add(SCROLL_STEP);
-                }
-            }
-            Action::ScrollDown => {
-                if let Some(c) = self.active_mut() {
-                    c.scroll = c.scroll.saturating_sub(SCROLL_STEP);
-                }
-            }
+            Action::ScrollUp => self.scroll_up(),
+            Action::ScrollDown => self.scroll_down(),
             Action::Send => self.send(),
             Action::Newline => {
                 if self.can_write()
@@ -867,10 +945,7 @@ impl App {
 
     /// Moves the help popup by `step` lines, keeping its last page on screen.
     fn scroll_help(&mut self, step: isize) {
-        let total = self
-            .keys
-            .bindings_for(self.read_only(), self.is_admin())
-            .len();
+        let total = crate::ui::help_row_count(self);
         let max = total.saturating_sub(crate::ui::help_rows_visible(self.screen.1, total));
         self.help_scroll = self.help_scroll.saturating_add_signed(step).min(max);
     }
@@ -1280,7 +1355,9 @@ impl App {
                 delivery: Delivery::Pending { client_id },
             });
             c.draft = new_draft();
-            c.scroll = 0;
+            if c.scroll > 0 {
+                c.back_at_bottom();
+            }
         }
     }
 
@@ -1318,6 +1395,7 @@ impl App {
                     Connection::Offline { reason }
                 };
                 self.awaiting_take = false;
+                self.older_not_coming();
                 for c in &mut self.conversations {
                     c.visitor_typing_at_ms = None;
                     for e in &mut c.entries {
@@ -1396,7 +1474,7 @@ impl App {
                 handover,
                 watching,
                 counselor,
-                truncated: _,
+                truncated,
                 tagged_names: _,
             } => self.conversation_snapshot(Conversation {
                 id: conversation,
@@ -1409,6 +1487,11 @@ impl App {
                 visitor_typing_at_ms: None,
                 ended: None,
                 scroll: 0,
+                older: if truncated {
+                    Older::OnRelay
+                } else {
+                    Older::Nothing
+                },
                 draft: new_draft(),
                 no_dossier,
                 dossier_candidate,
@@ -1459,6 +1542,7 @@ impl App {
                 // Messages come in `seq` order: one further on means we missed some.
                 let gap = message.seq > last_seq + 1;
                 let is_new = c.insert_entry(stored_entry(message));
+                c.bound_live();
                 let mut news = None;
                 if from_visitor {
                     c.visitor_typing_at_ms = None;
@@ -1590,6 +1674,8 @@ impl App {
             // A resend (after a reconnect): take the relay's scrollback, keep our
             // unacknowledged messages, the draft and the unread count.
             c.replace_scrollback(fresh.entries);
+            c.older = fresh.older;
+            c.bound_live();
             c.nickname = fresh.nickname;
             c.intake = fresh.intake;
             c.service = fresh.service;
@@ -1618,6 +1704,8 @@ impl App {
             return;
         }
         let nickname = fresh.nickname.clone();
+        // A relay set to send longer snapshots than the app keeps in live view.
+        fresh.bound_live();
         self.conversations.push(fresh);
         if self.awaiting_take || self.active.is_none() {
             self.activate(id);
@@ -1722,16 +1810,108 @@ impl App {
         }
     }
 
-    /// The reply to our `history`: the messages we missed, merged by `seq`.
+    /// The reply to our `history`: a page of older messages we asked for while the
+    /// counselor scrolled up, or the messages we missed (a gap), merged by `seq`.
     fn history(&mut self, id: &ConversationId, messages: Vec<ChatMessage>) {
         let is_active = self.active.as_ref() == Some(id);
         let Some(c) = self.conversation_mut(id) else {
             return;
         };
+        if let Older::Loading { before_seq } = c.older
+            && messages.iter().all(|m| m.seq < before_seq)
+        {
+            // Fewer than asked for, or the first message: nothing older is left.
+            let start = messages.len() < HISTORY_PAGE || messages.iter().any(|m| m.seq <= 1);
+            for message in messages {
+                // Old messages: not unread. The view stays put: `scroll` counts lines
+                // from the bottom, and these go on top.
+                c.insert_entry(stored_entry(message));
+            }
+            c.older = if start { Older::Start } else { Older::OnRelay };
+            return;
+        }
+        // Nothing older than what we hold: that would leave a hole (a page we no longer
+        // wait for, after the oldest messages were dropped again).
+        let oldest = match c.older {
+            Older::OnRelay | Older::Loading { .. } => c.first_seq(),
+            Older::Nothing | Older::Start => None,
+        };
         for message in messages {
+            if oldest.is_some_and(|oldest| message.seq < oldest) {
+                continue;
+            }
             let from_visitor = message.from == Party::Visitor;
             if c.insert_entry(stored_entry(message)) && from_visitor && !is_active {
                 c.unread += 1;
+            }
+        }
+        c.bound_live();
+    }
+
+    /// The counselor scrolled up to the top of what the app holds: ask the relay for the
+    /// page before it, once. The scrollback shows "Oudere berichten laden…" meanwhile.
+    fn load_older(&mut self, id: &ConversationId) {
+        let connected = self.is_connected();
+        let Some(c) = self.conversation_mut(id) else {
+            return;
+        };
+        // The relay keeps no history for an ended conversation's counselor.
+        if c.older != Older::OnRelay || !c.is_open() || !connected {
+            return;
+        }
+        let Some(before_seq) = c.first_seq() else {
+            c.older = Older::Nothing;
+            return;
+        };
+        c.older = Older::Loading { before_seq };
+        self.outbox.push(NetCommand::Request(StaffRequest::History {
+            conversation: id.clone(),
+            after_seq: 0,
+            before_seq: Some(before_seq),
+            limit: Some(HISTORY_PAGE as u32),
+        }));
+    }
+
+    /// A page we asked for will not come (the line dropped, the relay refused): the next
+    /// scroll to the top asks again.
+    fn older_not_coming(&mut self) {
+        for c in &mut self.conversations {
+            if let Older::Loading { .. } = c.older {
+                c.older = Older::OnRelay;
+            }
+        }
+    }
+
+    /// PgUp: one step up, never past the top. Reaching the top of a conversation whose
+    /// older messages are on the relay fetches them.
+    fn scroll_up(&mut self) {
+        let Some(id) = self.active.clone() else {
+            return;
+        };
+        let size = crate::ui::scrollback_size(self);
+        let Some(c) = self.conversation_mut(&id) else {
+            return;
+        };
+        let wanted = c.scroll.saturating_add(SCROLL_STEP);
+        let Some((width, height)) = size else {
+            c.scroll = wanted;
+            return;
+        };
+        // One line more than the view needs says whether there is more above it.
+        let lines = crate::ui::scrollback_line_count(c, width, height + wanted + 1);
+        if lines > height + wanted {
+            c.scroll = wanted;
+        } else {
+            c.scroll = lines.saturating_sub(height);
+            self.load_older(&id);
+        }
+    }
+
+    fn scroll_down(&mut self) {
+        if let Some(c) = self.active_mut() {
+            c.scroll = c.scroll.saturating_sub(SCROLL_STEP);
+            if c.scroll == 0 {
+                c.back_at_bottom();
             }
         }
     }
@@ -1773,6 +1953,20 @@ impl App {
                 | ErrorCode::ServiceBusy
         ) {
             self.awaiting_take = false;
+        }
+        if reply.client_id.is_none()
+            && matches!(
+                reply.code,
+                ErrorCode::Forbidden
+                    | ErrorCode::NotFound
+                    | ErrorCode::Invalid
+                    | ErrorCode::Internal
+                    | ErrorCode::RateLimited
+            )
+        {
+            // Maybe the refusal of a page of older messages (errors don't name their
+            // request): asking again on the next scroll to the top does no harm.
+            self.older_not_coming();
         }
         if reply.code == ErrorCode::DossierRefused {
             // The visitor said "geen dossier", maybe just now: show it on the conversation.

@@ -117,6 +117,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{}", strings::login_failed(&message));
                 return Ok(ExitCode::FAILURE);
             }
+            Err(NetError::RateLimited) => {
+                tracing::info!("login refused: too many failed sign-ins");
+                eprintln!("{}", strings::LOGIN_THROTTLED);
+                return Ok(ExitCode::FAILURE);
+            }
             Err(error) => {
                 tracing::info!(%error, "could not connect");
                 let mismatch = tls_setup.verifier.as_ref().and_then(|v| v.mismatch());

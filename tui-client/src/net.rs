@@ -83,6 +83,10 @@ pub enum NetError {
     WebSocket(#[from] tungstenite::Error),
     #[error("{0}")]
     LoginFailed(String),
+    /// The relay refuses sign-ins for this account or network for now, after too many
+    /// failed ones (`rate_limited`); the password was not even checked.
+    #[error("{}", strings::LOGIN_THROTTLED)]
+    RateLimited,
     #[error("{0}")]
     Protocol(String),
     #[error("{}", strings::CONNECTION_CLOSED)]
@@ -212,6 +216,7 @@ where
                 Ok(StaffEvent::Error(ErrorReply { code, message, .. })) => {
                     return Err(match code {
                         ErrorCode::LoginFailed => NetError::LoginFailed(message),
+                        ErrorCode::RateLimited => NetError::RateLimited,
                         _ => NetError::Protocol(format!("{code:?}: {message}")),
                     });
                 }
@@ -525,6 +530,26 @@ mod tests {
         assert!(
             matches!(err, NetError::LoginFailed(ref m) if m.contains("wrong")),
             "{err:?}"
+        );
+        relay_side.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_throttled_login_says_so_in_dutch() {
+        let (mut client, mut relay) = socket_pair().await;
+        let relay_side = tokio::spawn(async move {
+            next_text(&mut relay).await;
+            let err = r#"{"type":"error","code":"rate_limited","message":"too many failed sign-ins; try again in 4 s"}"#;
+            relay.send(Message::text(err)).await.unwrap();
+            relay
+        });
+        let err = login(&mut client, &login_request("an", "fout"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, NetError::RateLimited), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "Te veel mislukte aanmeldingen. Wacht even en probeer opnieuw."
         );
         relay_side.await.unwrap();
     }

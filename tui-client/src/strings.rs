@@ -58,6 +58,21 @@ pub fn conversations_title(open: usize, capacity: Option<u32>) -> String {
 /// The mark of an ended conversation in the list.
 pub const ENDED_MARK: &str = "einde";
 
+/// The mark of a returning visitor in the queue: `earlier` conversations came from the
+/// same address before (counted by the relay; the address itself is never sent).
+pub fn returning_mark(earlier: u32) -> String {
+    format!("↺{earlier}")
+}
+
+/// The legend at the end of the help popup: the marks in the lists and what they mean.
+pub const LEGEND_TITLE: &str = "Tekens in de lijsten";
+pub const LEGEND: &[(&str, &str)] = &[
+    ("↺2", "eerder contact vanaf hetzelfde adres (2 keer)"),
+    ("(3)", "3 ongelezen berichten in dat gesprek"),
+    ("IP?", "noodgeval: een aanvraag om het IP-adres wacht"),
+    ("!52m", "bijna of over het uur: rond stilaan af"),
+];
+
 pub const NO_ACTIVE_TITLE: &str = "Gesprek";
 pub const NO_ACTIVE: &str = "Geen actief gesprek.";
 pub const NO_ACTIVE_HINT: &str =
@@ -336,6 +351,9 @@ pub fn password_prompt(user: &str) -> String {
 pub fn connecting_to(url: &str) -> String {
     format!("Verbinden met {url}…")
 }
+
+/// The relay refused the sign-in after too many failed ones (`rate_limited`).
+pub const LOGIN_THROTTLED: &str = "Te veel mislukte aanmeldingen. Wacht even en probeer opnieuw.";
 
 pub fn login_failed(message: &str) -> String {
     format!("Aanmelden mislukt: {message}")
@@ -641,3 +659,11 @@ pub fn visitor_waiting(service: &str) -> String {
 pub fn new_message_from(nickname: &str) -> String {
     format!("Nieuw bericht van {nickname}.")
 }
+
+// ---- older scrollback ---------------------------------------------------------------
+
+/// At the top of the scrollback while older messages are on the relay (scrolling up to
+/// it fetches them), while they load, and once the first message is reached.
+pub const OLDER_ON_RELAY: &str = "↑ oudere berichten";
+pub const OLDER_LOADING: &str = "Oudere berichten laden…";
+pub const CONVERSATION_START: &str = "Begin van het gesprek.";

@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use chathulp_shared::{Party, ServiceStatus};
+use chathulp_shared::{Party, Role, ServiceStatus};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use ratatui::Frame;
@@ -19,8 +19,8 @@ use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 use chathulp_shared::staff::{RevealState, ServiceDashboard, ServiceQueue};
 
 use crate::app::{
-    App, Compose, Connection, Conversation, Delivery, Focus, Guidance, Popup, QueueRow, ROLES,
-    WrapUpForm,
+    App, Compose, Connection, Conversation, Delivery, Focus, Guidance, Older, Popup, QueueRow,
+    ROLES, WrapUpForm,
 };
 use crate::keymap::{KeyContext, PopupKind, key_text};
 use crate::strings;
@@ -115,24 +115,94 @@ fn titled_block(title: Line<'static>, focused: bool, theme: Theme) -> Block<'sta
         .title(title)
 }
 
-/// Draws the whole app.
-pub fn draw(frame: &mut Frame, app: &App) {
-    let theme = Theme { color: app.color };
-    let area = frame.area();
-    // Supervisors and administrators: a persistent banner while a reveal request waits.
+/// The rows of the screen: status bar, reveal banner (supervisors and administrators,
+/// while a request waits), the panes, the notice line and the footer.
+fn screen_rows(area: Rect, app: &App) -> [Rect; 5] {
     let pending = if app.read_only() {
         app.pending_reveals()
     } else {
         0
     };
-    let [top, banner, body, notice, footer] = Layout::vertical([
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(u16::from(pending > 0)),
         Constraint::Min(0),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(area);
+    .areas(area)
+}
+
+/// The left column (queue and conversation list) and the right one (the conversation).
+fn body_columns(body: Rect, screen_width: u16) -> [Rect; 2] {
+    let left_width = match screen_width {
+        w if w >= 140 => 44,
+        w if w >= 110 => 36,
+        _ => 30,
+    };
+    Layout::horizontal([Constraint::Length(left_width), Constraint::Min(0)]).areas(body)
+}
+
+/// The parts of the conversation pane.
+struct ConversationAreas {
+    /// The bordered scrollback with its title.
+    frame: Rect,
+    facts: Rect,
+    scrollback: Rect,
+    typing: Rect,
+    input: Rect,
+}
+
+fn conversation_areas(area: Rect, c: &Conversation, theme: Theme) -> ConversationAreas {
+    let input_lines = c.draft.lines().len().clamp(1, 4) as u16;
+    let [frame, input] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(input_lines + 2)]).areas(area);
+    let inner = titled_block(Line::default(), false, theme).inner(frame);
+    let [facts, scrollback, typing] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    ConversationAreas {
+        frame,
+        facts,
+        scrollback,
+        typing,
+        input,
+    }
+}
+
+/// The active conversation's scrollback on a screen of [`App::screen`]: its width and
+/// height. The app needs it to know when the counselor has scrolled to the top.
+pub fn scrollback_size(app: &App) -> Option<(usize, usize)> {
+    let c = app.active_conversation()?;
+    let area = Rect::new(0, 0, app.screen.0, app.screen.1);
+    let [_, _, body, _, _] = screen_rows(area, app);
+    let [_, right] = body_columns(body, area.width);
+    let scrollback = conversation_areas(right, c, Theme { color: false }).scrollback;
+    Some((
+        usize::from(scrollback.width),
+        usize::from(scrollback.height),
+    ))
+}
+
+/// How many screen lines the newest part of `c`'s scrollback takes at `width`: at least
+/// `need` (all of them when there are fewer), as [`draw`] lays them out.
+pub fn scrollback_line_count(c: &Conversation, width: usize, need: usize) -> usize {
+    scrollback_lines(c, width, need, Theme { color: false }).len()
+}
+
+/// Draws the whole app.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme { color: app.color };
+    let area = frame.area();
+    let [top, banner, body, notice, footer] = screen_rows(area, app);
+    let pending = if banner.height > 0 {
+        app.pending_reveals()
+    } else {
+        0
+    };
 
     draw_status_bar(frame, top, app, theme);
     if pending > 0 {
@@ -145,13 +215,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
     }
 
-    let left_width = match area.width {
-        w if w >= 140 => 44,
-        w if w >= 110 => 36,
-        _ => 30,
-    };
-    let [left, right] =
-        Layout::horizontal([Constraint::Length(left_width), Constraint::Min(0)]).areas(body);
+    let [left, right] = body_columns(body, area.width);
     let list_height = (app.conversations.len() as u16 + 2).clamp(4, 11);
     let [queue, conversations] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(list_height)]).areas(left);
@@ -340,18 +404,31 @@ fn draw_status_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Span::raw("│ "),
         Span::styled(app.user.clone(), theme.bold()),
     ];
-    if let Some(account) = &app.account {
-        left.push(Span::raw(format!(
-            " ({})",
-            strings::role_label(account.role)
-        )));
-    }
-    if app.read_only() {
-        left.push(Span::raw(" "));
-        left.push(Span::styled(
-            format!(" {} ", strings::READ_ONLY),
+    // The role; set off for the roles that differ from a counselor's: a supervisor only
+    // reads, an administrator decides (reveals, accounts, blocks, services).
+    let badge = |text: &str| {
+        Span::styled(
+            format!(" {text} "),
             theme.attention().add_modifier(Modifier::REVERSED),
-        ));
+        )
+    };
+    match app.account.as_ref().map(|a| a.role) {
+        Some(Role::Counselor) => left.push(Span::raw(format!(
+            " ({})",
+            strings::role_label(Role::Counselor)
+        ))),
+        Some(Role::Supervisor) => {
+            left.push(Span::raw(format!(
+                " ({}) ",
+                strings::role_label(Role::Supervisor)
+            )));
+            left.push(badge(strings::READ_ONLY));
+        }
+        Some(Role::Admin) => {
+            left.push(Span::raw(" "));
+            left.push(badge(strings::role_label(Role::Admin)));
+        }
+        None => {}
     }
     left.push(Span::raw(" │ "));
     left.push(Span::raw(
@@ -435,20 +512,28 @@ fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 selected_line = lines.len();
             }
             let waited = format_duration(app.now_ms - entry.since_ms);
-            let name_room = width.saturating_sub(3 + waited.width() + 1);
+            // A returning visitor: `↺2` after the name, which gives way to it.
+            let returning = (entry.earlier_contacts > 0)
+                .then(|| format!(" {}", strings::returning_mark(entry.earlier_contacts)));
+            let mark_width = returning.as_deref().map_or(0, |m| m.width());
+            let name_room = width.saturating_sub(3 + waited.width() + 1 + mark_width);
             let name = fit(&entry.nickname, name_room);
-            let gap = width.saturating_sub(3 + name.width() + waited.width());
+            let gap = width.saturating_sub(3 + name.width() + mark_width + waited.width());
             let style = if is_cursor && focused {
                 theme.selected()
             } else {
                 Style::default()
             };
-            lines.push(Line::from(vec![
+            let mut spans = vec![
                 Span::styled(format!(" {} ", marker(is_cursor)), style),
                 Span::styled(name, style.patch(theme.visitor())),
-                Span::styled(" ".repeat(gap), style),
-                Span::styled(waited, style),
-            ]));
+            ];
+            if let Some(mark) = returning {
+                spans.push(Span::styled(mark, style.patch(theme.attention())));
+            }
+            spans.push(Span::styled(" ".repeat(gap), style));
+            spans.push(Span::styled(waited, style));
+            lines.push(Line::from(spans));
             lines.push(Line::styled(
                 format!("   {}", entry.intake.summary()),
                 theme.dim(),
@@ -788,19 +873,15 @@ fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     };
 
-    let input_lines = c.draft.lines().len().clamp(1, 4) as u16;
-    let [scroll_area, input_area] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(input_lines + 2)]).areas(area);
-
+    let ConversationAreas {
+        frame: scroll_area,
+        facts,
+        scrollback,
+        typing,
+        input: input_area,
+    } = conversation_areas(area, c, theme);
     let outer = titled_block(conversation_title(app, c, theme), false, theme);
-    let inner = outer.inner(scroll_area);
     frame.render_widget(outer, scroll_area);
-    let [facts, scrollback, typing] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
 
     draw_facts(frame, facts, app, c, theme);
 
@@ -911,11 +992,30 @@ fn scrollback_lines(
     let mut out = Vec::new();
     let mut notes = c.notes.iter().peekable();
     // Notes go before the first message that is not older; skip those placed before
-    // the messages left out.
-    for entry in &c.entries[..first] {
+    // the messages left out. While older messages are on the relay, notes older than
+    // the first message held belong among those.
+    let truncated = matches!(c.older, Older::OnRelay | Older::Loading { .. });
+    let skipped = if truncated && first == 0 {
+        c.entries.len().min(1)
+    } else {
+        first
+    };
+    for entry in &c.entries[..skipped] {
         while notes.next_if(|n| n.at_ms <= entry.at_ms).is_some() {}
     }
     if first == 0 {
+        let older = match c.older {
+            Older::Nothing => None,
+            Older::OnRelay => Some(strings::OLDER_ON_RELAY),
+            Older::Loading { .. } => Some(strings::OLDER_LOADING),
+            Older::Start => Some(strings::CONVERSATION_START),
+        };
+        if let Some(text) = older {
+            out.push(vec![Span::styled(
+                fit(text, width),
+                theme.dim().add_modifier(Modifier::ITALIC),
+            )]);
+        }
         scrollback_header(c, &mut out, width, theme);
     }
     for entry in &c.entries[first..] {
@@ -1215,21 +1315,47 @@ pub fn help_rows_visible(height: u16, total: usize) -> usize {
     }
 }
 
+/// The help popup's rows: every key that works for this role, then the legend of the
+/// marks in the lists. Key (or mark) and what it does.
+fn help_rows(app: &App) -> Vec<(String, &'static str)> {
+    let mut rows: Vec<(String, &'static str)> = app
+        .keys
+        .bindings_for(app.read_only(), app.is_admin())
+        .iter()
+        .map(|b| (key_text(b, b.keys), b.help))
+        .collect();
+    rows.push((String::new(), ""));
+    rows.push((String::new(), strings::LEGEND_TITLE));
+    rows.extend(
+        strings::LEGEND
+            .iter()
+            .map(|(mark, meaning)| ((*mark).to_owned(), *meaning)),
+    );
+    rows
+}
+
+/// How many rows the help popup has (it scrolls on small screens).
+pub fn help_row_count(app: &App) -> usize {
+    help_rows(app).len()
+}
+
 fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let bindings = app.keys.bindings_for(app.read_only(), app.is_admin());
-    let keys: Vec<String> = bindings.iter().map(|b| key_text(b, b.keys)).collect();
-    let key_width = keys.iter().map(|k| k.width()).max().unwrap_or(0) + 2;
+    let bindings = help_rows(app);
+    let key_width = bindings.iter().map(|(k, _)| k.width()).max().unwrap_or(0) + 2;
     let visible = help_rows_visible(area.height, bindings.len());
     let scroll = app.help_scroll.min(bindings.len().saturating_sub(visible));
     let mut lines: Vec<Line> = bindings
         .iter()
-        .zip(&keys)
         .skip(scroll)
         .take(visible)
-        .map(|(b, k)| {
+        .map(|(k, help)| {
+            if k.is_empty() {
+                // The legend's title.
+                return Line::styled(format!(" {help}"), theme.bold());
+            }
             Line::from(vec![
                 Span::styled(format!(" {k:<key_width$}"), theme.bold()),
-                Span::raw(b.help),
+                Span::raw(*help),
             ])
         })
         .collect();
@@ -1569,9 +1695,17 @@ mod tests {
     }
 
     /// Wrapping only the newest messages gives the same screen lines as wrapping the
-    /// whole history, notes in between included, for every scroll position.
+    /// whole history, notes in between included, for every scroll position; also while
+    /// older messages are on the relay (then the notes before the first message held wait
+    /// for their page).
     #[test]
     fn the_tail_of_the_scrollback_is_the_tail_of_the_whole() {
+        for truncated in [false, true] {
+            tail_is_tail_of_whole(truncated);
+        }
+    }
+
+    fn tail_is_tail_of_whole(truncated: bool) {
         use crate::action::Action;
         use crate::app::{App, AppOptions, ClientIds};
         use crate::net::NetEvent;
@@ -1622,14 +1756,23 @@ mod tests {
                 handover: None,
                 watching: false,
                 counselor: None,
-                truncated: false,
+                truncated,
                 tagged_names: Vec::new(),
             },
         ))));
         let c = &app.conversations[0];
+        let early_note = "notitie om 50";
         let theme = Theme { color: false };
         let whole = scrollback_lines(c, 50, usize::MAX, theme);
         assert!(whole.len() > 400, "{}", whole.len());
+        let shows = |lines: &[Line]| lines.iter().any(|l| l.to_string().contains(early_note));
+        assert_eq!(shows(&whole), !truncated, "truncated: {truncated}");
+        let top = if truncated {
+            strings::OLDER_ON_RELAY
+        } else {
+            early_note
+        };
+        assert!(whole[0].to_string().contains(top), "{}", whole[0]);
         for need in [1, 20, 21, 150, 450, whole.len(), whole.len() + 10] {
             let tail = scrollback_lines(c, 50, need, theme);
             let want = need.min(whole.len());

@@ -122,7 +122,8 @@ fn help_popup() {
 fn supervisor_is_read_only() {
     let app = queue_app(Role::Supervisor);
     let screen = render(&app);
-    assert!(screen.contains("alleen lezen"), "{screen}");
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("(supervisor)  alleen lezen "), "{header}");
     insta::assert_snapshot!(screen);
 }
 
@@ -245,7 +246,10 @@ fn admin_queue_with_a_closed_service() {
     let app = admin_with_closed_service();
     let screen = render(&app);
     assert!(screen.contains("CAW · gesloten: Stroompanne"), "{screen}");
-    assert!(screen.contains("alleen lezen"), "{screen}");
+    // An administrator acts (reveals, accounts, blocks, services): not "alleen lezen".
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains(" beheerder "), "{header}");
+    assert!(!header.contains("alleen lezen"), "{header}");
     insta::assert_snapshot!(screen);
 }
 
@@ -439,6 +443,141 @@ fn linked_conversation_notice() {
     let screen = render(&app);
     assert!(
         screen.contains("Waarschijnlijk dezelfde bezoeker"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+/// Sam's conversation, 400 messages on the relay, the newest 200 held; PgUp pressed until
+/// the app asks for the page before them.
+fn scrolled_to_the_top_of_a_long_conversation() -> App {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, queue_without_sam_and_kim());
+    staff(
+        &mut app,
+        snapshot_of("c-sam", "Sam", numbered(201..=400), true),
+    );
+    for _ in 0..100 {
+        press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+        if app
+            .take_commands()
+            .iter()
+            .any(|c| matches!(c, chathulp::net::NetCommand::Request(_)))
+        {
+            break;
+        }
+    }
+    app
+}
+
+#[test]
+fn older_messages_loading() {
+    let app = scrolled_to_the_top_of_a_long_conversation();
+    let screen = render(&app);
+    assert!(screen.contains("Oudere berichten laden…"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// The page of older messages goes on top: every line on screen stays where it was but
+/// the one that said "laden…".
+#[test]
+fn a_loaded_page_keeps_the_view_in_place() {
+    let mut app = scrolled_to_the_top_of_a_long_conversation();
+    let before = render(&app);
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(1..=200),
+        },
+    );
+    let after = render(&app);
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(b, a)| b != a)
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    assert!(
+        changed[0].0.contains("Oudere berichten laden…"),
+        "{changed:#?}"
+    );
+    assert!(changed[0].1.contains("bericht 200"), "{changed:#?}");
+}
+
+#[test]
+fn older_messages_begin() {
+    let mut app = scrolled_to_the_top_of_a_long_conversation();
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(1..=200),
+        },
+    );
+    for _ in 0..100 {
+        press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    }
+    let screen = render(&app);
+    assert!(screen.contains("Begin van het gesprek."), "{screen}");
+    assert!(screen.contains("bericht 1 "), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+fn render_at(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| chathulp::ui::draw(frame, app))
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
+/// The queue with returning visitors: Sam came twice before from the same address, a
+/// long nickname once (its name gives way to the mark), Lotte never.
+fn queue_with_returning_visitors() -> App {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    let StaffEvent::Queue { mut services } = queue() else {
+        unreachable!()
+    };
+    services[0].waiting[0].earlier_contacts = 2;
+    services[1].waiting[0].nickname = "Kimberly-Anne-Josephine".into();
+    services[1].waiting[0].earlier_contacts = 12;
+    staff(&mut app, StaffEvent::Queue { services });
+    app.update(Action::MoveDown);
+    app
+}
+
+#[test]
+fn queue_with_returning_visitors_at_80x24() {
+    let app = queue_with_returning_visitors();
+    let screen = render(&app);
+    assert!(screen.contains("Sam ↺2"), "{screen}");
+    assert!(screen.contains("↺12"), "{screen}");
+    assert!(!screen.contains("Lotte ↺"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn queue_with_returning_visitors_wide() {
+    let app = queue_with_returning_visitors();
+    let screen = render_at(&app, 140, 30);
+    assert!(screen.contains("Kimberly-Anne-Josephine ↺12"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// The end of the help: the legend of the marks, the returning visitor's first.
+#[test]
+fn help_legend() {
+    let mut app = queue_app(Role::Counselor);
+    app.update(Action::ShowHelp);
+    for _ in 0..100 {
+        app.update(Action::MoveDown);
+    }
+    let screen = render(&app);
+    assert!(
+        screen.contains("eerder contact vanaf hetzelfde adres"),
         "{screen}"
     );
     insta::assert_snapshot!(screen);

@@ -4,7 +4,9 @@
 mod common;
 
 use chathulp::action::Action;
-use chathulp::app::{App, Connection, Delivery, Focus, Guidance, Popup, QueueRow};
+use chathulp::app::{
+    App, Connection, Delivery, Focus, Guidance, HISTORY_PAGE, LIVE_WINDOW, Older, Popup, QueueRow,
+};
 use chathulp::net::{NetCommand, NetEvent};
 use chathulp_shared::staff::{StaffEvent, StaffRequest, StaffSettings};
 use chathulp_shared::{ErrorCode, ErrorReply, Intake, Party, Role};
@@ -1593,4 +1595,294 @@ fn a_gap_in_the_messages_is_filled_from_history() {
         .expect("Sam");
     assert_eq!(sam.unread, 3, "drie, zes and vijf");
     assert!(requests(&mut app).is_empty());
+}
+
+// ---- older scrollback, fetched on demand -----------------------------------------------
+
+/// The `history` requests for older pages among what the app queued.
+fn page_requests(app: &mut App) -> Vec<StaffRequest> {
+    requests(app)
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r,
+                StaffRequest::History {
+                    before_seq: Some(_),
+                    ..
+                }
+            )
+        })
+        .collect()
+}
+
+fn sam(app: &App) -> &chathulp::app::Conversation {
+    app.conversations
+        .iter()
+        .find(|c| c.id == cid("c-sam"))
+        .expect("Sam's conversation")
+}
+
+fn stored_seqs(app: &App) -> Vec<u64> {
+    seqs(app, "c-sam").into_iter().flatten().collect()
+}
+
+/// Sam's conversation, 400 messages long on the relay; the snapshot holds 201..=400.
+fn long_conversation() -> App {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        snapshot_of("c-sam", "Sam", numbered(201..=400), true),
+    );
+    requests(&mut app);
+    app
+}
+
+/// Presses PgUp until the app asks for an older page (at most `limit` times); returns
+/// the requests and how many presses it took.
+fn scroll_to_the_top(app: &mut App, limit: usize) -> (Vec<StaffRequest>, usize) {
+    for presses in 1..=limit {
+        press(app, KeyCode::PageUp, KeyModifiers::NONE);
+        let asked = page_requests(app);
+        if !asked.is_empty() {
+            return (asked, presses);
+        }
+    }
+    (Vec::new(), limit)
+}
+
+#[test]
+fn scrolling_to_the_top_asks_for_the_page_before_the_oldest_message_once() {
+    let mut app = long_conversation();
+    assert_eq!(sam(&app).older, Older::OnRelay);
+    // The first steps up stay inside what the app holds.
+    press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    assert!(page_requests(&mut app).is_empty());
+    let (asked, presses) = scroll_to_the_top(&mut app, 100);
+    assert!(presses > 5, "asked after {presses} presses: too early");
+    assert_eq!(
+        asked,
+        vec![StaffRequest::History {
+            conversation: cid("c-sam"),
+            after_seq: 0,
+            before_seq: Some(201),
+            limit: Some(HISTORY_PAGE as u32),
+        }]
+    );
+    assert_eq!(sam(&app).older, Older::Loading { before_seq: 201 });
+    // While it is on its way, more presses ask for nothing, and the view stays at the top.
+    let top = sam(&app).scroll;
+    for _ in 0..5 {
+        press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    }
+    assert!(page_requests(&mut app).is_empty());
+    assert_eq!(sam(&app).scroll, top, "never scrolled past the top");
+}
+
+#[test]
+fn a_page_merges_in_seq_order_once_and_the_first_message_shows_the_beginning() {
+    let mut app = long_conversation();
+    let (asked, _) = scroll_to_the_top(&mut app, 100);
+    assert_eq!(asked.len(), 1);
+    let scroll = sam(&app).scroll;
+    // A live message arrives meanwhile, and the page, sent out of order.
+    staff(
+        &mut app,
+        StaffEvent::Message {
+            conversation: cid("c-sam"),
+            message: numbered(401..=401).remove(0),
+        },
+    );
+    let mut page = numbered(1..=200);
+    page.reverse();
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: page,
+        },
+    );
+    assert_eq!(stored_seqs(&app), (1..=401).collect::<Vec<_>>());
+    // It ended at seq 1: nothing older is left, and scrolling on asks for nothing.
+    assert_eq!(sam(&app).older, Older::Start);
+    assert_eq!(
+        sam(&app).scroll,
+        scroll,
+        "counted from the bottom, the view stays where it was"
+    );
+    assert_eq!(sam(&app).unread, 0, "old messages are not unread");
+    for _ in 0..100 {
+        press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    }
+    assert!(page_requests(&mut app).is_empty());
+    // The same page again (a resend) adds nothing.
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(1..=200),
+        },
+    );
+    assert_eq!(stored_seqs(&app), (1..=401).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_short_page_means_the_beginning_a_full_one_means_more() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        snapshot_of("c-sam", "Sam", numbered(451..=650), true),
+    );
+    let (asked, _) = scroll_to_the_top(&mut app, 100);
+    assert_eq!(asked.len(), 1);
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(251..=450),
+        },
+    );
+    assert_eq!(sam(&app).older, Older::OnRelay, "a full page: maybe more");
+    let (asked, _) = scroll_to_the_top(&mut app, 100);
+    assert!(
+        matches!(
+            asked.as_slice(),
+            [StaffRequest::History {
+                before_seq: Some(251),
+                ..
+            }]
+        ),
+        "{asked:?}"
+    );
+    // The relay's messages need not start at 1: a short page is the beginning too.
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(240..=250),
+        },
+    );
+    assert_eq!(sam(&app).older, Older::Start);
+    assert_eq!(stored_seqs(&app), (240..=650).collect::<Vec<_>>());
+}
+
+#[test]
+fn back_at_the_bottom_the_loaded_pages_go_and_live_messages_stay() {
+    let mut app = long_conversation();
+    scroll_to_the_top(&mut app, 100);
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(1..=200),
+        },
+    );
+    // Scrolled up, the live messages keep coming and nothing is dropped.
+    for seq in 401..=450 {
+        staff(
+            &mut app,
+            StaffEvent::Message {
+                conversation: cid("c-sam"),
+                message: numbered(seq..=seq).remove(0),
+            },
+        );
+    }
+    assert_eq!(stored_seqs(&app), (1..=450).collect::<Vec<_>>());
+    assert!(sam(&app).scroll > 0);
+    // Back at the bottom: one page remains, the newest, and the rest is on the relay again.
+    for _ in 0..200 {
+        press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
+    }
+    assert_eq!(sam(&app).scroll, 0);
+    assert_eq!(stored_seqs(&app), (251..=450).collect::<Vec<_>>());
+    assert_eq!(sam(&app).older, Older::OnRelay);
+    // And scrolling up fetches them again, before the oldest now held.
+    let (asked, _) = scroll_to_the_top(&mut app, 100);
+    assert!(
+        matches!(
+            asked.as_slice(),
+            [StaffRequest::History {
+                before_seq: Some(251),
+                ..
+            }]
+        ),
+        "{asked:?}"
+    );
+}
+
+#[test]
+fn in_live_view_a_conversation_holds_at_most_two_pages() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        snapshot_of("c-sam", "Sam", numbered(1..=100), false),
+    );
+    assert_eq!(sam(&app).older, Older::Nothing);
+    for seq in 101..=(LIVE_WINDOW as u64) {
+        staff(
+            &mut app,
+            StaffEvent::Message {
+                conversation: cid("c-sam"),
+                message: numbered(seq..=seq).remove(0),
+            },
+        );
+    }
+    assert_eq!(sam(&app).stored_count(), LIVE_WINDOW);
+    assert_eq!(sam(&app).older, Older::Nothing);
+    // Our own message, not acknowledged yet.
+    app.focus = Focus::Input;
+    type_text(&mut app, "nog even");
+    app.update(Action::Send);
+    // One more, and the oldest go: one page remains.
+    let next = LIVE_WINDOW as u64 + 1;
+    staff(
+        &mut app,
+        StaffEvent::Message {
+            conversation: cid("c-sam"),
+            message: numbered(next..=next).remove(0),
+        },
+    );
+    let first = next - HISTORY_PAGE as u64 + 1;
+    assert_eq!(stored_seqs(&app), (first..=next).collect::<Vec<_>>());
+    assert_eq!(sam(&app).older, Older::OnRelay);
+    // Our own unacknowledged message is never dropped.
+    assert_eq!(
+        texts(&app, "c-sam").last().map(String::as_str),
+        Some("nog even")
+    );
+}
+
+#[test]
+fn a_page_that_will_not_come_is_asked_again_and_a_late_one_leaves_no_hole() {
+    let mut app = long_conversation();
+    scroll_to_the_top(&mut app, 100);
+    lose_connection(&mut app);
+    assert_eq!(sam(&app).older, Older::OnRelay);
+    // Signed in again: the next press at the top asks again.
+    login(&mut app, Role::Counselor);
+    press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    assert_eq!(page_requests(&mut app).len(), 1);
+    // The counselor goes back down before it arrives: the page is not wanted any more.
+    for _ in 0..200 {
+        press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
+    }
+    staff(
+        &mut app,
+        StaffEvent::History {
+            conversation: cid("c-sam"),
+            messages: numbered(1..=200),
+        },
+    );
+    assert_eq!(stored_seqs(&app), (201..=400).collect::<Vec<_>>());
+    assert_eq!(sam(&app).older, Older::OnRelay);
+    // A relay refusal (errors name no request) frees the next press too.
+    scroll_to_the_top(&mut app, 100);
+    staff(
+        &mut app,
+        StaffEvent::Error(ErrorReply::new(ErrorCode::NotFound, "conversation")),
+    );
+    press(&mut app, KeyCode::PageUp, KeyModifiers::NONE);
+    assert_eq!(page_requests(&mut app).len(), 1);
 }

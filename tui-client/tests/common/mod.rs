@@ -227,3 +227,64 @@ pub fn type_text(app: &mut App, text: &str) {
         }));
     }
 }
+
+/// Messages `seqs`, alternating visitor and counselor, one a minute before `NOW`.
+pub fn numbered(seqs: std::ops::RangeInclusive<u64>) -> Vec<ChatMessage> {
+    seqs.map(|seq| {
+        let from = if seq % 2 == 1 {
+            Party::Visitor
+        } else {
+            Party::Counselor
+        };
+        let at_ms = NOW - 10_000 * MINUTE + seq as i64 * MINUTE;
+        message(seq, from, &format!("bericht {seq}"), at_ms)
+    })
+    .collect()
+}
+
+/// A `conversation` snapshot holding `messages`, with `truncated` set as the relay sets
+/// it when older messages exist.
+pub fn snapshot_of(
+    id: &str,
+    nickname: &str,
+    messages: Vec<ChatMessage>,
+    truncated: bool,
+) -> StaffEvent {
+    let StaffEvent::Conversation {
+        conversation,
+        service,
+        nickname,
+        intake,
+        started_at_ms,
+        messages,
+        ..
+    } = conversation(
+        id,
+        "caw",
+        nickname,
+        sam_intake(),
+        NOW - 30 * MINUTE,
+        messages,
+    )
+    else {
+        unreachable!()
+    };
+    StaffEvent::Conversation {
+        conversation,
+        service,
+        nickname,
+        intake,
+        started_at_ms,
+        messages,
+        no_dossier: false,
+        dossier_candidate: false,
+        linked_to: None,
+        visitor_away_until_ms: None,
+        notes: Vec::new(),
+        handover: None,
+        watching: false,
+        counselor: None,
+        truncated,
+        tagged_names: Vec::new(),
+    }
+}
