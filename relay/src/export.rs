@@ -1,9 +1,10 @@
 //! Transcripts out of the relay (`chathulp-relay export`).
 //!
 //! - **Anonymised**, for team consultation: only the service, the times, and each
-//!   message's sender role and time, with its text passed through [`crate::scrub`]. The
-//!   nickname, the intake, the counselor's account and the visitor's address are never
-//!   written.
+//!   message's sender role and time, with its text passed through [`crate::scrub`] (the
+//!   nickname and the names the counselor tagged become `[naam]`). The nickname, the
+//!   intake, the counselor's account, the tagged names and the visitor's address are
+//!   never written.
 //! - **For the dossier**: one conversation in full (nickname, intake, counselor, text),
 //!   with a reason, and refused when the visitor refused a dossier. Never the address.
 //!
@@ -43,9 +44,11 @@ pub async fn anonymised(
             continue;
         };
         let messages = store.messages(id.clone()).await?;
+        let tagged = store.tagged_names(id.clone()).await?;
+        let names = crate::scrub::Names::new(&record.nickname, tagged.iter().map(String::as_str));
         let _ = writeln!(out, "# Gesprek {id} · {}", times(&record, tz));
         for m in messages {
-            let text = printable(&crate::scrub::scrub(&m.text, &record.nickname));
+            let text = printable(&crate::scrub::scrub_names(&m.text, &names));
             let _ = writeln!(out, "[{}] {}: {text}", local(m.at_ms, tz), sender(m.from));
         }
         out.push('\n');

@@ -1,5 +1,5 @@
 //! `chathulp-relay`: run the relay, or manage it (`user add|list|reset|disable|enable`,
-//! `service close|open|list`). The `user` commands use the same functions as the
+//! `service close|open|list`, `reveal`, `block`, `audit`, `export`, `vault rotate`). The `user` commands use the same functions as the
 //! administrators' requests over the staff WebSocket ([`chathulp_relay::accounts`]).
 //!
 //! Settings are layered: built-in defaults, then the TOML file (`--config`, or
@@ -59,6 +59,9 @@ enum Command {
     Block(BlockCommand),
     /// Print the audit log and verify its hash chain (exit status 1 if it is broken).
     Audit,
+    /// The IP vault key: `rotate` replaces it, re-sealing every stored address.
+    #[command(subcommand)]
+    Vault(VaultCommand),
     /// Write transcripts to stdout. `--anonymise`: for team consultation, without
     /// nickname, intake or address, with names, phone numbers, e-mail and street
     /// addresses, national register numbers and IBANs replaced by placeholders.
@@ -99,6 +102,15 @@ enum RevealCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum VaultCommand {
+    /// Make a new vault key (both keys) and re-seal every stored visitor address with it,
+    /// recomputing address hashes and blocks, in one transaction. Only while the relay is
+    /// stopped. The old key is kept as vault.key.old-<unix time> (mode 0600): move it
+    /// offline, and delete it once the retention period has passed.
+    Rotate,
 }
 
 #[derive(Subcommand, Debug)]
@@ -192,6 +204,10 @@ fn main() -> anyhow::Result<()> {
         Command::Audit => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(print_audit(&store))
+        }
+        Command::Vault(VaultCommand::Rotate) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(rotate_vault(&store))
         }
         Command::Export {
             conversation,
@@ -524,6 +540,44 @@ async fn print_audit(store: &Store) -> anyhow::Result<()> {
             bail!("the audit chain is broken at row {seq}: it was changed after it was written")
         }
     }
+}
+
+async fn rotate_vault(store: &Store) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let done = chathulp_relay::vault::rotate(store, cli_actor(), now).await?;
+    if done.finished_interrupted {
+        println!(
+            "Finished an interrupted rotation: the database was already re-sealed with the \
+             new key, which is now vault.key."
+        );
+    } else {
+        let rows = done.rows;
+        println!("Rotated the vault key.");
+        println!(
+            "  addresses re-sealed with the new key: {} (their hashes recomputed)",
+            rows.resealed
+        );
+        println!(
+            "  blocks carried over to the new hashes: {}",
+            rows.blocks_moved
+        );
+        println!(
+            "  addresses the old key could not open: {} (left as they were; they can't \
+             be revealed)",
+            rows.unreadable
+        );
+        println!(
+            "  blocks in force that could not be carried over: {} (they stay listed until \
+             they expire, but no longer match anyone)",
+            rows.blocks_stranded
+        );
+    }
+    println!(
+        "The old key is in {} (mode 0600): move it offline, and delete it once the \
+         retention period has passed.",
+        done.old_key.display()
+    );
+    Ok(())
 }
 
 /// Anonymised export of `conversation` or of those ended `since`; with a `dossier_reason`,

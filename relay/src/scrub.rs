@@ -3,7 +3,7 @@
 //!
 //! | found | placeholder |
 //! |---|---|
-//! | the visitor's nickname, anywhere, any case | `[naam]` |
+//! | the visitor's nickname and the names the counselor tagged (`tag_name`), anywhere, any case, whole words, the longest first | `[naam]` |
 //! | e-mail addresses | `[e-mail]` |
 //! | IBANs (mod-97 checksum valid) | `[iban]` |
 //! | Belgian national register numbers (checksum valid, born before or after 2000) | `[rijksregisternummer]` |
@@ -16,8 +16,8 @@
 //! region, and the counselor's team needs it to point to local help. Invalid checksums
 //! stay too: `12.34.56-789.00` is not a national register number.
 //!
-//! This is a safety net, not a guarantee: a name other than the nickname, or an address
-//! written unusually, passes. Whoever shares an export still reads it first.
+//! This is a safety net, not a guarantee: a name nobody tagged, or an address written
+//! unusually, passes. Whoever shares an export still reads it first.
 
 use std::sync::LazyLock;
 
@@ -59,8 +59,47 @@ static ADDRESS_WITH_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
+/// The names to replace by `[naam]` in one conversation: the visitor's nickname and the
+/// names its counselor tagged, as one pattern (built once per conversation).
+pub struct Names {
+    pattern: Option<Regex>,
+}
+
+impl Names {
+    /// Each name case-insensitive, as a whole word where it starts and ends with a word
+    /// character, any run of white space inside it matching any other; the longest
+    /// first, so "Jonas Peeters" goes as one before "Jonas" could leave "Peeters".
+    pub fn new<'a>(nickname: &'a str, tagged: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut names: Vec<&str> = std::iter::once(nickname)
+            .chain(tagged)
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+        let mut seen: Vec<String> = Vec::new();
+        let mut alternatives = Vec::new();
+        for name in names {
+            let folded = name.to_lowercase();
+            if seen.contains(&folded) {
+                continue;
+            }
+            seen.push(folded);
+            alternatives.push(name_pattern(name));
+        }
+        let pattern = (!alternatives.is_empty())
+            .then(|| Regex::new(&format!("(?i)(?:{})", alternatives.join("|"))).ok())
+            .flatten();
+        Self { pattern }
+    }
+}
+
 /// Scrubs `text` of one message of a conversation whose visitor used `nickname`.
 pub fn scrub(text: &str, nickname: &str) -> String {
+    scrub_names(text, &Names::new(nickname, []))
+}
+
+/// Scrubs `text` of one message of a conversation, replacing `names` by `[naam]`.
+pub fn scrub_names(text: &str, names: &Names) -> String {
     let text = EMAIL.replace_all(text, "[e-mail]");
     let text = IBAN.replace_all(&text, |c: &Captures<'_>| {
         keep_unless(c, iban_valid, "[iban]")
@@ -73,10 +112,22 @@ pub fn scrub(text: &str, nickname: &str) -> String {
     });
     let text = ADDRESS_WITH_POSTCODE.replace_all(&text, "[adres]");
     let text = ADDRESS_CAPITALISED.replace_all(&text, "[adres]");
-    match name_pattern(nickname) {
-        Some(name) => name.replace_all(&text, "[naam]").into_owned(),
-        None => text.into_owned(),
-    }
+    let Some(pattern) = &names.pattern else {
+        return text.into_owned();
+    };
+    pattern
+        .replace_all(&text, |c: &Captures<'_>| {
+            let whole = c.get(0).map_or(0..0, |m| m.range());
+            // A name that is a placeholder's word ("adres") leaves the placeholder be.
+            let in_placeholder =
+                text[..whole.start].ends_with('[') && text[whole.end..].starts_with(']');
+            if in_placeholder {
+                c[0].to_owned()
+            } else {
+                "[naam]".to_owned()
+            }
+        })
+        .into_owned()
 }
 
 /// `placeholder` if `valid` holds for the match, else the match unchanged.
@@ -138,16 +189,18 @@ fn phone_like(found: &str) -> bool {
     }
 }
 
-/// The nickname, case-insensitive, as a whole word where it starts and ends with one.
-fn name_pattern(nickname: &str) -> Option<Regex> {
-    let name = nickname.trim();
-    if name.is_empty() {
-        return None;
-    }
+/// One name as a pattern: a whole word where it starts and ends with a word character,
+/// white space inside it matching any run of white space.
+fn name_pattern(name: &str) -> String {
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     let start = if word(name.chars().next()) { r"\b" } else { "" };
     let end = if word(name.chars().last()) { r"\b" } else { "" };
-    Regex::new(&format!("(?i){start}{}{end}", regex::escape(name))).ok()
+    let inner = name
+        .split_whitespace()
+        .map(regex::escape)
+        .collect::<Vec<_>>()
+        .join(r"\s+");
+    format!("{start}{inner}{end}")
 }
 
 #[cfg(test)]
@@ -282,6 +335,59 @@ mod tests {
             "Samenvatting: het gaat beter",
         ),
     ];
+
+    /// (message, nickname, tagged names, expected).
+    const TAGGED: &[(&str, &str, &[&str], &str)] = &[
+        (
+            "Mijn vriendin Mila en mijn broer Jonas Peeters",
+            "Sam",
+            &["Mila", "Jonas", "Jonas Peeters"],
+            "Mijn vriendin [naam] en mijn broer [naam]",
+        ),
+        (
+            "MILA zei dat jonas het wist",
+            "Sam",
+            &["Mila", "Jonas"],
+            "[naam] zei dat [naam] het wist",
+        ),
+        // Whole words only: Milan and Jonasje are other words.
+        (
+            "Milan en Jonasje",
+            "Sam",
+            &["Mila", "Jonas"],
+            "Milan en Jonasje",
+        ),
+        // White space inside a tagged name matches any run of it.
+        (
+            "ik zit bij Jonas   Peeters\nin de klas",
+            "Sam",
+            &["Jonas Peeters"],
+            "ik zit bij [naam]\nin de klas",
+        ),
+        // The nickname and a tagged name together; a name that is a placeholder's word
+        // leaves the placeholder be.
+        (
+            "Sam woont in de Kerkstraat 12, 9000 Gent bij tante Adres",
+            "Sam",
+            &["adres"],
+            "[naam] woont in de [adres] bij tante [naam]",
+        ),
+        // Regex characters in a name are literal.
+        ("de (x) groep en x", "Sam", &["(x)"], "de [naam] groep en x"),
+    ];
+
+    #[test]
+    fn tagged_names_are_scrubbed_whole_longest_first_in_any_case() {
+        let mut failures = Vec::new();
+        for (text, nickname, tagged, expected) in TAGGED {
+            let names = Names::new(nickname, tagged.iter().copied());
+            let got = scrub_names(text, &names);
+            if got != *expected {
+                failures.push(format!("{text:?}\n   got {got:?}\n  want {expected:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
 
     #[test]
     fn the_corpus_is_scrubbed_as_expected() {

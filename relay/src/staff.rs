@@ -408,11 +408,10 @@ impl Session<'_> {
             StaffRequest::SetAccountDisabled { user, disabled } => Ok(Some(
                 broker.set_account_disabled(member, user, disabled).await?,
             )),
-            // Protocol only so far: the relay side lands with the name-tagging work.
-            StaffRequest::TagName { .. } => Err(ErrorReply::new(
-                ErrorCode::UnknownType,
-                "tag_name is not supported by this relay yet",
-            )),
+            StaffRequest::TagName { conversation, name } => {
+                broker.tag_name(member, &conversation, &name).await?;
+                Ok(None)
+            }
         };
         reply.map(Handled::Now)
     }

@@ -28,7 +28,7 @@
 mod privacy;
 mod workbench;
 
-pub use privacy::{AuditEntry, AuditRow, Purged, verify_chain};
+pub use privacy::{Admission, AuditEntry, AuditRow, Purged, Rotated, Tagging, verify_chain};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -103,6 +103,9 @@ pub struct OpenConversation {
     pub linked_to: Option<ConversationId>,
     /// Set when a colleague handed it over to `counselor`.
     pub handover: Option<Handover>,
+    /// Other conversations stored with the same address hash, queued no later than this
+    /// one and still within retention (see [`Store::admission`]).
+    pub earlier_contacts: u32,
 }
 
 /// A service an administrator closed, as stored.
@@ -489,7 +492,8 @@ impl Store {
         .await
     }
 
-    /// Stores survey answers for an ended conversation that a counselor had taken, once.
+    /// Stores survey answers for an ended conversation that a counselor had taken, once,
+    /// and not for one that ended in a block (its visitor is not offered the survey).
     /// Returns `false` when the survey is closed (not offered, or already answered).
     pub async fn save_survey(
         &self,
@@ -502,7 +506,8 @@ impl Store {
                 .prepare_cached(
                     "UPDATE conversations SET survey = ?2, survey_at_ms = ?3
                  WHERE id = ?1 AND survey IS NULL AND ended_at_ms IS NOT NULL
-                   AND started_at_ms IS NOT NULL",
+                   AND started_at_ms IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocks.conversation = ?1)",
                 )?
                 .execute(params![id.0, answers, at_ms])?;
             Ok(changed == 1)
@@ -571,15 +576,28 @@ impl Store {
     }
 
     /// Every conversation not ended yet, oldest first: what a restarted relay restores.
-    pub async fn open_conversations(&self) -> Result<Vec<OpenConversation>> {
-        self.read(|c| {
+    /// Each one's earlier contacts are counted as at its `hello`: other conversations
+    /// with its address hash, queued no later, not ended before `retained_since_ms`.
+    pub async fn open_conversations(
+        &self,
+        retained_since_ms: i64,
+    ) -> Result<Vec<OpenConversation>> {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id, service, nickname, intake, no_dossier, dossier_candidate,
                         queued_at_ms, counselor, started_at_ms, resume_token_sha256, linked_to,
-                        handover_from, handover_note, handover_at_ms
+                        handover_from, handover_note, handover_at_ms,
+                        (SELECT COUNT(*) FROM visitor_addresses mine
+                         JOIN visitor_addresses other
+                           ON other.ip_hash = mine.ip_hash
+                          AND other.conversation != mine.conversation
+                         JOIN conversations earlier ON earlier.id = other.conversation
+                         WHERE mine.conversation = conversations.id
+                           AND earlier.queued_at_ms <= conversations.queued_at_ms
+                           AND (earlier.ended_at_ms IS NULL OR earlier.ended_at_ms >= ?1))
                  FROM conversations WHERE ended_at_ms IS NULL ORDER BY queued_at_ms, rowid",
             )?;
-            let rows = stmt.query_map([], |r| {
+            let rows = stmt.query_map([retained_since_ms], |r| {
                 Ok((
                     OpenConversation {
                         id: ConversationId(r.get(0)?),
@@ -594,6 +612,7 @@ impl Store {
                         resume_token_sha256: r.get(9)?,
                         linked_to: r.get::<_, Option<String>>(10)?.map(ConversationId),
                         handover: workbench::handover_at(r, 11)?,
+                        earlier_contacts: u32::try_from(r.get::<_, i64>(14)?).unwrap_or(u32::MAX),
                     },
                     r.get::<_, String>(3)?,
                 ))

@@ -3,24 +3,35 @@
 //! use without decrypting anything.
 //!
 //! Both keys live in `vault.key` in the data folder, made on first start with mode 0600.
-//! The relay refuses to start if the file can be read by group or others. Backing the
-//! file up and rotating it is described in `docs/operations.md`.
+//! The relay refuses to start if the file can be read by group or others, and holds a
+//! shared lock on it while it runs. [`rotate`] (`chathulp-relay vault rotate`) replaces
+//! both keys, re-sealing every address; backing the file up and rotating it is described
+//! in `docs/operations.md`.
 //!
 //! A plain address only exists as a [`ClientIp`], whose `Debug` and `Display` print a
 //! placeholder, so it can't slip into a log line or a panic message by accident. The only
 //! way to the address itself is [`ClientIp::disclose`], called for an approved reveal.
 
 use std::fmt;
-use std::io::Write;
+use std::fs::{File, TryLockError};
+use std::io::{Read, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 
+use crate::store::Store;
+
 /// The key file's name in the data folder.
 pub const KEY_FILE: &str = "vault.key";
+/// The new key while `chathulp-relay vault rotate` runs; left behind only if it was
+/// interrupted, and then the relay refuses to start until `vault rotate` finishes it.
+pub const NEW_KEY_FILE: &str = "vault.key.new";
+/// The old key after a rotation: `vault.key.old-<unix seconds>`.
+pub const OLD_KEY_PREFIX: &str = "vault.key.old-";
 /// First line of the key file: the format, so a later format can be told apart.
 const HEADER: &str = "chathulp-vault-1";
 const KEY_LEN: usize = 32;
@@ -43,6 +54,22 @@ pub enum VaultError {
     Unseal,
     #[error("the system random generator failed")]
     Random,
+    #[error(
+        "the vault key file {0} is in use: stop the relay first (a rotation only runs \
+         while no relay uses the key)"
+    )]
+    InUse(PathBuf),
+    #[error("a key rotation is running on {0}; start the relay once it has finished")]
+    Rotating(PathBuf),
+    #[error(
+        "{0} is left from an interrupted key rotation: run `chathulp-relay vault rotate` \
+         again to finish it, then start the relay"
+    )]
+    RotationUnfinished(PathBuf),
+    #[error("there is no vault key file {0} yet: nothing to rotate")]
+    NoKey(PathBuf),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// A visitor's address. `Debug` and `Display` never show it.
@@ -112,37 +139,68 @@ pub struct Vault {
     seal: LessSafeKey,
     mac: hmac::Key,
     rng: SystemRandom,
+    /// The key file, open with a shared lock for as long as the relay uses the key, so
+    /// `vault rotate` (which needs it exclusively) refuses to run under a live relay.
+    _lock: Option<File>,
 }
 
 impl Vault {
-    /// Opens `dir/vault.key`, creating it (mode 0600) if it does not exist yet.
+    /// Opens `dir/vault.key`, creating it (mode 0600) if it does not exist yet, and
+    /// holds a shared lock on it while this `Vault` lives. Refused while a rotation runs
+    /// or after one was interrupted.
     pub fn open(dir: &Path) -> Result<Self, VaultError> {
         let path = dir.join(KEY_FILE);
+        let pending = dir.join(NEW_KEY_FILE);
+        if pending.exists() {
+            return Err(VaultError::RotationUnfinished(pending));
+        }
         let io = |source| VaultError::Io {
             path: path.clone(),
             source,
         };
         let rng = SystemRandom::new();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                check_private(&path)?;
-                text
+        if !path.exists() {
+            match write_private(&path, &new_key_file(&rng)?) {
+                // Another process made it at the same moment: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                other => other.map_err(io)?,
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let text = new_key_file(&rng)?;
-                write_private(&path, &text).map_err(io)?;
-                text
+        }
+        let mut file = File::open(&path).map_err(io)?;
+        check_private(&path)?;
+        match file.try_lock_shared() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(VaultError::Rotating(path)),
+            // A file system without locks: the key is still usable, only the guard
+            // against a rotation under a running relay is gone.
+            Err(TryLockError::Error(e)) => {
+                tracing::warn!(error = %e, "cannot lock the vault key file");
             }
-            Err(e) => return Err(io(e)),
-        };
-        let bad_file = || VaultError::BadKeyFile(path.clone());
-        let (seal, mac) = parse_key_file(&text).ok_or_else(bad_file)?;
-        let seal = UnboundKey::new(&CHACHA20_POLY1305, &seal).map_err(|_| bad_file())?;
-        Ok(Self {
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text).map_err(io)?;
+        let mut vault = Self::from_text(&text).ok_or(VaultError::BadKeyFile(path))?;
+        vault._lock = Some(file);
+        Ok(vault)
+    }
+
+    /// The keys of a key file's text, without a lock.
+    fn from_text(text: &str) -> Option<Self> {
+        let (seal, mac) = parse_key_file(text)?;
+        let seal = UnboundKey::new(&CHACHA20_POLY1305, &seal).ok()?;
+        Some(Self {
             seal: LessSafeKey::new(seal),
             mac: hmac::Key::new(hmac::HMAC_SHA256, &mac),
-            rng,
+            rng: SystemRandom::new(),
+            _lock: None,
         })
+    }
+
+    /// Names this key without saying anything about it (an HMAC of a fixed text): tells
+    /// which key the database was last rotated to.
+    pub fn key_id(&self) -> String {
+        let tag = hmac::sign(&self.mac, b"chathulp vault key id");
+        hex::encode(&tag.as_ref()[..16])
     }
 
     /// The keyed hash of `ip`.
@@ -181,6 +239,131 @@ impl Vault {
         };
         Ok(ClientIp(ip))
     }
+}
+
+/// What `chathulp-relay vault rotate` did.
+#[derive(Debug)]
+pub struct Rotation {
+    /// What changed in the database (zero when an interrupted rotation was finished:
+    /// the database had been changed by that run already).
+    pub rows: crate::store::Rotated,
+    /// Where the old key is kept now (mode 0600): to be moved offline.
+    pub old_key: PathBuf,
+    /// An interrupted rotation was finished instead of a new one made.
+    pub finished_interrupted: bool,
+}
+
+/// Replaces the vault key of the store's data folder by a new one (both keys), re-sealing
+/// every stored address and recomputing every keyed hash that can be recomputed in one
+/// transaction, then swapping the key files: the new key is written to `vault.key.new`
+/// (0600, synced) before the database changes, the old one is kept as
+/// `vault.key.old-<unix seconds>` (0600), and `vault.key.new` is renamed over
+/// `vault.key`. Refused while a relay holds the key ([`VaultError::InUse`]).
+///
+/// If a run is interrupted after the database changed but before the rename, the next
+/// run sees `vault.key.new` named in the database (`vault_meta.key_id`) and only
+/// finishes the swap; if it was interrupted before, the next run starts over.
+pub async fn rotate(store: &Store, actor: String, now_ms: i64) -> Result<Rotation, VaultError> {
+    let dir = store.directory()?;
+    let path = dir.join(KEY_FILE);
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| VaultError::Io { path, source }
+    };
+    let mut file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(VaultError::NoKey(path)),
+        Err(e) => return Err(io(&path)(e)),
+    };
+    check_private(&path)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => return Err(VaultError::InUse(path)),
+        Err(TryLockError::Error(e)) => return Err(io(&path)(e)),
+    }
+    let mut old_text = String::new();
+    file.read_to_string(&mut old_text).map_err(io(&path))?;
+    let old = Vault::from_text(&old_text).ok_or_else(|| VaultError::BadKeyFile(path.clone()))?;
+
+    let pending = dir.join(NEW_KEY_FILE);
+    let mut rows = crate::store::Rotated::default();
+    let mut finished_interrupted = false;
+    let leftover = match std::fs::read_to_string(&pending) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(&pending)(e)),
+    };
+    let committed = match &leftover {
+        Some(text) => {
+            let new =
+                Vault::from_text(text).ok_or_else(|| VaultError::BadKeyFile(pending.clone()))?;
+            store.vault_key_id().await? == Some(new.key_id())
+        }
+        None => false,
+    };
+    if committed {
+        // The database is under the new key already: only the files are left to swap.
+        finished_interrupted = true;
+    } else {
+        if leftover.is_some() {
+            // Interrupted before the database changed: that key was never used.
+            std::fs::remove_file(&pending).map_err(io(&pending))?;
+        }
+        let rng = SystemRandom::new();
+        let new_text = new_key_file(&rng)?;
+        let new =
+            Vault::from_text(&new_text).ok_or_else(|| VaultError::BadKeyFile(pending.clone()))?;
+        write_private(&pending, &new_text).map_err(io(&pending))?;
+        sync_dir(&dir).map_err(io(&dir))?;
+        match store
+            .rotate_vault(Arc::new(old), Arc::new(new), actor, now_ms)
+            .await
+        {
+            Ok(done) => rows = done,
+            Err(e) => {
+                // Nothing was stored: the new key is not needed.
+                let _ = std::fs::remove_file(&pending);
+                return Err(e.into());
+            }
+        }
+    }
+    let old_key = keep_old_key(&dir, &old_text, now_ms).map_err(io(&dir))?;
+    std::fs::rename(&pending, &path).map_err(io(&path))?;
+    sync_dir(&dir).map_err(io(&dir))?;
+    drop(file);
+    Ok(Rotation {
+        rows,
+        old_key,
+        finished_interrupted,
+    })
+}
+
+/// Writes the old key to `vault.key.old-<unix seconds>` (0600, never overwriting).
+fn keep_old_key(dir: &Path, text: &str, now_ms: i64) -> std::io::Result<PathBuf> {
+    let secs = now_ms.div_euclid(1000);
+    for n in 0.. {
+        let name = if n == 0 {
+            format!("{OLD_KEY_PREFIX}{secs}")
+        } else {
+            format!("{OLD_KEY_PREFIX}{secs}-{n}")
+        };
+        let path = dir.join(name);
+        match write_private(&path, text) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("some suffix is free")
+}
+
+/// Makes a rename or a new file in `dir` durable.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 fn new_key_file(rng: &SystemRandom) -> Result<String, VaultError> {
@@ -281,6 +464,103 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let refused = Vault::open(dir.path()).err().unwrap().to_string();
         assert!(refused.contains("chmod 600"), "{refused}");
+    }
+
+    /// A store in `dir` with one conversation whose address is sealed under the key
+    /// file in `dir`; the vault (and its lock) is gone again.
+    async fn store_with_address(dir: &Path, addr: &str) -> (Store, Vec<u8>) {
+        let store = Store::open(&dir.join("chathulp.db")).unwrap();
+        let id = chathulp_shared::ConversationId("c1".into());
+        store
+            .create_conversation(crate::store::NewConversation {
+                id: id.clone(),
+                service: chathulp_shared::ServiceId("caw".into()),
+                nickname: "Sam".into(),
+                intake: chathulp_shared::Intake::default(),
+                no_dossier: false,
+                queued_at_ms: 1,
+                resume_token_sha256: String::new(),
+                linked_to: None,
+            })
+            .await
+            .unwrap();
+        let vault = Vault::open(dir).unwrap();
+        let sealed = vault.seal(&ip(addr)).unwrap();
+        store
+            .save_address(id, sealed.clone(), vault.hash(&ip(addr)))
+            .await
+            .unwrap();
+        (store, sealed)
+    }
+
+    async fn stored_sealed(store: &Store) -> Vec<u8> {
+        store
+            .sealed_address(chathulp_shared::ConversationId("c1".into()))
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn rotation_is_refused_while_the_key_is_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = store_with_address(dir.path(), "203.0.113.9").await;
+        let running = Vault::open(dir.path()).unwrap();
+        let refused = rotate(&store, "t".into(), 5_000).await.err().unwrap();
+        assert!(matches!(refused, VaultError::InUse(_)), "{refused}");
+        drop(running);
+        let done = rotate(&store, "t".into(), 5_000).await.unwrap();
+        assert_eq!(done.rows.resealed, 1);
+        assert!(!done.finished_interrupted);
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_rotation_is_refused_at_start_and_finished_by_the_next_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, sealed) = store_with_address(dir.path(), "203.0.113.9").await;
+        let old_text = std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
+
+        // Interrupted before the database changed: the next run starts over.
+        let unused = new_key_file(&SystemRandom::new()).unwrap();
+        write_private(&dir.path().join(NEW_KEY_FILE), &unused).unwrap();
+        let refused = Vault::open(dir.path()).err().unwrap();
+        assert!(
+            matches!(refused, VaultError::RotationUnfinished(_)),
+            "{refused}"
+        );
+        let done = rotate(&store, "t".into(), 5_000).await.unwrap();
+        assert!(!done.finished_interrupted);
+        assert_eq!(done.rows.resealed, 1);
+        let first = std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
+        assert_ne!(first, unused, "the leftover key is never used");
+        assert_ne!(first, old_text);
+        assert_eq!(std::fs::read_to_string(&done.old_key).unwrap(), old_text);
+
+        // Interrupted after the database changed, before the rename: finished as it was.
+        let current = Vault::from_text(&first).unwrap();
+        let next_text = new_key_file(&SystemRandom::new()).unwrap();
+        let next = Vault::from_text(&next_text).unwrap();
+        write_private(&dir.path().join(NEW_KEY_FILE), &next_text).unwrap();
+        store
+            .rotate_vault(Arc::new(current), Arc::new(next), "t".into(), 6_000)
+            .await
+            .unwrap();
+        assert!(
+            Vault::open(dir.path()).is_err(),
+            "not with the old key file"
+        );
+        let done = rotate(&store, "t".into(), 7_000).await.unwrap();
+        assert!(done.finished_interrupted);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(),
+            next_text
+        );
+        assert!(!dir.path().join(NEW_KEY_FILE).exists());
+        let vault = Vault::open(dir.path()).unwrap();
+        let now = stored_sealed(&store).await;
+        assert_ne!(now, sealed);
+        assert_eq!(vault.unseal(&now).unwrap().disclose(), "203.0.113.9");
+        assert!(Vault::from_text(&old_text).unwrap().unseal(&now).is_err());
     }
 
     #[test]

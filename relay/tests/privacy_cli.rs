@@ -1,23 +1,62 @@
 //! `chathulp-relay reveal|block|audit|export` against the database of a running relay:
 //! a decision made on the command line reaches the counselor on the next housekeeping
-//! tick, and `audit` notices a row changed behind its back.
+//! tick, and `audit` notices a row changed behind its back. `vault rotate` against a
+//! stopped relay's data folder: refused while the relay runs, and afterwards the relay
+//! still reveals and blocks the same address under the new key.
 
 use std::net::Ipv4Addr;
+use std::path::Path;
 use std::process::{Command, Output};
 
+use chathulp_relay::Config;
+use chathulp_relay::vault::Vault;
 use chathulp_tests::{Client, TestRelay};
 use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_chathulp-relay");
 
 fn cli(relay: &TestRelay, args: &[&str]) -> Output {
+    cli_in(&relay.data_dir, args)
+}
+
+fn cli_in(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .arg("--data-dir")
-        .arg(&relay.data_dir)
+        .arg(data_dir)
         .args(args)
         .env("USER", "beheerder")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// The sealed address and its hash as stored for `conversation`, and the hash of its
+/// block, read straight from the database file.
+fn stored_address(db: &Path, conversation: &str) -> anyhow::Result<(Vec<u8>, String, String)> {
+    let db = rusqlite::Connection::open(db)?;
+    let (sealed, hash) = db.query_row(
+        "SELECT sealed, ip_hash FROM visitor_addresses WHERE conversation = ?1",
+        [conversation],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let block = db.query_row(
+        "SELECT ip_hash FROM blocks WHERE conversation = ?1",
+        [conversation],
+        |r| r.get(0),
+    )?;
+    Ok((sealed, hash, block))
 }
 
 fn stdout(o: &Output) -> String {
@@ -238,5 +277,183 @@ async fn a_dossier_export_is_full_audited_and_refused_when_the_visitor_refused_a
     assert_eq!(dossier.len(), 1, "only the export that happened");
     assert_eq!(dossier[0].conversation.as_deref(), Some(agreed.as_str()));
     assert_eq!(dossier[0].reason, "dossieropbouw");
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn names_tagged_during_the_chat_are_scrubbed_from_the_anonymised_export() -> anyhow::Result<()>
+{
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+    let mut bo = relay.staff("bo").await?;
+    let (mut visitor, id) = conversation(&relay, &mut an).await?;
+    visitor
+        .send(json!({"type":"send","client_id":"v2",
+                     "text":"Mijn broer Jonas Peeters en zijn vriendin mila weten het, Milan niet"}))
+        .await?;
+    visitor.expect("ack").await?;
+    for name in ["Jonas Peeters", "Mila"] {
+        an.send(json!({"type":"tag_name","conversation":id,"name":name}))
+            .await?;
+        an.expect("names_tagged").await?;
+    }
+    // Another counselor can't add names to it.
+    bo.send(json!({"type":"tag_name","conversation":id,"name":"Milan"}))
+        .await?;
+    assert_eq!(bo.expect("error").await?["code"], "not_found");
+    an.send(json!({"type":"end","conversation":id})).await?;
+    an.expect("ended").await?;
+
+    let out = cli(&relay, &["export", "--conversation", &id, "--anonymise"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("bezoeker: Mijn broer [naam] en zijn vriendin [naam] weten het, Milan niet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bezoeker: Ik ben [naam], bel me op [telefoon]"),
+        "{text}"
+    );
+    for secret in ["Jonas", "Peeters", "mila", "Mila "] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn vault_rotate_reseals_so_the_same_address_stays_blocked_and_revealable()
+-> anyhow::Result<()> {
+    let source = Ipv4Addr::new(127, 0, 0, 91);
+    let hello = json!({"type":"hello","protocol":1,"service":"caw","nickname":"Rik"});
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+    let mut visitor = relay.visitor_from(source, None).await?;
+    visitor.send(hello.clone()).await?;
+    visitor.expect("welcome").await?;
+    an.send(json!({"type":"take","service":"caw"})).await?;
+    let id = an.expect("conversation").await?["conversation"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    an.send(json!({"type":"request_reveal","conversation":id,"reason":"levensgevaar"}))
+        .await?;
+    let request = an.expect("reveal").await?["request"]["id"]
+        .as_u64()
+        .unwrap_or_default();
+    an.send(json!({"type":"block","conversation":id,"reason":"bedreigingen"}))
+        .await?;
+    an.expect("blocked").await?;
+
+    // Not under a running relay: it holds the key.
+    let refused = cli(&relay, &["vault", "rotate"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("stop the relay"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let key_path = relay.data_dir.join("vault.key");
+    let old_key = std::fs::read_to_string(&key_path)?;
+    let (sealed_before, hash_before, _) = stored_address(&relay.db_path(), &id)?;
+    drop((an, visitor));
+    let mut rotated = None;
+    let relay = relay
+        .restart_after(Config::default(), |dir| {
+            rotated = Some(cli_in(dir, &["vault", "rotate"]));
+            Ok(())
+        })
+        .await?;
+    let rotated = rotated.expect("rotate ran");
+    assert!(rotated.status.success(), "{rotated:?}");
+    let report = stdout(&rotated);
+    for line in [
+        "addresses re-sealed with the new key: 1",
+        "blocks carried over to the new hashes: 1",
+        "addresses the old key could not open: 0",
+        "blocks in force that could not be carried over: 0",
+    ] {
+        assert!(report.contains(line), "{line:?} not in {report}");
+    }
+
+    // A new key, private; the old one kept beside it, private, and nothing half-done.
+    let new_key = std::fs::read_to_string(&key_path)?;
+    assert_ne!(new_key, old_key);
+    assert_eq!(mode(&key_path), 0o600);
+    let kept: Vec<_> = std::fs::read_dir(&relay.data_dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("vault.key.old-"))
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read_to_string(&kept[0])?, old_key);
+    assert_eq!(mode(&kept[0]), 0o600);
+    assert!(report.contains(&kept[0].display().to_string()), "{report}");
+    assert!(!relay.data_dir.join("vault.key.new").exists());
+
+    // The stored bytes changed: the old key no longer opens them, the new one does, and
+    // the block carries the address's new hash.
+    let (sealed_after, hash_after, block_hash) = stored_address(&relay.db_path(), &id)?;
+    assert_ne!(sealed_after, sealed_before);
+    assert_ne!(hash_after, hash_before);
+    assert_eq!(block_hash, hash_after);
+    let old_dir = tempfile::tempdir()?;
+    let old_file = old_dir.path().join("vault.key");
+    std::fs::write(&old_file, &old_key)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&old_file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let old_vault = Vault::open(old_dir.path())?;
+    assert_eq!(old_vault.unseal(&sealed_before)?.disclose(), "127.0.0.91");
+    assert!(
+        old_vault.unseal(&sealed_after).is_err(),
+        "old key still opens it"
+    );
+    let new_vault = Vault::open(&relay.data_dir)?;
+    assert_eq!(new_vault.unseal(&sealed_after)?.disclose(), "127.0.0.91");
+
+    // The restarted relay: the same address is still blocked, another is not.
+    let mut an = relay.staff("an").await?;
+    let mut again = relay.visitor_from(source, None).await?;
+    again.send(hello.clone()).await?;
+    let refused = again.next().await?;
+    assert_eq!(refused["code"], "blocked", "{refused}");
+    let mut other = relay
+        .visitor_from(Ipv4Addr::new(127, 0, 0, 92), None)
+        .await?;
+    other.send(hello).await?;
+    other.expect("welcome").await?;
+
+    // And the reveal filed before the rotation still shows the address once approved.
+    let approve = cli(
+        &relay,
+        &[
+            "reveal",
+            "approve",
+            &request.to_string(),
+            "--reason",
+            "bevestigd",
+        ],
+    );
+    assert!(approve.status.success(), "{approve:?}");
+    relay.broker.tick().await?;
+    let reveal = an.expect("reveal").await?;
+    assert_eq!(reveal["request"]["state"], "approved");
+    assert_eq!(reveal["ip"], "127.0.0.91");
+
+    let audit = cli(&relay, &["audit"]);
+    assert!(audit.status.success(), "{audit:?}");
+    assert!(
+        stdout(&audit).contains("vault_rotated"),
+        "{}",
+        stdout(&audit)
+    );
+    assert!(!stdout(&audit).contains("127.0.0.91"));
     relay.stop().await
 }

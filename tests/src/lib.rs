@@ -131,11 +131,22 @@ impl TestRelay {
 
     /// Stops the relay gracefully (every socket gets 1001) and starts a new one on the
     /// same data folder and certificate, on a new port.
-    pub async fn restart(mut self, config: Config) -> anyhow::Result<Self> {
+    pub async fn restart(self, config: Config) -> anyhow::Result<Self> {
+        self.restart_after(config, |_| Ok(())).await
+    }
+
+    /// [`Self::restart`], running `offline` on the data folder while no relay runs (an
+    /// offline command such as `chathulp-relay vault rotate`).
+    pub async fn restart_after(
+        mut self,
+        config: Config,
+        offline: impl FnOnce(&Path) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Self> {
         let tmp = self._tmp.take();
         let clock = self.clock.clone();
         let data_dir = self.data_dir.clone();
         self.stop().await?;
+        offline(&data_dir)?;
         let store = Store::open(&data_dir.join("chathulp.db"))?;
         let mut relay = Self::spawn(config, &data_dir, store, clock).await?;
         relay._tmp = tmp;

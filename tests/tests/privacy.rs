@@ -62,7 +62,17 @@ async fn taken_visitor(
     counselor: &mut Client,
     nickname: &str,
 ) -> anyhow::Result<(Client, String)> {
-    let mut visitor = relay.visitor_from(VISITOR, None).await?;
+    taken_from(relay, counselor, VISITOR, nickname).await
+}
+
+/// A visitor from `source` whom `counselor` has taken; returns the conversation id.
+async fn taken_from(
+    relay: &TestRelay,
+    counselor: &mut Client,
+    source: Ipv4Addr,
+    nickname: &str,
+) -> anyhow::Result<(Client, String)> {
+    let mut visitor = relay.visitor_from(source, None).await?;
     visitor
         .send(json!({"type":"hello","protocol":1,"service":"caw","nickname":nickname}))
         .await?;
@@ -391,6 +401,9 @@ async fn retention_purges_exactly_the_conversations_past_it() -> anyhow::Result<
     an.send(json!({"type":"request_reveal","conversation":old,"reason":"nood"}))
         .await?;
     an.expect("reveal").await?;
+    an.send(json!({"type":"tag_name","conversation":old,"name":"Jonas"}))
+        .await?;
+    an.expect("names_tagged").await?;
     an.send(json!({"type":"end","conversation":old})).await?;
     an.expect("ended").await?;
 
@@ -409,6 +422,10 @@ async fn retention_purges_exactly_the_conversations_past_it() -> anyhow::Result<
         .await?;
     assert_eq!(secure_delete, 1, "deleted rows are overwritten");
     assert_eq!(stored(store, &old).await?, (true, 1, true));
+    let tagged = store
+        .tagged_names(chathulp_shared::ConversationId(old.clone()))
+        .await?;
+    assert_eq!(tagged, ["Jonas"]);
     relay
         .clock
         .advance(jiff::SignedDuration::from_secs(181 * 86400 - 60));
@@ -423,9 +440,196 @@ async fn retention_purges_exactly_the_conversations_past_it() -> anyhow::Result<
         "purged entirely"
     );
     assert_eq!(stored(store, &new).await?, (true, 0, true), "kept");
+    let tagged = store
+        .tagged_names(chathulp_shared::ConversationId(old.clone()))
+        .await?;
+    assert!(tagged.is_empty(), "tagged names purged too: {tagged:?}");
     // The audit log keeps that a reveal happened.
     let rows = store.audit_log().await?;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].conversation.as_deref(), Some(old.as_str()));
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn only_the_conversations_counselor_tags_names_and_its_followers_see_them()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+    let mut bo = relay.staff("bo").await?;
+    let mut sup = relay.staff("sup").await?;
+    let (_visitor, id) = taken_from(&relay, &mut an, Ipv4Addr::new(127, 0, 0, 81), "Sam").await?;
+    let tag = |name: &str| json!({"type":"tag_name","conversation":id,"name":name});
+
+    assert_eq!(expect_error(&mut bo, tag("Jonas")).await?, "not_found");
+    assert_eq!(expect_error(&mut sup, tag("Jonas")).await?, "forbidden");
+    assert_eq!(expect_error(&mut an, tag(" \t ")).await?, "invalid");
+    assert_eq!(
+        expect_error(&mut an, tag(&"x".repeat(65))).await?,
+        "invalid"
+    );
+    assert_eq!(
+        expect_error(
+            &mut an,
+            json!({"type":"tag_name","conversation":"nope","name":"Jonas"})
+        )
+        .await?,
+        "not_found"
+    );
+
+    sup.send(json!({"type":"watch","conversation":id})).await?;
+    sup.expect("conversation").await?;
+    // Trimmed, white space collapsed; the watcher sees it too.
+    an.send(tag("  Jonas   Peeters ")).await?;
+    for client in [&mut an, &mut sup] {
+        let tagged = client.expect("names_tagged").await?;
+        assert_eq!(tagged["conversation"], id.as_str());
+        assert_eq!(tagged["names"], json!(["Jonas Peeters"]));
+    }
+    // The same name in another case adds nothing; 64 characters is allowed.
+    an.send(tag("jonas peeters")).await?;
+    assert_eq!(
+        an.expect("names_tagged").await?["names"],
+        json!(["Jonas Peeters"])
+    );
+    let long = "é".repeat(64);
+    an.send(tag(&long)).await?;
+    assert_eq!(
+        an.expect("names_tagged").await?["names"],
+        json!(["Jonas Peeters", long])
+    );
+
+    // After a transfer the colleague's snapshot holds them, so does the watcher's, and
+    // the first counselor can't tag any more.
+    an.send(json!({"type":"transfer","conversation":id,"to":"bo","note":"over"}))
+        .await?;
+    an.expect("transferred").await?;
+    for client in [&mut bo, &mut sup] {
+        let conv = client.expect("conversation").await?;
+        assert_eq!(conv["tagged_names"], json!(["Jonas Peeters", long]));
+    }
+    assert_eq!(expect_error(&mut an, tag("Mila")).await?, "not_found");
+    bo.send(tag("Mila")).await?;
+    assert_eq!(
+        bo.expect("names_tagged").await?["names"],
+        json!(["Jonas Peeters", long, "Mila"])
+    );
+    // And after signing in again.
+    let mut bo_again = relay.staff("bo").await?;
+    let conv = bo_again.expect("conversation").await?;
+    assert_eq!(conv["tagged_names"], json!(["Jonas Peeters", long, "Mila"]));
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn a_blocked_visitor_is_not_offered_the_survey_but_a_normal_end_offers_it()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+
+    let (mut ended, id) = taken_from(&relay, &mut an, Ipv4Addr::new(127, 0, 0, 82), "Ena").await?;
+    an.send(json!({"type":"end","conversation":id})).await?;
+    let normal = ended.expect("ended").await?;
+    assert!(
+        normal["survey"].as_array().is_some_and(|q| !q.is_empty()),
+        "{normal}"
+    );
+
+    let (mut blocked, id) =
+        taken_from(&relay, &mut an, Ipv4Addr::new(127, 0, 0, 83), "Bea").await?;
+    an.send(json!({"type":"block","conversation":id,"reason":"bedreigingen"}))
+        .await?;
+    an.expect("blocked").await?;
+    let end = blocked.expect("ended").await?;
+    assert!(
+        end["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("alternatieve vormen van hulp")),
+        "{end}"
+    );
+    assert!(
+        end.get("survey").is_none(),
+        "no survey after a block: {end}"
+    );
+    // Nor is one taken if the page sends it anyway.
+    let answers = json!({"type":"survey","answers":[{"question":"helped","answer":"5"}]});
+    assert_eq!(
+        expect_error(&mut blocked, answers.clone()).await?,
+        "survey_closed"
+    );
+    ended.send(answers).await?;
+    ended.expect("survey_saved").await?;
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn a_returning_address_shows_its_earlier_contacts_in_the_queue_and_never_itself()
+-> anyhow::Result<()> {
+    let returning = Ipv4Addr::new(127, 0, 0, 88);
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+    for nickname in ["Een", "Twee"] {
+        let mut v = relay.visitor_from(returning, None).await?;
+        v.send(json!({"type":"hello","protocol":1,"service":"caw","nickname":nickname}))
+            .await?;
+        v.expect("welcome").await?;
+        v.send(json!({"type":"end"})).await?;
+        v.expect("ended").await?;
+    }
+    let mut third = relay.visitor_from(returning, None).await?;
+    third
+        .send(json!({"type":"hello","protocol":1,"service":"caw","nickname":"Drie"}))
+        .await?;
+    third.expect("welcome").await?;
+    let mut other = relay
+        .visitor_from(Ipv4Addr::new(127, 0, 0, 89), None)
+        .await?;
+    other
+        .send(json!({"type":"hello","protocol":1,"service":"jac","nickname":"Vier"}))
+        .await?;
+    other.expect("welcome").await?;
+
+    let entry = |queue: &Value, nickname: &str| {
+        queue["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["waiting"].as_array().into_iter().flatten())
+            .find(|e| e["nickname"] == nickname)
+            .cloned()
+    };
+    let queue = an
+        .expect_queue(|q| entry(q, "Drie").is_some() && entry(q, "Vier").is_some())
+        .await?;
+    let drie = entry(&queue, "Drie").unwrap_or_default();
+    let vier = entry(&queue, "Vier").unwrap_or_default();
+    assert_eq!(drie["earlier_contacts"], 2, "{drie}");
+    assert!(
+        vier.get("earlier_contacts").is_none(),
+        "a first contact: {vier}"
+    );
+
+    // Counted once at hello and kept: a restart restores the same count.
+    drop((third, other));
+    let mut frames = vec![queue];
+    frames.extend(an.drain().await?);
+    drop(an);
+    let relay = relay.restart(Config::default()).await?;
+    let mut an = relay.staff("an").await?;
+    let queue = an.expect_queue(|q| entry(q, "Drie").is_some()).await?;
+    assert_eq!(
+        entry(&queue, "Drie").unwrap_or_default()["earlier_contacts"],
+        2
+    );
+    frames.push(queue);
+    frames.extend(an.drain().await?);
+
+    for frame in &frames {
+        let text = frame.to_string();
+        assert!(
+            !text.contains("127.0.0.88") && !text.to_ascii_lowercase().contains("7f000058"),
+            "address in {text}"
+        );
+    }
     relay.stop().await
 }

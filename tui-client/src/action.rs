@@ -74,6 +74,9 @@ pub enum Action {
     RequestReveal,
     /// Block the active conversation's visitor (reason, then confirmation).
     BlockVisitor,
+    /// Tag a name said in the active conversation: the anonymised export replaces it
+    /// by `[naam]`.
+    TagName,
     /// The ended conversations still to register.
     ShowToRegister,
     /// In the wrap-up form: choose or unchoose the highlighted topic.

@@ -225,6 +225,8 @@ pub struct Conversation {
     pub handover: Option<Handover>,
     /// Our emergency reveal request here, if any.
     pub reveal: Option<RevealView>,
+    /// Names tagged for the anonymised export (sanitized), oldest first.
+    pub tagged_names: Vec<String>,
     /// A supervisor's read-only view (`watch`); `counselor` is who chats.
     pub watching: bool,
     pub counselor: Option<String>,
@@ -884,6 +886,7 @@ impl App {
             Action::CopyId => self.copy_id(),
             Action::RequestReveal => self.open_compose(Compose::Reveal),
             Action::BlockVisitor => self.open_compose(Compose::Block),
+            Action::TagName => self.open_compose(Compose::TagName),
             Action::ShowToRegister => self.show_to_register(),
             Action::ToggleTopic => self.toggle_topic(),
             Action::ShowReveals => self.show_reveals(),
@@ -1475,7 +1478,7 @@ impl App {
                 watching,
                 counselor,
                 truncated,
-                tagged_names: _,
+                tagged_names,
             } => self.conversation_snapshot(Conversation {
                 id: conversation,
                 service: ServiceId(sanitize::line(&service.0)),
@@ -1510,6 +1513,7 @@ impl App {
                     at_ms: h.at_ms,
                 }),
                 reveal: None,
+                tagged_names: tagged_names.iter().map(|n| sanitize::line(n)).collect(),
                 watching,
                 counselor: counselor.map(|c| sanitize::line(&c)),
             }),
@@ -1616,8 +1620,10 @@ impl App {
                 block,
             } => self.blocked(&conversation, block.until_ms),
             StaffEvent::Blocks { blocks } => self.blocks_list(blocks),
-            // Shown once the app can tag names (the anonymiser work).
-            StaffEvent::NamesTagged { .. } => {}
+            StaffEvent::NamesTagged {
+                conversation,
+                names,
+            } => self.names_tagged(&conversation, &names),
             StaffEvent::Accounts { accounts } => self.accounts_list(accounts),
             StaffEvent::AccountSecret { user, password } => {
                 self.account_secret(&user, &password);
@@ -1684,6 +1690,7 @@ impl App {
             c.dossier_candidate = fresh.dossier_candidate;
             c.notes = fresh.notes;
             c.handover = fresh.handover;
+            c.tagged_names = fresh.tagged_names;
             c.watching = fresh.watching;
             c.counselor = fresh.counselor;
             c.ended = None;

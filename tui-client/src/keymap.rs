@@ -137,6 +137,7 @@ pub enum Command {
     CopyId,
     RequestReveal,
     BlockVisitor,
+    TagName,
     ShowToRegister,
     ToggleTopic,
     ShowReveals,
@@ -305,6 +306,8 @@ pub struct KeyConfig {
     pub copy_id: Vec<KeyPress>,
     pub request_reveal: Vec<KeyPress>,
     pub block_visitor: Vec<KeyPress>,
+    /// Tag a name said in the conversation, for the anonymised export.
+    pub tag_name: Vec<KeyPress>,
     pub show_to_register: Vec<KeyPress>,
     pub toggle_topic: Vec<KeyPress>,
     pub show_reveals: Vec<KeyPress>,
@@ -360,6 +363,7 @@ impl Default for KeyConfig {
             copy_id: vec![KeyPress::char('c')],
             request_reveal: vec![KeyPress::char('R')],
             block_visitor: vec![KeyPress::char('B')],
+            tag_name: vec![KeyPress::char('m')],
             show_to_register: vec![KeyPress::char('w')],
             toggle_topic: vec![KeyPress::key(Tab)],
             show_reveals: vec![KeyPress::char('v')],
@@ -618,6 +622,14 @@ impl KeyConfig {
                 &self.block_visitor,
                 &[S::Global],
                 h::BLOCK,
+                None,
+                Writers,
+            ),
+            b(
+                C::TagName,
+                &self.tag_name,
+                &[S::Global],
+                h::TAG_NAME,
                 None,
                 Writers,
             ),
@@ -993,6 +1005,7 @@ fn command_action(command: Command, key: &KeyPress) -> Action {
         Command::CopyId => Action::CopyId,
         Command::RequestReveal => Action::RequestReveal,
         Command::BlockVisitor => Action::BlockVisitor,
+        Command::TagName => Action::TagName,
         Command::ShowToRegister => Action::ShowToRegister,
         Command::ToggleTopic => Action::ToggleTopic,
         Command::ShowReveals => Action::ShowReveals,
@@ -1342,7 +1355,7 @@ mod tests {
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 47);
+        assert_eq!(list.len(), 48);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)

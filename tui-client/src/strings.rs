@@ -470,6 +470,7 @@ pub mod keys {
     pub const REVEAL: &str =
         "noodgeval: vraag het IP-adres van de bezoeker aan (met reden en bevestiging)";
     pub const BLOCK: &str = "bezoeker blokkeren (met reden en bevestiging)";
+    pub const TAG_NAME: &str = "naam markeren: een geanonimiseerde export toont ze als [naam]";
     pub const TO_REGISTER: &str = "gesprekken die nog geregistreerd moeten worden";
     pub const REVEALS: &str = "aanvragen om een IP-adres te onthullen";
     pub const REVEALS_SHORT: &str = "aanvragen";
@@ -540,6 +541,9 @@ pub const BLOCKS_TITLE: &str = "Blokkades";
 pub const NEW_ACCOUNT_TITLE: &str = "Nieuw account";
 pub const PICK_ROLE_TITLE: &str = "Rol van het nieuwe account";
 pub const LIFT_BLOCK_TITLE: &str = "Blokkade opheffen";
+pub const TAG_NAME_TITLE: &str = "Naam markeren";
+pub const TAGGING_NAME: &str = "Naam markeren…";
+pub const NAME_TAGGED: &str = "Naam gemarkeerd: een geanonimiseerde export toont [naam].";
 pub const SECRET_TITLE: &str = "Wachtwoord";
 pub const SECRET_ONCE: &str =
     "Dit wachtwoord wordt maar één keer getoond. Geef het veilig door; het wordt nergens bewaard.";
@@ -590,6 +594,7 @@ pub fn compose_prompt(purpose: &crate::app::Compose, nickname: &str) -> String {
         Compose::Decide { approve: false, .. } => "Waarom weiger je de aanvraag?".into(),
         Compose::AccountName => "Naam van het nieuwe account (de rol kies je hierna):".into(),
         Compose::LiftBlock(id) => format!("Waarom hef je blokkade #{id} op? (verplicht)"),
+        Compose::TagName(_) => "Naam om weg te laten bij anonimiseren:".into(),
     }
 }
 
@@ -626,6 +631,11 @@ pub fn today_line(conversations: u32, mean_wait: Option<&str>) -> String {
 }
 
 pub const TYPING_MARK: &str = "typt…";
+
+/// The names tagged in a conversation, for its header.
+pub fn tagged_names(names: &[String]) -> String {
+    format!("weggelaten: {}", names.join(", "))
+}
 
 pub fn handover_line(from: &str, note: &str) -> String {
     format!("overgedragen door {from}: {note}")

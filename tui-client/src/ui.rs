@@ -850,6 +850,12 @@ fn conversation_title(app: &App, c: &Conversation, theme: Theme) -> Line<'static
             theme.counselor(),
         ));
     }
+    if !c.tagged_names.is_empty() {
+        spans.push(Span::styled(
+            format!("· {} ", strings::tagged_names(&c.tagged_names)),
+            theme.dim(),
+        ));
+    }
     Line::from(spans)
 }
 
@@ -1530,6 +1536,7 @@ fn compose_title(purpose: &Compose) -> &'static str {
         Compose::Decide { .. } => strings::DECIDE_TITLE,
         Compose::AccountName => strings::NEW_ACCOUNT_TITLE,
         Compose::LiftBlock(_) => strings::LIFT_BLOCK_TITLE,
+        Compose::TagName(_) => strings::TAG_NAME_TITLE,
     }
 }
 

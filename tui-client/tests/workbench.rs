@@ -313,6 +313,62 @@ fn block_asks_a_reason_and_can_be_cancelled_at_the_confirmation() {
 }
 
 #[test]
+fn m_tags_a_name_for_the_anonymiser_and_the_conversation_keeps_the_tagged_names() {
+    let mut app = app();
+    three(&mut app);
+    press_char(&mut app, 'm');
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Compose {
+            purpose: Compose::TagName(_),
+            ..
+        })
+    ));
+    // No name: refused, nothing sent.
+    app.update(Action::Accept);
+    assert!(requests(&mut app).is_empty());
+    type_text_popup(&mut app, "  Jonas Peeters ");
+    app.update(Action::Accept);
+    // Nothing is destroyed, so no confirmation: it goes at once, trimmed.
+    assert_eq!(app.popup, None);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::TagName {
+            conversation: cid("c-sam"),
+            name: "Jonas Peeters".into(),
+        }]
+    );
+    // The relay's list is what the conversation shows, sanitized.
+    staff(
+        &mut app,
+        StaffEvent::NamesTagged {
+            conversation: cid("c-sam"),
+            names: vec!["Jonas Peeters".into(), "Mi\u{1b}]0;x\u{7}la".into()],
+        },
+    );
+    let names = app
+        .active_conversation()
+        .map(|c| c.tagged_names.clone())
+        .unwrap_or_default();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names[0], "Jonas Peeters");
+    assert!(
+        !names[1].chars().any(char::is_control),
+        "sanitized: {names:?}"
+    );
+    // A snapshot after a reconnect carries them too.
+    let mut again = conversation("c-sam", "caw", "Sam", sam_intake(), NOW, vec![]);
+    if let StaffEvent::Conversation { tagged_names, .. } = &mut again {
+        *tagged_names = vec!["Mila".into()];
+    }
+    staff(&mut app, again);
+    assert_eq!(
+        app.active_conversation().map(|c| c.tagged_names.clone()),
+        Some(vec!["Mila".to_owned()])
+    );
+}
+
+#[test]
 fn supervisor_watches_read_only_and_is_offered_no_write_keys() {
     let mut app = app();
     login(&mut app, Role::Supervisor);
@@ -345,12 +401,13 @@ fn supervisor_watches_read_only_and_is_offered_no_write_keys() {
     }
     staff(&mut app, watched);
     assert_eq!(app.active, Some(cid("c-sam")));
-    // Typing, notes, reveal, block, end: none of them sends anything.
-    for key in ['x', 'n', 'R', 'B', 'e', 'g'] {
+    // Typing, notes, reveal, block, end, tagging a name: none of them sends anything.
+    for key in ['x', 'n', 'R', 'B', 'e', 'g', 'm'] {
         press_char(&mut app, key);
     }
     app.update(Action::AddNote);
     app.update(Action::BlockVisitor);
+    app.update(Action::TagName);
     app.update(Action::Send);
     assert!(requests(&mut app).is_empty());
     assert!(!app.can_write());

@@ -115,6 +115,23 @@ fn note_popup() {
 }
 
 #[test]
+fn tag_name_popup_over_a_conversation_with_a_tagged_name() {
+    let mut app = counselor();
+    staff(
+        &mut app,
+        StaffEvent::NamesTagged {
+            conversation: cid("c-sam"),
+            names: vec!["Mila".into()],
+        },
+    );
+    app.update(Action::TagName);
+    for c in "Jonas Peeters".chars() {
+        press_char(&mut app, c);
+    }
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
 fn transfer_pick_colleague_popup() {
     let mut app = counselor();
     staff(

@@ -158,6 +158,9 @@ struct Live {
     linked_to: Option<ConversationId>,
     /// Set when a colleague handed it over to `counselor`.
     handover: Option<Handover>,
+    /// Earlier conversations from the same address hash within retention, counted once
+    /// at `hello` (or at restore), for the queue entry.
+    earlier_contacts: u32,
     /// Supervisor and administrator connections following it read-only.
     watchers: BTreeSet<StaffConnId>,
     /// Held while storing and forwarding, so events reach clients in seq order.
@@ -406,7 +409,7 @@ impl Broker {
         ip: &ClientIp,
         outbox: Outbox<VisitorEvent>,
     ) -> Result<VisitorSession, ErrorReply> {
-        let ip_hash = self.admit_address(ip).await?;
+        let (ip_hash, earlier_contacts) = self.admit_address(ip).await?;
         let now = self.shared.clock.now();
         {
             let state = self.state();
@@ -470,6 +473,7 @@ impl Broker {
                     resume_token_sha256,
                     linked_to,
                     handover: None,
+                    earlier_contacts,
                     watchers: BTreeSet::new(),
                     lock: Arc::default(),
                     queued_position: std::cell::Cell::default(),
@@ -957,6 +961,18 @@ impl Broker {
         by: Party,
         reason: Option<String>,
     ) -> Result<(), ErrorReply> {
+        self.end_with(conversation, by, reason, true).await
+    }
+
+    /// [`Broker::end`]; the visitor is offered the survey only if `offer_survey` and a
+    /// counselor had taken the conversation.
+    async fn end_with(
+        &self,
+        conversation: &ConversationId,
+        by: Party,
+        reason: Option<String>,
+        offer_survey: bool,
+    ) -> Result<(), ErrorReply> {
         let Ok(lock) = self.conversation_lock(conversation) else {
             return Ok(());
         };
@@ -990,7 +1006,7 @@ impl Broker {
             let Some(live) = state.conversations.remove(conversation) else {
                 return Ok(());
             };
-            let survey = if live.counselor.is_some() {
+            let survey = if offer_survey && live.counselor.is_some() {
                 self.shared.config.survey.clone()
             } else {
                 Vec::new()
@@ -1080,6 +1096,7 @@ impl Broker {
             messages.remove(0);
         }
         let notes = store.notes(id.clone()).await.map_err(internal)?;
+        let tagged_names = store.tagged_names(id.clone()).await.map_err(internal)?;
         let state = self.state();
         let live = state
             .conversations
@@ -1101,7 +1118,7 @@ impl Broker {
             watching,
             counselor: live.counselor.clone().filter(|_| watching),
             truncated,
-            tagged_names: Vec::new(),
+            tagged_names,
         });
         Ok(())
     }
@@ -1255,7 +1272,7 @@ impl State {
                             nickname: l.nickname.clone(),
                             intake: l.intake.clone(),
                             since_ms: l.queued_at_ms,
-                            earlier_contacts: 0,
+                            earlier_contacts: l.earlier_contacts,
                         })
                     })
                     .collect(),

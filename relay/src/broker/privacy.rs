@@ -1,6 +1,7 @@
 //! Confidentiality in the broker: the visitor's address at `hello` (sealed, hashed,
-//! checked against blocks), the emergency reveal workflow, blocks, and the retention
-//! purge on the housekeeping tick.
+//! checked against blocks, earlier contacts counted), the emergency reveal workflow,
+//! blocks, names tagged for the anonymiser, and the retention purge on the housekeeping
+//! tick.
 //!
 //! The plain address leaves the vault in exactly one place: [`Broker::deliver_decision`],
 //! for an approved request, in a `reveal` frame to the counselor who asked.
@@ -9,7 +10,7 @@ use chathulp_shared::staff::{BlockInfo, RevealRequest, RevealState, StaffEvent};
 use chathulp_shared::{ConversationId, ErrorCode, ErrorReply, Party, Role};
 
 use super::{Broker, Outbox, StaffMember, internal, not_found, require_admin, require_counselor};
-use crate::store::StoreError;
+use crate::store::{StoreError, Tagging};
 use crate::vault::{ClientIp, ClientKey, IpHash};
 
 /// What a blocked visitor reads, at the end of the blocked conversation and on every
@@ -20,6 +21,30 @@ pub const BLOCKED_TEXT: &str = "Je toegang tot deze chat is een tijdje opgeschor
 /// Decided reveal requests stay in the `reveals` list this long (ms).
 const DECIDED_VISIBLE_MS: i64 = 24 * 3600 * 1000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// The most names one conversation can have tagged.
+pub const MAX_TAGGED_NAMES: usize = 50;
+/// The longest name that can be tagged, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// A name to tag: trimmed, its inner white space collapsed to one space; not blank, at
+/// most [`MAX_NAME_CHARS`] characters, no control characters.
+fn checked_name(name: &str) -> Result<String, ErrorReply> {
+    let invalid = |m: String| ErrorReply::new(ErrorCode::Invalid, m);
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(invalid("a name is required".into()));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(format!(
+            "a name is at most {MAX_NAME_CHARS} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(invalid("a name can't hold control characters".into()));
+    }
+    Ok(name)
+}
 
 fn require_reason(reason: &str, max_bytes: usize) -> Result<(), ErrorReply> {
     if reason.trim().is_empty() {
@@ -40,19 +65,26 @@ impl Broker {
         self.shared.vault.hash(ip)
     }
 
-    /// The keyed hash of a visitor's address, refused if that address is blocked.
-    pub(super) async fn admit_address(&self, ip: &ClientIp) -> Result<IpHash, ErrorReply> {
+    /// The keyed hash of a visitor's address and how many earlier conversations it has
+    /// within retention (counted once, here, for the queue's returning-visitor mark);
+    /// refused if that address is blocked.
+    pub(super) async fn admit_address(&self, ip: &ClientIp) -> Result<(IpHash, u32), ErrorReply> {
         let hash = self.client_key(ip);
-        let blocked = self
+        let admission = self
             .shared
             .store
-            .is_blocked(hash.clone(), self.now_ms())
+            .admission(hash.clone(), self.now_ms(), self.retained_since_ms())
             .await
             .map_err(internal)?;
-        if blocked {
+        if admission.blocked {
             return Err(ErrorReply::new(ErrorCode::Blocked, BLOCKED_TEXT));
         }
-        Ok(hash)
+        Ok((hash, admission.earlier_contacts))
+    }
+
+    /// Conversations that ended before this time (Unix ms) are past retention.
+    pub(super) fn retained_since_ms(&self) -> i64 {
+        self.now_ms() - i64::from(self.shared.config.retention.days) * DAY_MS
     }
 
     /// Seals the address of a new conversation into the store, next to its hash.
@@ -257,8 +289,15 @@ impl Broker {
             .map_err(internal)?
             .ok_or_else(|| not_found("visitor address for this conversation"))?;
         tracing::info!(block = block.id, "visitor blocked");
-        self.end(conversation, Party::Counselor, Some(BLOCKED_TEXT.into()))
-            .await?;
+        // The visitor reads the block text and where else to find help, but is not asked
+        // for the survey (and the store refuses one, see `Store::save_survey`).
+        self.end_with(
+            conversation,
+            Party::Counselor,
+            Some(BLOCKED_TEXT.into()),
+            false,
+        )
+        .await?;
         Ok(block)
     }
 
@@ -291,6 +330,56 @@ impl Broker {
             return Err(not_found("active block"));
         }
         self.list_blocks(member).await
+    }
+
+    // ---- names for the anonymiser ----
+
+    /// A counselor tags a name said in one of their live conversations, for the
+    /// anonymised export to replace by `[naam]`. The name's white space is trimmed and
+    /// collapsed; a name equal to a tagged one but for case adds nothing. Answered to the
+    /// counselor's sockets and the conversation's watchers with every tagged name.
+    pub async fn tag_name(
+        &self,
+        member: &StaffMember,
+        conversation: &ConversationId,
+        name: &str,
+    ) -> Result<(), ErrorReply> {
+        require_counselor(member)?;
+        let name = checked_name(name)?;
+        let lock = self.own_conversation_lock(member, conversation)?;
+        let _guard = lock.lock().await;
+        // Still theirs (not transferred or ended meanwhile)?
+        self.own_conversation_lock(member, conversation)?;
+        let tagging = self
+            .shared
+            .store
+            .tag_name(
+                conversation.clone(),
+                member.user.clone(),
+                name,
+                MAX_TAGGED_NAMES,
+                self.now_ms(),
+            )
+            .await
+            .map_err(internal)?;
+        let names = match tagging {
+            Tagging::Names(names) => names,
+            Tagging::NotYours => return Err(not_found("conversation of yours")),
+            Tagging::Full => {
+                return Err(ErrorReply::new(
+                    ErrorCode::Invalid,
+                    format!("at most {MAX_TAGGED_NAMES} names per conversation"),
+                ));
+            }
+        };
+        self.state().to_followers(
+            conversation,
+            &StaffEvent::NamesTagged {
+                conversation: conversation.clone(),
+                names,
+            },
+        );
+        Ok(())
     }
 
     // ---- retention ----

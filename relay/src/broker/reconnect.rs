@@ -294,7 +294,11 @@ impl Broker {
     /// dropped. Visitors resume with their tokens, counselors sign in again; whoever
     /// doesn't within the window is handled as after any drop.
     pub async fn restore(&self) -> Result<usize, StoreError> {
-        let open = self.shared.store.open_conversations().await?;
+        let open = self
+            .shared
+            .store
+            .open_conversations(self.retained_since_ms())
+            .await?;
         let now = self.shared.clock.now();
         let until_ms = now.as_millisecond().saturating_add(self.window_ms());
         let mut state = self.state();
@@ -327,6 +331,7 @@ impl Broker {
                     resume_token_sha256: c.resume_token_sha256,
                     linked_to: c.linked_to,
                     handover: c.handover,
+                    earlier_contacts: c.earlier_contacts,
                     watchers: std::collections::BTreeSet::new(),
                     lock: std::sync::Arc::default(),
                     queued_position: std::cell::Cell::default(),

@@ -9,8 +9,11 @@ use chathulp_shared::{ConversationId, ServiceId};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use super::{Result, Store, StoreError};
-use crate::vault::IpHash;
+use crate::vault::{IpHash, Vault};
 
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS visitor_addresses (
@@ -63,6 +66,23 @@ CREATE TRIGGER IF NOT EXISTS audit_log_append_only BEFORE UPDATE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'the audit log is append-only');
 END;
+-- Names a counselor tagged during the chat, scrubbed as [naam] by the anonymised export.
+-- A new table, so `CREATE TABLE IF NOT EXISTS` is the whole migration for an older
+-- database; purged with the conversation.
+CREATE TABLE IF NOT EXISTS tagged_names (
+    conversation TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    tagged_by    TEXT NOT NULL,
+    at_ms        INTEGER NOT NULL,
+    PRIMARY KEY (conversation, name)
+);
+-- Which vault key the sealed addresses and hashes are under (see vault.rs, `key_id`):
+-- written by `chathulp-relay vault rotate`, so an interrupted rotation can be finished.
+CREATE TABLE IF NOT EXISTS vault_meta (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    key_id        TEXT NOT NULL,
+    rotated_at_ms INTEGER NOT NULL
+);
 "#;
 
 /// The `prev_hash` of the very first audit row.
@@ -74,7 +94,7 @@ pub struct AuditEntry {
     /// Account name, or `cli:<user>` for the command line, or `relay`.
     pub actor: String,
     /// What happened: `reveal_requested`, `reveal_approved`, `reveal_denied`, `block`,
-    /// `block_lifted`.
+    /// `block_lifted`, `export_anonymised`, `export_dossier`, `vault_rotated`.
     pub action: &'static str,
     pub conversation: Option<ConversationId>,
     pub reason: String,
@@ -135,6 +155,44 @@ pub fn verify_chain(rows: &[AuditRow]) -> std::result::Result<(), i64> {
     Ok(())
 }
 
+/// What a visitor's `hello` needs to know about their address hash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Admission {
+    /// An unlifted block for the hash runs past now.
+    pub blocked: bool,
+    /// Conversations stored with the same hash that are still within retention (not
+    /// ended, or ended at or after the cutoff).
+    pub earlier_contacts: u32,
+}
+
+/// The outcome of [`Store::tag_name`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tagging {
+    /// Every name tagged in the conversation, oldest first (the new one included, or
+    /// unchanged when it was tagged before, in any case).
+    Names(Vec<String>),
+    /// The conversation is not stored with this counselor.
+    NotYours,
+    /// The conversation has `max` names already; nothing was added.
+    Full,
+}
+
+/// What [`Store::rotate_vault`] changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rotated {
+    /// Sealed addresses opened with the old key and sealed again with the new one, with
+    /// their keyed hash recomputed.
+    pub resealed: usize,
+    /// Sealed addresses the old key could not open (damaged, or sealed under an even
+    /// older key): left as they were.
+    pub unreadable: usize,
+    /// Blocks whose hash was recomputed (through an address with the same old hash).
+    pub blocks_moved: usize,
+    /// Blocks in force whose hash could not be recomputed: left as they were, so they no
+    /// longer match anyone; they expire as usual.
+    pub blocks_stranded: usize,
+}
+
 /// How many rows the retention purge removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -182,6 +240,14 @@ fn append_audit(c: &Connection, at_ms: i64, entry: &AuditEntry) -> Result<()> {
         ],
     )?;
     Ok(())
+}
+
+fn read_tagged_names(c: &Connection, conversation: &ConversationId) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT name FROM tagged_names WHERE conversation = ?1 ORDER BY at_ms, rowid",
+    )?;
+    let rows = stmt.query_map([&conversation.0], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 const REVEAL_COLUMNS: &str = "id, conversation, service, counselor, reason, requested_at_ms, \
@@ -266,6 +332,180 @@ impl Store {
             .optional()?)
         })
         .await
+    }
+
+    /// Whether `hash` is blocked at `now_ms`, and how many conversations stored with it
+    /// are within retention (`retained_since_ms`): one read for a visitor's `hello`.
+    pub async fn admission(
+        &self,
+        hash: IpHash,
+        now_ms: i64,
+        retained_since_ms: i64,
+    ) -> Result<Admission> {
+        self.read(move |c| {
+            let blocked = c
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM blocks
+                     WHERE ip_hash = ?1 AND until_ms > ?2 AND lifted_at_ms IS NULL)",
+                )?
+                .query_row(params![hash.as_str(), now_ms], |r| r.get(0))?;
+            // `visitor_addresses_hash` makes this a range over one visitor's rows.
+            let earlier: i64 = c
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM visitor_addresses a
+                     JOIN conversations v ON v.id = a.conversation
+                     WHERE a.ip_hash = ?1 AND (v.ended_at_ms IS NULL OR v.ended_at_ms >= ?2)",
+                )?
+                .query_row(params![hash.as_str(), retained_since_ms], |r| r.get(0))?;
+            Ok(Admission {
+                blocked,
+                earlier_contacts: u32::try_from(earlier).unwrap_or(u32::MAX),
+            })
+        })
+        .await
+    }
+
+    /// Re-seals every stored address under `new` and recomputes every keyed hash that
+    /// can be recomputed (addresses and blocks), records `new`'s key id, and audits it,
+    /// all in one transaction: either all of it is stored or none of it.
+    pub async fn rotate_vault(
+        &self,
+        old: Arc<Vault>,
+        new: Arc<Vault>,
+        actor: String,
+        at_ms: i64,
+    ) -> Result<Rotated> {
+        self.write(move |c| {
+            let rows: Vec<(String, Vec<u8>, String)> = {
+                let mut stmt =
+                    c.prepare("SELECT conversation, sealed, ip_hash FROM visitor_addresses")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let mut done = Rotated::default();
+            let mut new_hash: HashMap<String, String> = HashMap::new();
+            {
+                let mut update = c.prepare(
+                    "UPDATE visitor_addresses SET sealed = ?2, ip_hash = ?3 WHERE conversation = ?1",
+                )?;
+                for (conversation, sealed, old_hash) in rows {
+                    let Ok(ip) = old.unseal(&sealed) else {
+                        done.unreadable += 1;
+                        continue;
+                    };
+                    let resealed = new.seal(&ip).map_err(|e| {
+                        StoreError::NotStored(format!("cannot seal with the new key: {e}"))
+                    })?;
+                    let hash = new.hash(&ip);
+                    update.execute(params![conversation, resealed, hash.as_str()])?;
+                    new_hash.insert(old_hash, hash.as_str().to_owned());
+                    done.resealed += 1;
+                }
+            }
+            let blocks: Vec<(i64, String, bool)> = {
+                let mut stmt = c.prepare(
+                    "SELECT id, ip_hash, until_ms > ?1 AND lifted_at_ms IS NULL FROM blocks",
+                )?;
+                let rows = stmt.query_map([at_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            {
+                let mut update = c.prepare("UPDATE blocks SET ip_hash = ?2 WHERE id = ?1")?;
+                for (id, old_hash, in_force) in blocks {
+                    match new_hash.get(&old_hash) {
+                        Some(hash) => {
+                            update.execute(params![id, hash])?;
+                            done.blocks_moved += 1;
+                        }
+                        None if in_force => done.blocks_stranded += 1,
+                        None => {}
+                    }
+                }
+            }
+            c.execute(
+                "INSERT INTO vault_meta (id, key_id, rotated_at_ms) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET key_id = ?1, rotated_at_ms = ?2",
+                params![new.key_id(), at_ms],
+            )?;
+            append_audit(
+                c,
+                at_ms,
+                &AuditEntry {
+                    actor,
+                    action: "vault_rotated",
+                    conversation: None,
+                    reason: "vault key rotation".into(),
+                    decision: Some(format!(
+                        "{} addresses re-sealed, {} unreadable; {} blocks carried over, \
+                         {} in force stranded",
+                        done.resealed, done.unreadable, done.blocks_moved, done.blocks_stranded
+                    )),
+                },
+            )?;
+            Ok(done)
+        })
+        .await
+    }
+
+    /// The key id `vault rotate` last recorded, if it ever ran on this database.
+    pub async fn vault_key_id(&self) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT key_id FROM vault_meta WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+        .await
+    }
+
+    // ---- tagged names ----
+
+    /// Tags `name` in `conversation` for `counselor`, unless a name equal to it but for
+    /// case is tagged already, or `max` names are. The conversation must be stored with
+    /// `counselor` as its counselor.
+    pub async fn tag_name(
+        &self,
+        conversation: ConversationId,
+        counselor: String,
+        name: String,
+        max: usize,
+        at_ms: i64,
+    ) -> Result<Tagging> {
+        self.write(move |c| {
+            let theirs = c
+                .prepare_cached("SELECT counselor FROM conversations WHERE id = ?1")?
+                .query_row([&conversation.0], |r| r.get::<_, Option<String>>(0))
+                .optional()?
+                .flatten()
+                .is_some_and(|owner| owner == counselor);
+            if !theirs {
+                return Ok(Tagging::NotYours);
+            }
+            let mut names = read_tagged_names(c, &conversation)?;
+            let folded = name.to_lowercase();
+            if names.iter().any(|n| n.to_lowercase() == folded) {
+                return Ok(Tagging::Names(names));
+            }
+            if names.len() >= max {
+                return Ok(Tagging::Full);
+            }
+            c.prepare_cached(
+                "INSERT INTO tagged_names (conversation, name, tagged_by, at_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![conversation.0, name, counselor, at_ms])?;
+            names.push(name);
+            Ok(Tagging::Names(names))
+        })
+        .await
+    }
+
+    /// The names tagged in `conversation`, oldest first.
+    pub async fn tagged_names(&self, conversation: ConversationId) -> Result<Vec<String>> {
+        self.read(move |c| read_tagged_names(c, &conversation))
+            .await
     }
 
     // ---- reveal requests ----
@@ -449,19 +689,6 @@ impl Store {
                 block_row,
             )?;
             Ok(Some(block))
-        })
-        .await
-    }
-
-    /// Whether an unlifted block for `hash` runs past `now_ms`.
-    pub async fn is_blocked(&self, hash: IpHash, now_ms: i64) -> Result<bool> {
-        self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM blocks
-                 WHERE ip_hash = ?1 AND until_ms > ?2 AND lifted_at_ms IS NULL)",
-                params![hash.as_str(), now_ms],
-                |r| r.get(0),
-            )?)
         })
         .await
     }

@@ -35,6 +35,8 @@ pub enum Compose {
     AccountName,
     /// Why block `0` is lifted (confirmed before it goes).
     LiftBlock(u64),
+    /// A name said in this conversation, for the anonymised export to leave out.
+    TagName(ConversationId),
 }
 
 impl Compose {
@@ -54,7 +56,8 @@ impl Compose {
                 conversation: c, ..
             }
             | Compose::Reveal(c)
-            | Compose::Block(c) => Some(c),
+            | Compose::Block(c)
+            | Compose::TagName(c) => Some(c),
             Compose::Decide { .. } | Compose::AccountName | Compose::LiftBlock(_) => None,
         }
     }
@@ -412,6 +415,13 @@ impl App {
                 },
                 strings::LIFTING,
             ),
+            Compose::TagName(conversation) => (
+                StaffRequest::TagName {
+                    conversation,
+                    name: text,
+                },
+                strings::TAGGING_NAME,
+            ),
             // Never sent as such: Enter goes on to the role (see `accept_workbench`).
             Compose::AccountName => return,
         };
@@ -596,6 +606,20 @@ impl App {
         if let Some(line) = line {
             c.add_local(line, now_ms);
             self.notify(super::notify::Event::Emergency, line.into(), true);
+        }
+    }
+
+    /// The relay's list of names tagged in a conversation (sanitized: staff-typed, but
+    /// shown in the terminal).
+    pub(super) fn names_tagged(&mut self, id: &ConversationId, names: &[String]) {
+        let names: Vec<String> = names.iter().map(|n| sanitize::line(n)).collect();
+        let Some(c) = self.conversation_mut(id) else {
+            return;
+        };
+        let added = names.len() > c.tagged_names.len();
+        c.tagged_names = names;
+        if added && !c.watching {
+            self.info(strings::NAME_TAGGED.into());
         }
     }
 
