@@ -63,6 +63,10 @@ pub use crate::store::Store;
 /// made from the command line or a change of opening hours takes to show.
 pub const TICK: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Waiting visitors learn a new queue position at most this often: the first change is
+/// sent at once, changes within this time after it go out together.
+pub const POSITIONS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// A relay ready to serve: config, store, certificate and clock.
 pub struct Relay {
     app: web::AppState,
@@ -130,6 +134,21 @@ impl Relay {
                         limiter.prune(broker.now_ms());
                         login_guard.prune(broker.now_ms());
                     }
+                }
+            }
+        });
+        let broker = self.app.broker.clone();
+        let shutdown = self.app.shutdown.clone();
+        self.app.tracker.spawn(async move {
+            let changed = broker.queue_positions_changed();
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = changed.notified() => broker.send_queue_changes(),
+                }
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(POSITIONS_EVERY) => {}
                 }
             }
         });

@@ -253,3 +253,36 @@ async fn messages_sent_without_waiting_are_acked_and_delivered_in_order() -> any
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_waiting_visitor_moves_up_to_the_front_as_those_ahead_leave() -> anyhow::Result<()> {
+    // Positions are sent by the relay's position task, coalesced when the queue changes
+    // quickly: whatever is coalesced, the last visitor's positions only go down, and the
+    // last one it hears is 1.
+    let relay = TestRelay::start().await?;
+    let _counselor = relay.staff("an").await?;
+    let mut ahead = Vec::new();
+    for i in 0..8 {
+        let (visitor, _) = relay
+            .visitor_with_token("caw", &format!("Eerder{i}"))
+            .await?;
+        ahead.push(visitor);
+    }
+    let (mut last, _) = relay.visitor_with_token("caw", "Laatste").await?;
+    let mut position = last.expect("queued").await?["position"]
+        .as_u64()
+        .unwrap_or_default();
+    assert_eq!(position, 9);
+    for mut visitor in ahead {
+        visitor.send(json!({"type":"end"})).await?;
+        visitor.expect("ended").await?;
+    }
+    while position != 1 {
+        let next = last.expect("queued").await?["position"]
+            .as_u64()
+            .unwrap_or_default();
+        assert!(next < position, "position went from {position} to {next}");
+        position = next;
+    }
+    relay.stop().await
+}

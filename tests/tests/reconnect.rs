@@ -25,6 +25,21 @@ async fn take(counselor: &mut Client) -> anyhow::Result<String> {
     Ok(conv["conversation"].as_str().unwrap_or_default().to_owned())
 }
 
+/// Reads queue snapshots until one shows a waiting visitor.
+async fn wait_for_a_waiting_visitor(counselor: &mut Client) -> anyhow::Result<()> {
+    loop {
+        let queue = counselor.expect("queue").await?;
+        let waiting = queue["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|s| s["waiting"].as_array().is_some_and(|w| !w.is_empty()));
+        if waiting {
+            return Ok(());
+        }
+    }
+}
+
 /// Sends and waits for the ack; returns the seq.
 async fn say(client: &mut Client, frame: Value) -> anyhow::Result<u64> {
     client.send(frame).await?;
@@ -450,8 +465,14 @@ async fn a_visitor_who_stops_answering_pings_is_marked_away() -> anyhow::Result<
     let relay = TestRelay::start_with(config).await?;
     let mut counselor = relay.staff("an").await?;
     // Never read from this socket again: its pongs are never sent, as with a laptop
-    // whose lid was closed. (The counselor's client keeps reading, so it stays.)
-    let (_silent, _) = relay.visitor_with_token("caw", "Sam").await?;
+    // whose lid was closed. The counselor's client reads all along (so it answers the
+    // same 1-second pings) while the visitor arrives, however slow the machine is.
+    let (silent, waiting) = tokio::join!(
+        relay.visitor_with_token("caw", "Sam"),
+        wait_for_a_waiting_visitor(&mut counselor)
+    );
+    let (_silent, _) = silent?;
+    waiting?;
     let id = take(&mut counselor).await?;
     let away = counselor.expect("visitor_away").await?;
     assert_eq!(away["conversation"], id.as_str());

@@ -212,6 +212,11 @@ struct State {
     /// The `staff` and `dashboard` last sent, so they go out only when they change.
     sent_staff: RefCell<Vec<CounselorLoad>>,
     sent_dashboard: RefCell<Vec<ServiceDashboard>>,
+    /// A queue changed since waiting visitors were last told their position; the relay's
+    /// position task is woken through `positions_changed` and calls
+    /// [`Broker::send_queue_positions`].
+    positions_dirty: std::cell::Cell<bool>,
+    positions_changed: Arc<tokio::sync::Notify>,
 }
 
 struct Shared {
@@ -277,6 +282,8 @@ impl Broker {
             today: Vec::new(),
             sent_staff: RefCell::default(),
             sent_dashboard: RefCell::default(),
+            positions_dirty: std::cell::Cell::new(false),
+            positions_changed: Arc::new(tokio::sync::Notify::new()),
         };
         state.publish_status(clock.now());
         Ok(Self {
@@ -312,6 +319,21 @@ impl Broker {
 
     pub fn status_response(&self) -> StatusResponse {
         self.state().status_response(self.shared.clock.now())
+    }
+
+    /// Tells every waiting visitor whose place in the queue changed since the last call
+    /// their new position (`queued`), at most once per call. The relay calls this from
+    /// one task, woken by [`Broker::queue_positions_changed`] and paced by
+    /// [`crate::POSITIONS_EVERY`]: with a thousand visitors waiting, telling each of them
+    /// on every arrival and departure would cost a thousand frames per session, and a
+    /// flood of short sessions would then starve everything else (docs/performance.md).
+    pub fn send_queue_changes(&self) {
+        self.state().send_queue_changes(self.shared.clock.now());
+    }
+
+    /// Woken when a queue changed (see [`Broker::send_queue_positions`]).
+    pub fn queue_positions_changed(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.state().positions_changed)
     }
 
     /// Follows `/api/status` as it changes.
@@ -483,7 +505,7 @@ impl Broker {
                 if let Some(s) = state.service_mut(&service) {
                     s.queue.push_back(id.clone());
                 }
-                state.queue_changed(&service, now);
+                state.queue_changed();
             }
             socket
         };
@@ -757,7 +779,7 @@ impl Broker {
         {
             let mut state = self.state();
             state.unassign(id, service);
-            state.queue_changed(service, now);
+            state.queue_changed();
             return Err(internal(e));
         }
         for outbox in &self.user_outboxes(user) {
@@ -768,7 +790,7 @@ impl Broker {
             if let Some(live) = state.conversations.get(id) {
                 live.to_visitor(VisitorEvent::Assigned);
             }
-            state.queue_changed(service, now);
+            state.queue_changed();
         }
         self.refresh_today().await;
         Ok(())
@@ -1029,7 +1051,7 @@ impl Broker {
             if let Some(s) = state.service_mut(&live.service) {
                 s.queue.retain(|id| id != conversation);
             }
-            state.queue_changed(&live.service, now);
+            state.queue_changed();
             counselor
         };
         if let Some(counselor) = counselor {
@@ -1354,8 +1376,20 @@ impl State {
 
     /// After a service's queue changed: a new position to each of its visitors whose
     /// position moved (a newcomer at the back moves nobody else), new snapshot to staff.
-    fn queue_changed(&self, service: &ServiceId, now: jiff::Timestamp) {
-        if let Some(s) = self.service(service) {
+    /// Staff, the status page and waiting visitors hear of it from the queue task (see
+    /// [`Broker::send_queue_changes`]).
+    fn queue_changed(&self) {
+        if !self.positions_dirty.replace(true) {
+            self.positions_changed.notify_one();
+        }
+    }
+
+    fn send_queue_changes(&self, now: jiff::Timestamp) {
+        if !self.positions_dirty.replace(false) {
+            return;
+        }
+        self.broadcast_queue(now);
+        for s in &self.services {
             for (i, id) in s.queue.iter().enumerate() {
                 if let Some(live) = self.conversations.get(id) {
                     let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -1365,6 +1399,5 @@ impl State {
                 }
             }
         }
-        self.broadcast_queue(now);
     }
 }

@@ -245,10 +245,9 @@ impl Broker {
                 tracing::error!(error = %e, "could not put a conversation back in the queue");
                 continue;
             }
-            let now = self.shared.clock.now();
             let mut state = self.state();
             state.unassign(&id, &service);
-            state.queue_changed(&service, now);
+            state.queue_changed();
         }
     }
 
