@@ -10,7 +10,7 @@
 //! - [`config`]: settings, layered defaults → TOML → env/flags.
 //! - [`clock`]: injected time, so tests set the hour instead of sleeping.
 //! - [`hours`]: opening hours and closures in Europe/Brussels time.
-//! - [`tls`]: certificates, the dev certificate, the rustls config.
+//! - [`tls`]: certificates, the dev certificate, the rustls config, reload on SIGHUP.
 //! - [`store`]: SQLite, the only module with SQL in it.
 //! - [`logging`]: keeps libraries' frame dumps out of the log.
 //! - [`vault`]: visitors' addresses, sealed, and their keyed hash.
@@ -67,6 +67,7 @@ pub const TICK: std::time::Duration = std::time::Duration::from_secs(5);
 pub struct Relay {
     app: web::AppState,
     tls: Arc<rustls::ServerConfig>,
+    certificates: Arc<tls::Certificates>,
 }
 
 impl Relay {
@@ -83,6 +84,7 @@ impl Relay {
         let login_guard = Arc::new(login_guard::LoginGuard::new(&config.limits));
         let vault = Arc::new(vault::Vault::open(&store.directory()?)?);
         let broker = Broker::new(Arc::new(config), store, clock, vault)?;
+        let (tls, certificates) = identity.reloadable()?;
         let restored = broker.restore().await?;
         if restored > 0 {
             tracing::info!(restored, "restored conversations of the previous run");
@@ -95,7 +97,8 @@ impl Relay {
                 limiter,
                 login_guard,
             },
-            tls: identity.server_config()?,
+            tls,
+            certificates,
         })
     }
 
@@ -106,6 +109,11 @@ impl Relay {
 
     pub fn broker(&self) -> &Broker {
         &self.app.broker
+    }
+
+    /// The certificate new TLS handshakes get; replace it to reload (SIGHUP in `main.rs`).
+    pub fn certificates(&self) -> Arc<tls::Certificates> {
+        Arc::clone(&self.certificates)
     }
 
     /// Serves on `listener` until the shutdown token is cancelled, then closes every
