@@ -204,6 +204,12 @@ pub struct Limits {
     /// Must fit the largest frame the relay sends (a staff queue snapshot grows with the
     /// queue), so it is a bound, not an allocation.
     pub ws_max_write_buffer_bytes: usize,
+    /// `/api/status/events` streams the relay keeps open at once, over all networks.
+    /// More get HTTP 503; the page then polls `/api/status` instead.
+    pub status_streams: u32,
+    /// `/api/status/events` streams one network (IP address) may keep open at once.
+    /// More get HTTP 429.
+    pub status_streams_per_network: u32,
 }
 
 impl Default for Limits {
@@ -231,6 +237,8 @@ impl Default for Limits {
             ws_read_buffer_bytes: 4096,
             ws_write_buffer_bytes: 4096,
             ws_max_write_buffer_bytes: 16 * 1024 * 1024,
+            status_streams: 2000,
+            status_streams_per_network: 100,
         }
     }
 }
@@ -467,6 +475,8 @@ impl Config {
             l.connections_per_network,
             l.login_failures_per_account,
             l.login_failures_per_network,
+            l.status_streams,
+            l.status_streams_per_network,
         ]
         .contains(&0)
             || l.login_hashes_at_once == 0
@@ -475,8 +485,9 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "limits.visitor_messages_per_sec, visitor_message_burst, \
                  new_sessions_per_minute, connections_per_network, login_hashes_at_once, \
-                 login_failures_per_account, login_failures_per_network and \
-                 login_backoff_max_secs must be at least 1"
+                 login_failures_per_account, login_failures_per_network, \
+                 login_backoff_max_secs, status_streams and status_streams_per_network \
+                 must be at least 1"
                     .into(),
             ));
         }

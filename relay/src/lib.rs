@@ -10,7 +10,7 @@
 //! - [`config`]: settings, layered defaults → TOML → env/flags.
 //! - [`clock`]: injected time, so tests set the hour instead of sleeping.
 //! - [`hours`]: opening hours and closures in Europe/Brussels time.
-//! - [`tls`]: certificates, the dev certificate, the rustls config.
+//! - [`tls`]: certificates, the dev certificate, the rustls config, reload on SIGHUP.
 //! - [`store`]: SQLite, the only module with SQL in it.
 //! - [`logging`]: keeps libraries' frame dumps out of the log.
 //! - [`vault`]: visitors' addresses, sealed, and their keyed hash.
@@ -71,6 +71,7 @@ pub const POSITIONS_EVERY: std::time::Duration = std::time::Duration::from_milli
 pub struct Relay {
     app: web::AppState,
     tls: Arc<rustls::ServerConfig>,
+    certificates: Arc<tls::Certificates>,
 }
 
 impl Relay {
@@ -87,6 +88,7 @@ impl Relay {
         let login_guard = Arc::new(login_guard::LoginGuard::new(&config.limits));
         let vault = Arc::new(vault::Vault::open(&store.directory()?)?);
         let broker = Broker::new(Arc::new(config), store, clock, vault)?;
+        let (tls, certificates) = identity.reloadable()?;
         let restored = broker.restore().await?;
         if restored > 0 {
             tracing::info!(restored, "restored conversations of the previous run");
@@ -99,7 +101,8 @@ impl Relay {
                 limiter,
                 login_guard,
             },
-            tls: identity.server_config()?,
+            tls,
+            certificates,
         })
     }
 
@@ -110,6 +113,11 @@ impl Relay {
 
     pub fn broker(&self) -> &Broker {
         &self.app.broker
+    }
+
+    /// The certificate new TLS handshakes get; replace it to reload (SIGHUP in `main.rs`).
+    pub fn certificates(&self) -> Arc<tls::Certificates> {
+        Arc::clone(&self.certificates)
     }
 
     /// Serves on `listener` until the shutdown token is cancelled, then closes every

@@ -9,6 +9,7 @@
 //! - [`TokenBucket`]: messages per second of one visitor (owned by the visitor's session).
 //! - [`Limiter::new_session`]: new visitor chats per network per minute.
 //! - [`Limiter::connect`]: concurrent visitor sockets per network.
+//! - [`Limiter::status_stream`]: open `/api/status/events` streams, in all and per network.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -86,6 +87,45 @@ pub struct Limiter {
     max_connections: u32,
     sessions: Mutex<HashMap<PeerKey, TokenBucket>>,
     connections: Arc<Mutex<HashMap<PeerKey, u32>>>,
+    max_streams: u32,
+    max_streams_per_network: u32,
+    streams: Arc<Mutex<Streams>>,
+}
+
+/// Open status streams: how many in all, and per network.
+#[derive(Default)]
+struct Streams {
+    total: u32,
+    per_network: HashMap<PeerKey, u32>,
+}
+
+/// Why [`Limiter::status_stream`] refused a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamRefusal {
+    /// The relay holds `limits.status_streams` streams already.
+    Full,
+    /// This network holds `limits.status_streams_per_network` streams already.
+    NetworkFull,
+}
+
+/// Held by an open status stream; dropping it (the stream ended or its client left)
+/// frees its place.
+pub struct StreamGuard {
+    key: PeerKey,
+    streams: Arc<Mutex<Streams>>,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        let mut streams = lock(&self.streams);
+        streams.total = streams.total.saturating_sub(1);
+        if let Some(count) = streams.per_network.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                streams.per_network.remove(&self.key);
+            }
+        }
+    }
 }
 
 /// Held by a visitor socket for its lifetime; dropping it frees its place.
@@ -117,7 +157,33 @@ impl Limiter {
             max_connections: limits.connections_per_network,
             sessions: Mutex::new(HashMap::new()),
             connections: Arc::new(Mutex::new(HashMap::new())),
+            max_streams: limits.status_streams,
+            max_streams_per_network: limits.status_streams_per_network,
+            streams: Arc::new(Mutex::new(Streams::default())),
         }
+    }
+
+    /// A place for one more `/api/status/events` stream from `key`, or why not.
+    pub fn status_stream(&self, key: &PeerKey) -> Result<StreamGuard, StreamRefusal> {
+        let mut streams = lock(&self.streams);
+        if streams.total >= self.max_streams {
+            return Err(StreamRefusal::Full);
+        }
+        let count = streams.per_network.entry(key.clone()).or_insert(0);
+        if *count >= self.max_streams_per_network {
+            return Err(StreamRefusal::NetworkFull);
+        }
+        *count += 1;
+        streams.total += 1;
+        Ok(StreamGuard {
+            key: key.clone(),
+            streams: Arc::clone(&self.streams),
+        })
+    }
+
+    /// Status streams open right now (for tests and the log).
+    pub fn open_status_streams(&self) -> u32 {
+        lock(&self.streams).total
     }
 
     /// Counts a new visitor chat (`hello`) from `key`; false if the network has started
@@ -154,7 +220,9 @@ impl Limiter {
 
     /// How many networks the limiter remembers (for tests of [`Self::prune`]).
     pub fn tracked_networks(&self) -> usize {
-        lock(&self.sessions).len() + lock(&self.connections).len()
+        lock(&self.sessions).len()
+            + lock(&self.connections).len()
+            + lock(&self.streams).per_network.len()
     }
 }
 
@@ -172,6 +240,29 @@ mod tests {
             connections_per_network: connections,
             ..Limits::default()
         }
+    }
+
+    #[test]
+    fn status_streams_are_capped_in_all_and_per_network_and_freed_on_drop() {
+        let (a, b, c) = (key("a"), key("b"), key("c"));
+        let limiter = Limiter::new(&Limits {
+            status_streams: 3,
+            status_streams_per_network: 2,
+            ..Limits::default()
+        });
+        let a1 = limiter.status_stream(&a).unwrap();
+        let _a2 = limiter.status_stream(&a).unwrap();
+        assert_eq!(
+            limiter.status_stream(&a).err(),
+            Some(StreamRefusal::NetworkFull)
+        );
+        let _b1 = limiter.status_stream(&b).unwrap();
+        assert_eq!(limiter.status_stream(&c).err(), Some(StreamRefusal::Full));
+        assert_eq!(limiter.open_status_streams(), 3);
+        drop(a1);
+        assert_eq!(limiter.open_status_streams(), 2);
+        let _c1 = limiter.status_stream(&c).unwrap();
+        assert_eq!(limiter.tracked_networks(), 3);
     }
 
     #[test]

@@ -256,14 +256,18 @@ fn settings(cli: &Cli) -> anyhow::Result<(Config, PathBuf)> {
 }
 
 async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyhow::Result<()> {
-    let identity = match (&config.tls.cert, &config.tls.key) {
-        (Some(cert), Some(key)) => tls::Identity::load(cert, key)?,
-        _ if dev => tls::dev_identity(data_dir)?,
+    let source = match (&config.tls.cert, &config.tls.key) {
+        (Some(cert), Some(key)) => tls::CertSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ if dev => tls::CertSource::Dev(data_dir.to_owned()),
         _ => bail!(
             "no TLS certificate configured: set tls.cert and tls.key in the config file \
              (see docs/configuration.md), or run with --dev"
         ),
     };
+    let identity = source.load()?;
     let fingerprint = identity.fingerprint();
     tracing::info!(%fingerprint, "certificate SHA-256 fingerprint");
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -273,6 +277,8 @@ async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyh
         create_demo_accounts(&store, listener.local_addr()?, &fingerprint).await?;
     }
     let relay = Relay::new(config, identity, store, Arc::new(SystemClock)).await?;
+    // Before the relay listens: SIGHUP's default action would end the process.
+    reload_on_hangup(relay.certificates(), source)?;
     let shutdown = relay.shutdown_token();
     tokio::spawn(async move {
         wait_for_signal().await;
@@ -280,6 +286,37 @@ async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyh
         shutdown.cancel();
     });
     relay.serve(listener).await
+}
+
+/// On SIGHUP, reads the certificate and key files again and serves them to new
+/// handshakes; open connections keep theirs. Files that don't load, or a key that doesn't
+/// match, are logged and the current certificate stays: a half-finished renewal never
+/// takes the relay down.
+fn reload_on_hangup(
+    certificates: Arc<tls::Certificates>,
+    source: tls::CertSource,
+) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = signal(SignalKind::hangup()).context("cannot watch for SIGHUP")?;
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                match tls::reload(&certificates, &source) {
+                    Ok(fingerprint) => {
+                        tracing::info!(%fingerprint, "reloaded the TLS certificate");
+                    }
+                    Err(e) => tracing::error!(
+                        error = %e,
+                        "cannot reload the TLS certificate; still serving the previous one"
+                    ),
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = (certificates, source);
+    Ok(())
 }
 
 async fn wait_for_signal() {

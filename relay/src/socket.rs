@@ -6,6 +6,12 @@
 //! deadline, on events the broker pushed into this client's outbox, on the keep-alive
 //! timer, on the client's next frame, which goes to the endpoint's [`Frames`], and on the
 //! replies of earlier frames still in flight ([`Handled::Later`]).
+//!
+//! Every write to the socket is bounded ([`Guarded`]): a peer that stops reading fills its
+//! TCP window, and a write to it would otherwise wait forever, with the loop stuck in it
+//! and blind to its kick. So each write gives up when the client is kicked meanwhile (its
+//! send queue filled up behind the stuck write) or when it has not finished within the
+//! idle timeout; and a close frame gets [`CLOSE_TIMEOUT`] at most.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -79,6 +85,10 @@ pub(crate) async fn run<F: Frames>(
     limits: &Limits,
 ) -> LoopEnd {
     let mut keepalive = Keepalive::new(limits);
+    let guard = Guarded {
+        kick,
+        stall: Duration::from_secs(limits.idle_timeout_secs),
+    };
     let deadline = tokio::time::sleep(Duration::from_secs(limits.first_frame_deadline_secs));
     tokio::pin!(deadline);
     let mut in_flight: FuturesOrdered<Pending<F::Event>> = FuturesOrdered::new();
@@ -94,25 +104,27 @@ pub(crate) async fn run<F: Frames>(
             }
             () = &mut deadline, if frames.awaiting_first_frame() => {
                 let e = ErrorReply::new(ErrorCode::HelloRequired, "send hello or resume first");
-                let _ = send_json(socket, &F::error(e)).await;
+                if let Err(stop) = guard.write(send_json(socket, &F::error(e))).await {
+                    return stop.close(socket).await;
+                }
                 close_with(socket, close::POLICY, "no hello in time").await;
                 return LoopEnd::Gone;
             }
             Some(event) = events.recv() => {
-                if send_burst(socket, event, events).await.is_err() {
-                    return LoopEnd::Gone;
+                if let Err(stop) = guard.write(send_burst(socket, event, events)).await {
+                    return stop.close(socket).await;
                 }
             }
             beat = keepalive.beat() => {
-                if keep_alive(socket, beat).await.is_err() {
-                    return LoopEnd::Gone;
+                if let Err(stop) = guard.write(keep_alive(socket, beat)).await {
+                    return stop.close(socket).await;
                 }
             }
             Some(reply) = in_flight.next(), if !in_flight.is_empty() => {
                 if let Some(reply) = reply
-                    && send_json(socket, &reply).await.is_err()
+                    && let Err(stop) = guard.write(send_json(socket, &reply)).await
                 {
-                    return LoopEnd::Gone;
+                    return stop.close(socket).await;
                 }
             }
             frame = socket.recv(), if in_flight.len() < MAX_IN_FLIGHT => {
@@ -142,9 +154,9 @@ pub(crate) async fn run<F: Frames>(
                     Some(Ok(_)) => None, // ping/pong: answered by the WebSocket layer
                 };
                 if let Some(reply) = reply
-                    && send_json(socket, &reply).await.is_err()
+                    && let Err(stop) = guard.write(send_json(socket, &reply)).await
                 {
-                    return LoopEnd::Gone;
+                    return stop.close(socket).await;
                 }
                 if let Some((code, reason)) = frames.close_after().await {
                     close_with(socket, code, reason).await;
@@ -186,12 +198,61 @@ fn json_frame<T: Serialize>(event: &T) -> Result<Message, ()> {
     Ok(Message::Text(text.into()))
 }
 
+/// Sends a close frame, waiting at most [`CLOSE_TIMEOUT`]: a peer that does not read
+/// (the usual reason to close it) would otherwise hold the task forever. Either way the
+/// caller then drops the socket, which closes the TCP connection.
 pub async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+}
+
+/// How long a close frame may take to go out.
+pub(crate) const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Bounds every write of the socket loop: see the module docs.
+struct Guarded<'a> {
+    kick: &'a crate::broker::Kick,
+    /// The longest one write (a burst, a reply, a ping) may take.
+    stall: Duration,
+}
+
+/// Why a write did not finish.
+enum Stop {
+    /// The socket is broken, or the peer did not take the bytes in time.
+    Broken,
+    /// The client was kicked while the write waited (usually: its send queue filled up
+    /// behind it).
+    Kicked(&'static str),
+}
+
+impl Stop {
+    /// Ends the loop: a kicked client gets its close frame (bounded, after whatever was
+    /// already queued), a broken one just goes.
+    async fn close(self, socket: &mut WebSocket) -> LoopEnd {
+        if let Stop::Kicked(reason) = self {
+            close_with(socket, close::POLICY, reason).await;
+        }
+        LoopEnd::Gone
+    }
+}
+
+impl Guarded<'_> {
+    /// Runs `write`, unless the client is kicked or the write takes longer than `stall`.
+    async fn write(&self, write: impl Future<Output = Result<(), ()>>) -> Result<(), Stop> {
+        tokio::select! {
+            result = tokio::time::timeout(self.stall, write) => match result {
+                Ok(result) => result.map_err(|()| Stop::Broken),
+                Err(_) => {
+                    tracing::warn!("client took no data for too long; dropping it");
+                    Err(Stop::Broken)
+                }
+            },
+            reason = self.kick.fired() => Err(Stop::Kicked(reason)),
+        }
+    }
 }
 
 /// How a read error should close the socket: 1009 for an oversized message, nothing

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::broker::Broker;
-use crate::limits::{Limiter, PeerKey};
+use crate::limits::{Limiter, PeerKey, StreamRefusal};
 use crate::login_guard::LoginGuard;
 use crate::vault::ClientIp;
 
@@ -67,7 +67,35 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/staff", get(staff_ws))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(access_log))
         .with_state(state)
+}
+
+/// Longest request path the access log prints.
+const LOGGED_PATH_CHARS: usize = 200;
+
+/// The access log, at debug level: method, path and status of every request, so an
+/// operator (and the browser test that checks no injected markup ever fetched anything)
+/// can see what was asked. Never the address, the query string or any header.
+async fn access_log(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return next.run(request).await;
+    }
+    let method = request.method().clone();
+    let path: String = request
+        .uri()
+        .path()
+        .chars()
+        .take(LOGGED_PATH_CHARS)
+        .collect();
+    let response = next.run(request).await;
+    tracing::debug!(
+        %method,
+        ?path,
+        status = response.status().as_u16(),
+        "request"
+    );
+    response
 }
 
 async fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -90,18 +118,44 @@ async fn status(State(state): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 /// `/api/status/events`: the status JSON as Server-Sent Events, once on connect and
-/// again on every change, so the page's dot updates without polling.
-async fn status_events(State(state): State<AppState>) -> Response {
-    let updates = state.broker.status_watch();
-    let stream = futures_util::stream::unfold((updates, true), |(mut updates, first)| async move {
-        if !first {
-            updates.changed().await.ok()?;
+/// again on every change, so the page's dot updates without polling. Each stream holds a
+/// connection and a task for as long as the page stays open, so their number is capped,
+/// in all (`limits.status_streams`, beyond it 503) and per network
+/// (`limits.status_streams_per_network`, beyond it 429). The page then polls
+/// `/api/status` instead.
+async fn status_events(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, key) = client(&state, peer, &headers);
+    let place = match state.limiter.status_stream(&key) {
+        Ok(place) => place,
+        Err(refusal) => {
+            let status = match refusal {
+                StreamRefusal::Full => StatusCode::SERVICE_UNAVAILABLE,
+                StreamRefusal::NetworkFull => StatusCode::TOO_MANY_REQUESTS,
+            };
+            tracing::debug!(?refusal, "status stream refused");
+            let retry = [(header::RETRY_AFTER, HeaderValue::from_static("60"))];
+            return (status, retry, "too many status streams; poll /api/status").into_response();
         }
-        let event = Event::default()
-            .json_data(&*updates.borrow_and_update())
-            .ok()?;
-        Some((Ok::<_, Infallible>(event), (updates, false)))
-    });
+    };
+    let updates = state.broker.status_watch();
+    // The stream owns its place: it is freed when the stream is dropped, i.e. when the
+    // client goes away or the relay shuts down.
+    let stream = futures_util::stream::unfold(
+        (updates, true, place),
+        |(mut updates, first, place)| async move {
+            if !first {
+                updates.changed().await.ok()?;
+            }
+            let event = Event::default()
+                .json_data(&*updates.borrow_and_update())
+                .ok()?;
+            Some((Ok::<_, Infallible>(event), (updates, false, place)))
+        },
+    );
     // End the stream at shutdown, or graceful shutdown would wait for it.
     let stream = stream.take_until(state.shutdown.clone().cancelled_owned());
     Sse::new(stream)
@@ -133,7 +187,8 @@ async fn visitor_ws(
 
 /// True if the request's `Origin` is the relay's own (`https://` + `Host`) or one of
 /// `allowed`. ASCII case is ignored, as in host names; a missing `Origin` is refused.
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+/// Public for the fuzz target `http_head` (`fuzz/`).
+pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
     };

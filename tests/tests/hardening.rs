@@ -346,3 +346,199 @@ async fn failed_logins_over_many_names_lock_the_network_but_not_other_networks()
     );
     relay.stop().await
 }
+
+/// A visitor socket that completes the upgrade and `hello`, reads `welcome`, and then
+/// never reads again: its TCP receive buffer is tiny, so the relay's writes to it stall.
+struct NonReader {
+    /// Held, never polled after `welcome`.
+    ws: tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>,
+}
+
+impl NonReader {
+    async fn connect(relay: &TestRelay, nickname: &str) -> anyhow::Result<Self> {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_recv_buffer_size(4096)?;
+        let tcp = socket.connect(relay.addr).await?;
+        let connector = tokio_rustls::TlsConnector::from(relay.client_tls()?);
+        let name = rustls::pki_types::ServerName::try_from("localhost")?;
+        let tls = connector.connect(name, tcp).await?;
+        let mut request = relay.url("/ws/visitor").into_client_request()?;
+        let origin = format!("https://{}", relay.addr);
+        request.headers_mut().insert("origin", origin.parse()?);
+        let (mut ws, _) = tokio_tungstenite::client_async(request, tls).await?;
+        ws.send(tungstenite::Message::Text(
+            hello(nickname).to_string().into(),
+        ))
+        .await?;
+        loop {
+            let frame = tokio::time::timeout(PATIENCE, ws.next())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("closed before welcome"))??;
+            if let tungstenite::Message::Text(text) = frame
+                && text.contains("\"welcome\"")
+            {
+                return Ok(Self { ws });
+            }
+        }
+    }
+
+    /// Reads everything the relay managed to send, and fails unless the relay then
+    /// closed the connection.
+    async fn drained_until_closed(mut self) -> anyhow::Result<()> {
+        use futures_util::StreamExt;
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => anyhow::bail!("the relay kept the non-reading socket open"),
+                Ok(None | Some(Err(_) | Ok(tungstenite::Message::Close(_)))) => return Ok(()),
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_visitor_who_stops_reading_is_dropped_and_other_chats_go_on() -> anyhow::Result<()> {
+    let mut config = Config::default();
+    config.limits.send_queue_frames = 16;
+    let relay = TestRelay::start_with(config).await?;
+    let mut an = relay.staff("an").await?;
+    let stuck = NonReader::connect(&relay, "Sam").await?;
+    an.send(json!({"type":"take","service":"caw"})).await?;
+    let conversation = an.expect("conversation").await?["conversation"].clone();
+    // A second conversation, with another counselor.
+    let mut bo = relay.staff("bo").await?;
+    let mut lou = relay.queued_visitor("caw", "Lou").await?;
+    bo.send(json!({"type":"take","service":"caw"})).await?;
+    let other = bo.expect("conversation").await?["conversation"].clone();
+
+    // The counselor writes long messages, one after the other's ack, until the relay
+    // gives up on the visitor who reads none of them. The bound only turns a relay that
+    // never gives up into a failure: 20 000 × 4000 bytes is 80 MB, far beyond any socket
+    // buffer plus the 16-frame send queue.
+    let text = "Ik lees mee. ".repeat(300);
+    let mut sent = 0usize;
+    let mut away = None;
+    'flood: while sent < 20_000 {
+        let id = format!("m{sent}");
+        an.send(json!({"type":"send","conversation":conversation,"client_id":id,"text":text}))
+            .await?;
+        sent += 1;
+        loop {
+            let frame = an.next().await?;
+            match frame["type"].as_str() {
+                Some("ack") if frame["client_id"] == id.as_str() => break,
+                Some("visitor_away") => {
+                    away = Some(frame);
+                    break 'flood;
+                }
+                Some("error") => anyhow::bail!("send refused: {frame}"),
+                _ => {}
+            }
+        }
+    }
+    eprintln!(
+        "non-reader: {sent} messages of {} bytes until visitor_away",
+        text.len()
+    );
+    let away = away.ok_or_else(|| anyhow::anyhow!("no visitor_away after {sent} messages"))?;
+    assert_eq!(away["conversation"], conversation);
+    // The relay closed that socket (after what it had already written).
+    stuck.drained_until_closed().await?;
+
+    // The other conversation goes on both ways, and the relay answers.
+    lou.send(json!({"type":"send","client_id":"l1","text":"Ben je er nog?"}))
+        .await?;
+    lou.expect("ack").await?;
+    let got = bo.expect("message").await?;
+    assert_eq!(got["conversation"], other);
+    assert_eq!(got["message"]["text"], "Ben je er nog?");
+    bo.send(json!({"type":"send","conversation":other,"client_id":"b1","text":"Ja, ik ben er."}))
+        .await?;
+    bo.expect("ack").await?;
+    assert_eq!(
+        lou.expect("message").await?["message"]["text"],
+        "Ja, ik ben er."
+    );
+    assert_eq!(relay.get("/api/status").await?.status, 200);
+    relay.stop().await
+}
+
+/// Opens `/api/status/events` from `source`. Returns the status and, for a 200, the open
+/// stream after its first event; for a refusal, the body.
+async fn status_stream_from(
+    relay: &TestRelay,
+    source: [u8; 4],
+) -> anyhow::Result<(u16, Option<impl AsyncReadExt + Unpin + use<>>, String)> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((std::net::Ipv4Addr::from(source), 0).into())?;
+    let tcp = socket.connect(relay.addr).await?;
+    let connector = tokio_rustls::TlsConnector::from(relay.client_tls()?);
+    let name = rustls::pki_types::ServerName::try_from("localhost")?;
+    let mut stream = connector.connect(name, tcp).await?;
+    stream
+        .write_all(b"GET /api/status/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await?;
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf))
+            .await
+            .map_err(|_| anyhow::anyhow!("no answer from /api/status/events: {seen:?}"))??;
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        let status: Option<u16> = seen.split_whitespace().nth(1).and_then(|s| s.parse().ok());
+        match status {
+            Some(200) if seen.contains("data: ") => return Ok((200, Some(stream), seen)),
+            Some(code) if code != 200 && (n == 0 || seen.contains("poll /api/status")) => {
+                return Ok((code, None, seen));
+            }
+            _ if n == 0 => anyhow::bail!("connection ended: {seen:?}"),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn status_event_streams_are_capped_per_network_and_in_all() -> anyhow::Result<()> {
+    let mut config = Config::default();
+    config.limits.status_streams = 3;
+    config.limits.status_streams_per_network = 2;
+    let relay = TestRelay::start_with(config).await?;
+    let (a, b, c) = ([127, 0, 0, 11], [127, 0, 0, 12], [127, 0, 0, 13]);
+
+    let (status, first, _) = status_stream_from(&relay, a).await?;
+    assert_eq!(status, 200);
+    let (status, _second, _) = status_stream_from(&relay, a).await?;
+    assert_eq!(status, 200);
+    // A third from the same network: 429.
+    let (status, _, body) = status_stream_from(&relay, a).await?;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("poll /api/status"), "{body}");
+    // Another network still gets one, which fills the relay's three.
+    let (status, _third, _) = status_stream_from(&relay, b).await?;
+    assert_eq!(status, 200);
+    let (status, _, body) = status_stream_from(&relay, c).await?;
+    assert_eq!(status, 503, "{body}");
+    // The plain status answers all the while, for everyone.
+    assert_eq!(relay.get("/api/status").await?.status, 200);
+
+    // A stream whose client leaves frees its place.
+    drop(first);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let (status, _stream, body) = status_stream_from(&relay, c).await?;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "{body}");
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the place of a closed stream was never freed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    relay.stop().await
+}

@@ -35,7 +35,12 @@ async fn page_is_served_with_a_strict_csp_and_no_third_party_references() -> any
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
         assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
-        assert!(r.header("strict-transport-security").is_some());
+        let hsts = r.header("strict-transport-security").unwrap_or_default();
+        assert!(hsts.contains("max-age=31536000"), "{path}: {hsts}");
+        let permissions = r.header("permissions-policy").unwrap_or_default();
+        for feature in ["camera=()", "microphone=()", "geolocation=()"] {
+            assert!(permissions.contains(feature), "{path}: {permissions}");
+        }
         assert!(r.header("set-cookie").is_none());
         // Nothing is loaded from another origin.
         for needle in ["src=\"http", "href=\"//", "src=\"//", "@import url(http"] {
