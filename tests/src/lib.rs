@@ -532,3 +532,42 @@ async fn http_get(
         body: body.to_owned(),
     })
 }
+
+/// Every log line of this test process, captured from the first call on: the chathulp
+/// crates at trace level, other crates at info, filtered as the relay binary logs
+/// ([`chathulp_relay::logging::confidential`]). One buffer per test process (a test
+/// binary), shared by its tests: the confidentiality tests search it for addresses, the
+/// XSS test for the relay's access log.
+pub fn captured_logs() -> Arc<std::sync::Mutex<Vec<u8>>> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    static LOGS: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = Arc::clone(&buf);
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+            .with_ansi(false)
+            .with_writer(move || LogSink(Arc::clone(&sink)))
+            .finish()
+            .with(chathulp_relay::logging::confidential())
+            .try_init();
+        buf
+    })
+    .clone()
+}
+
+struct LogSink(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

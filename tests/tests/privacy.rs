@@ -4,15 +4,11 @@
 //! file in readable form. Blocks hold for their hours and lift by themselves; the audit
 //! log's chain shows tampering; retention purges exactly the conversations past it.
 
-use std::io::Write;
 use std::net::Ipv4Addr;
-use std::sync::{Arc, Mutex, OnceLock};
 
 use chathulp_relay::Config;
 use chathulp_tests::{Client, TestRelay};
 use serde_json::{Value, json};
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
 
 /// The unique address our visitor connects from.
 const VISITOR: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 77);
@@ -20,40 +16,6 @@ const VISITOR: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 77);
 /// Every form in which the address could leak in text.
 fn leaks(text: &str) -> bool {
     text.contains("127.0.0.77") || text.to_ascii_lowercase().contains("7f00004d")
-}
-
-/// Captures every log line of this test process, at trace level.
-fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&buf);
-        let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
-            .with_ansi(false)
-            .with_writer(move || LogSink(Arc::clone(&sink)))
-            .finish()
-            // As the relay binary logs.
-            .with(chathulp_relay::logging::confidential())
-            .try_init();
-        buf
-    })
-    .clone()
-}
-
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// A visitor from [`VISITOR`] whom `counselor` has taken; returns the conversation id.
@@ -114,7 +76,7 @@ async fn expect_error(client: &mut Client, frame: Value) -> anyhow::Result<Strin
 
 #[tokio::test]
 async fn only_the_approved_counselor_ever_sees_the_address() -> anyhow::Result<()> {
-    let logs = captured_logs();
+    let logs = chathulp_tests::captured_logs();
     let relay = TestRelay::start().await?;
     let mut an = relay.staff("an").await?;
     let mut bo = relay.staff("bo").await?;

@@ -20,16 +20,13 @@
 //! shows the CSP is in force: an inline script injected into the page is blocked and
 //! reported as a `securitypolicyviolation`.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chathulp_relay::Config;
 use chathulp_tests::browser::Browser;
 use chathulp_tests::{Client, PATIENCE, TestRelay};
 use serde_json::{Value, json};
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
 
 const CAW: &str = r#"button.service[data-service="caw"]"#;
 
@@ -75,40 +72,6 @@ const CORPUS: &[&str] = &[
 
 fn corpus(origin: &str) -> Vec<String> {
     CORPUS.iter().map(|p| p.replace("ORIGIN", origin)).collect()
-}
-
-/// Every log line of this test process from the chathulp crates at debug level (the
-/// relay's access log is at debug), other crates at info, as the relay binary logs.
-fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&buf);
-        let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || LogSink(Arc::clone(&sink)))
-            .finish()
-            .with(chathulp_relay::logging::confidential())
-            .try_init();
-        buf
-    })
-    .clone()
-}
-
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The access log's request lines so far: `(path, status)`.
@@ -173,7 +136,7 @@ async fn page_messages(browser: &Browser) -> anyhow::Result<Vec<(String, String,
 #[tokio::test]
 async fn xss_payloads_from_both_sides_stay_plain_text_run_nothing_and_load_nothing()
 -> anyhow::Result<()> {
-    let logs = captured_logs();
+    let logs = chathulp_tests::captured_logs();
     let mut config = Config::default();
     // The corpus is sent in one go; the per-visitor rate limit is tested elsewhere.
     config.limits.visitor_message_burst = 100;
