@@ -37,8 +37,22 @@ impl std::str::FromStr for Network {
         if prefix > max {
             return Err(bad());
         }
+        // An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) is the IPv4 network it maps
+        // (`10.0.0.0/8`), as peers are matched in canonical form. Its prefix must shrink
+        // with it: kept at 104, the mask of a 32-bit address became empty and the entry
+        // trusted every IPv4 peer (found by the fuzz target `http_head`).
+        let canonical = addr.to_canonical();
+        let prefix = match (addr, canonical) {
+            (IpAddr::V6(_), IpAddr::V4(_)) => prefix.checked_sub(96).ok_or_else(|| {
+                format!(
+                    "{s:?}: an IPv4-mapped network needs a prefix of at least 96; \
+                     write it as an IPv4 network instead"
+                )
+            })?,
+            _ => prefix,
+        };
         Ok(Self {
-            addr: addr.to_canonical(),
+            addr: canonical,
             prefix,
         })
     }
@@ -71,7 +85,9 @@ impl Network {
         if net_len != ip_len {
             return false;
         }
-        let host_bits = net_len - u32::from(self.prefix);
+        // `from_str` keeps the prefix within the address; saturating so that no value
+        // could ever widen the mask to "everything".
+        let host_bits = net_len.saturating_sub(u32::from(self.prefix));
         let mask = u128::MAX.checked_shl(host_bits).unwrap_or(0);
         net & mask == ip & mask
     }
@@ -165,6 +181,17 @@ mod tests {
         let all: Network = "0.0.0.0/0".parse().unwrap();
         assert!(all.contains(ip("8.8.8.8")));
         assert!("10.0.0.0/33".parse::<Network>().is_err());
+        // Found by the fuzz target `http_head`: an IPv4-mapped address kept its IPv6
+        // prefix, which made it match every IPv4 address (and panic in debug builds).
+        let mapped: Network = "::ffff:203.0.113.9".parse().unwrap();
+        assert_eq!(mapped, "203.0.113.9".parse().unwrap());
+        assert!(mapped.contains(ip("203.0.113.9")));
+        assert!(!mapped.contains(ip("198.51.100.1")));
+        assert_eq!(String::from(mapped).parse::<Network>(), Ok(mapped));
+        let mapped: Network = "::ffff:10.0.0.0/104".parse().unwrap();
+        assert_eq!(mapped, "10.0.0.0/8".parse().unwrap());
+        assert!(!mapped.contains(ip("11.0.0.1")));
+        assert!("::ffff:10.0.0.0/95".parse::<Network>().is_err());
         assert!("proxy.local".parse::<Network>().is_err());
     }
 }

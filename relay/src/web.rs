@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::broker::Broker;
+use crate::config::WebConfig;
 use crate::limits::{Limiter, PeerKey, StreamRefusal};
 use crate::login_guard::LoginGuard;
 use crate::vault::ClientIp;
@@ -173,10 +174,11 @@ async fn visitor_ws(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&headers, &state.broker.config().web.allowed_origins) {
-        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-    }
-    let (ip, key) = client(&state, peer, &headers);
+    let ip = match visitor_admission(&headers, peer.ip(), &state.broker.config().web) {
+        Ok(ip) => ClientIp::new(ip),
+        Err(refused) => return refused.into_response(),
+    };
+    let key = state.broker.client_key(&ip);
     match state.limiter.connect(&key) {
         Some(guard) => upgrade(state, ws, move |socket, app| {
             crate::visitor::serve(socket, app, ip, key, guard)
@@ -185,9 +187,28 @@ async fn visitor_ws(
     }
 }
 
+/// What `/ws/visitor` decides from the request head alone, before the upgrade: 403
+/// unless the `Origin` is allowed ([`origin_allowed`]), otherwise the visitor's address
+/// (the TCP `peer`, or behind a trusted proxy the one it forwarded,
+/// [`crate::forwarded::client_ip`]). No IO and no state, so the fuzz target `http_head`
+/// (`fuzz/`) feeds it arbitrary request heads.
+pub fn visitor_admission(
+    headers: &HeaderMap,
+    peer: IpAddr,
+    web: &WebConfig,
+) -> Result<IpAddr, (StatusCode, &'static str)> {
+    if !origin_allowed(headers, &web.allowed_origins) {
+        return Err((StatusCode::FORBIDDEN, "origin not allowed"));
+    }
+    Ok(crate::forwarded::client_ip(
+        peer,
+        headers,
+        &web.trusted_proxies,
+    ))
+}
+
 /// True if the request's `Origin` is the relay's own (`https://` + `Host`) or one of
 /// `allowed`. ASCII case is ignored, as in host names; a missing `Origin` is refused.
-/// Public for the fuzz target `http_head` (`fuzz/`).
 pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
