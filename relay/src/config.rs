@@ -521,6 +521,13 @@ impl Config {
                 return Err(ConfigError::ZeroLimit(name));
             }
         }
+        // Checked at each ping: a timeout no longer than the interval would close peers
+        // whose pong arrives a moment after the next ping is due.
+        if l.idle_timeout_secs <= l.ping_interval_secs {
+            return Err(ConfigError::Invalid(
+                "limits.idle_timeout_secs must be longer than limits.ping_interval_secs".into(),
+            ));
+        }
         for (name, value) in [
             ("blocks.duration_hours", self.blocks.duration_hours),
             ("retention.days", self.retention.days),
@@ -576,6 +583,18 @@ mod tests {
         assert_eq!(ids, ["caw", "jac"]);
         assert_eq!(config.limits.max_text_bytes, 4096);
         assert!(config.tls.cert.is_some());
+    }
+
+    #[test]
+    fn an_idle_timeout_no_longer_than_the_ping_interval_is_refused() {
+        let p = Path::new("x.toml");
+        for (ping, idle) in [(20, 20), (20, 10)] {
+            let toml = format!("[limits]\nping_interval_secs = {ping}\nidle_timeout_secs = {idle}");
+            let err = Config::from_toml(&toml, p).unwrap_err();
+            assert!(err.to_string().contains("idle_timeout_secs"), "{err}");
+        }
+        let ok = "[limits]\nping_interval_secs = 20\nidle_timeout_secs = 21";
+        Config::from_toml(ok, p).unwrap();
     }
 
     #[test]

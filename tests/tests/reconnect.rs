@@ -460,8 +460,11 @@ async fn logout_ends_the_session_token() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_visitor_who_stops_answering_pings_is_marked_away() -> anyhow::Result<()> {
     let mut config = chathulp_relay::Config::default();
+    // A ping every second; a socket is closed when nothing came from it for 3 s, so the
+    // counselor's pongs keep it open even on a busy machine, and the silent visitor goes
+    // at the third ping.
     config.limits.ping_interval_secs = 1;
-    config.limits.idle_timeout_secs = 1;
+    config.limits.idle_timeout_secs = 3;
     let relay = TestRelay::start_with(config).await?;
     let mut counselor = relay.staff("an").await?;
     // Never read from this socket again: its pongs are never sent, as with a laptop
