@@ -542,3 +542,31 @@ async fn status_event_streams_are_capped_per_network_and_in_all() -> anyhow::Res
     }
     relay.stop().await
 }
+
+#[tokio::test]
+async fn expired_staff_sessions_are_deleted_by_the_housekeeping_and_live_ones_stay()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let hours = i64::from(relay.broker.config().limits.session_hours);
+    let _early = relay.staff("an").await?;
+    relay
+        .clock
+        .advance(jiff::SignedDuration::from_secs(hours * 3600 - 60));
+    let _late = relay.staff("bo").await?;
+    let sessions = || {
+        relay.broker.store().read(|c| {
+            let mut accounts = c.prepare("SELECT account FROM sessions ORDER BY account")?;
+            let accounts = accounts
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(accounts)
+        })
+    };
+    relay.broker.tick().await?;
+    assert_eq!(sessions().await?, ["an", "bo"], "both still valid");
+    // One minute later the first token has expired: the next housekeeping deletes it.
+    relay.clock.advance(jiff::SignedDuration::from_secs(60));
+    relay.broker.tick().await?;
+    assert_eq!(sessions().await?, ["bo"]);
+    relay.stop().await
+}

@@ -395,6 +395,7 @@ impl Broker {
             .purge(
                 now - i64::from(retention.days) * DAY_MS,
                 now - i64::from(retention.audit_days) * DAY_MS,
+                now,
             )
             .await?;
         if purged.conversations > 0 || purged.audit_rows > 0 {
@@ -403,6 +404,9 @@ impl Broker {
                 audit_rows = purged.audit_rows,
                 "purged data past its retention"
             );
+        }
+        if purged.sessions > 0 {
+            tracing::debug!(sessions = purged.sessions, "deleted expired staff sessions");
         }
         Ok(())
     }

@@ -198,6 +198,8 @@ pub struct Rotated {
 pub struct Purged {
     pub conversations: usize,
     pub audit_rows: usize,
+    /// Staff session tokens that had expired (they were refused already).
+    pub sessions: usize,
 }
 
 fn append_audit(c: &Connection, at_ms: i64, entry: &AuditEntry) -> Result<()> {
@@ -799,6 +801,7 @@ impl Store {
         &self,
         conversations_before_ms: i64,
         audit_before_ms: i64,
+        now_ms: i64,
     ) -> Result<Purged> {
         self.write(move |c| {
             let conversations = c.execute(
@@ -807,9 +810,11 @@ impl Store {
             )?;
             let audit_rows =
                 c.execute("DELETE FROM audit_log WHERE at_ms < ?1", [audit_before_ms])?;
+            let sessions = c.execute("DELETE FROM sessions WHERE expires_at_ms <= ?1", [now_ms])?;
             Ok(Purged {
                 conversations,
                 audit_rows,
+                sessions,
             })
         })
         .await
