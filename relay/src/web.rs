@@ -234,13 +234,20 @@ fn client(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> (ClientIp,
 }
 
 /// `/ws/staff`: the network's keyed hash goes along for the failed-login backoff; the
-/// address itself is dropped here.
+/// address itself is dropped here. The terminal app sends no `Origin`; a browser always
+/// does, so a page of another site that tries to open this socket gets 403 (defence in
+/// depth: the endpoint takes no cookies, so such a page would have nothing to use).
 async fn staff_ws(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if headers.contains_key(header::ORIGIN)
+        && !origin_allowed(&headers, &state.broker.config().web.allowed_origins)
+    {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
     let (_, key) = client(&state, peer, &headers);
     upgrade(state, ws, move |socket, app| {
         crate::staff::serve(socket, app, key)

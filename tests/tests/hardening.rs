@@ -24,7 +24,7 @@ fn refused_status(result: anyhow::Result<Client>) -> Option<u16> {
 }
 
 #[tokio::test]
-async fn visitor_socket_with_a_wrong_or_missing_origin_gets_403() -> anyhow::Result<()> {
+async fn a_wrong_origin_gets_403_on_both_sockets_and_the_visitor_needs_one() -> anyhow::Result<()> {
     let mut config = Config::default();
     config.web.allowed_origins = vec!["https://www.caw.be".into()];
     let relay = TestRelay::start_with(config).await?;
@@ -45,8 +45,14 @@ async fn visitor_socket_with_a_wrong_or_missing_origin_gets_403() -> anyhow::Res
     v.send(hello("Sam")).await?;
     v.expect("welcome").await?;
     relay.queued_visitor("caw", "Lou").await?;
-    // The staff endpoint (the terminal app sends no Origin) is not affected.
+    // The staff endpoint takes the terminal app, which sends no Origin, and the relay's
+    // own origin, but no page of another site.
     let staff = relay.url("/ws/staff");
+    for origin in ["https://evil.example", "null"] {
+        let refused = Client::connect_with_origin(&staff, Some(origin), relay.client_tls()?).await;
+        assert_eq!(refused_status(refused), Some(403), "staff, origin {origin}");
+    }
+    relay.staff("bo").await?;
     let mut s = Client::connect_with_origin(&staff, None, relay.client_tls()?).await?;
     s.send(json!({"type":"login","protocol":1,"user":"an","password":chathulp_tests::PASSWORD}))
         .await?;
