@@ -287,38 +287,17 @@ fn snapshot_with(
     linked: Option<&str>,
     away_until_ms: Option<i64>,
 ) -> StaffEvent {
-    let StaffEvent::Conversation {
-        conversation,
-        service,
-        nickname,
-        intake,
-        started_at_ms,
-        messages,
-        no_dossier,
-        dossier_candidate,
+    let mut event = event;
+    if let StaffEvent::Conversation {
+        linked_to,
+        visitor_away_until_ms,
         ..
-    } = event
-    else {
-        unreachable!()
-    };
-    StaffEvent::Conversation {
-        conversation,
-        service,
-        nickname,
-        intake,
-        started_at_ms,
-        messages,
-        no_dossier,
-        dossier_candidate,
-        linked_to: linked.map(cid),
-        visitor_away_until_ms: away_until_ms,
-        notes: Vec::new(),
-        handover: None,
-        watching: false,
-        counselor: None,
-        truncated: false,
-        tagged_names: Vec::new(),
+    } = &mut event
+    {
+        *linked_to = linked.map(cid);
+        *visitor_away_until_ms = away_until_ms;
     }
+    event
 }
 
 #[test]

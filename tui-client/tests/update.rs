@@ -1098,38 +1098,17 @@ fn snapshot(
     linked_to: Option<&str>,
     away_until_ms: Option<i64>,
 ) -> StaffEvent {
-    let StaffEvent::Conversation {
-        conversation,
-        service,
-        nickname,
-        intake,
-        started_at_ms,
-        messages,
-        no_dossier,
-        dossier_candidate,
+    let mut event = conversation(id, "caw", nickname, sam_intake(), NOW, messages);
+    if let StaffEvent::Conversation {
+        linked_to: linked,
+        visitor_away_until_ms,
         ..
-    } = conversation(id, "caw", nickname, sam_intake(), NOW, messages)
-    else {
-        unreachable!()
-    };
-    StaffEvent::Conversation {
-        conversation,
-        service,
-        nickname,
-        intake,
-        started_at_ms,
-        messages,
-        no_dossier,
-        dossier_candidate,
-        linked_to: linked_to.map(cid),
-        visitor_away_until_ms: away_until_ms,
-        notes: Vec::new(),
-        handover: None,
-        watching: false,
-        counselor: None,
-        truncated: false,
-        tagged_names: Vec::new(),
+    } = &mut event
+    {
+        *linked = linked_to.map(cid);
+        *visitor_away_until_ms = away_until_ms;
     }
+    event
 }
 
 fn synced(app: &mut App, ids: &[&str]) {

@@ -250,41 +250,16 @@ pub fn snapshot_of(
     messages: Vec<ChatMessage>,
     truncated: bool,
 ) -> StaffEvent {
-    let StaffEvent::Conversation {
-        conversation,
-        service,
-        nickname,
-        intake,
-        started_at_ms,
-        messages,
-        ..
-    } = conversation(
+    let mut event = conversation(
         id,
         "caw",
         nickname,
         sam_intake(),
         NOW - 30 * MINUTE,
         messages,
-    )
-    else {
-        unreachable!()
-    };
-    StaffEvent::Conversation {
-        conversation,
-        service,
-        nickname,
-        intake,
-        started_at_ms,
-        messages,
-        no_dossier: false,
-        dossier_candidate: false,
-        linked_to: None,
-        visitor_away_until_ms: None,
-        notes: Vec::new(),
-        handover: None,
-        watching: false,
-        counselor: None,
-        truncated,
-        tagged_names: Vec::new(),
+    );
+    if let StaffEvent::Conversation { truncated: t, .. } = &mut event {
+        *t = truncated;
     }
+    event
 }
