@@ -63,9 +63,9 @@ pub use crate::store::Store;
 /// made from the command line or a change of opening hours takes to show.
 pub const TICK: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Waiting visitors learn a new queue position at most this often: the first change is
-/// sent at once, changes within this time after it go out together.
-pub const POSITIONS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// Queue changes (staff `queue` snapshots, the status, visitors' positions) go out at most
+/// this often: the first change at once, changes within this time after it together.
+pub const QUEUE_CHANGES_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A relay ready to serve: config, store, certificate and clock.
 pub struct Relay {
@@ -148,7 +148,7 @@ impl Relay {
         let broker = self.app.broker.clone();
         let shutdown = self.app.shutdown.clone();
         self.app.tracker.spawn(async move {
-            let changed = broker.queue_positions_changed();
+            let changed = broker.queue_changes_wake();
             loop {
                 tokio::select! {
                     () = shutdown.cancelled() => break,
@@ -156,7 +156,7 @@ impl Relay {
                 }
                 tokio::select! {
                     () = shutdown.cancelled() => break,
-                    () = tokio::time::sleep(POSITIONS_EVERY) => {}
+                    () = tokio::time::sleep(QUEUE_CHANGES_EVERY) => {}
                 }
             }
         });

@@ -59,6 +59,30 @@ fn stored_address(db: &Path, conversation: &str) -> anyhow::Result<(Vec<u8>, Str
     Ok((sealed, hash, block))
 }
 
+/// `reveal approve ID` on the command line, then the counselor's `reveal` frame after the
+/// next tick, checked to say "approved".
+async fn approve_on_the_command_line(
+    relay: &TestRelay,
+    request: u64,
+    counselor: &mut Client,
+) -> anyhow::Result<serde_json::Value> {
+    let approve = cli(
+        relay,
+        &[
+            "reveal",
+            "approve",
+            &request.to_string(),
+            "--reason",
+            "bevestigd",
+        ],
+    );
+    assert!(approve.status.success(), "{approve:?}");
+    relay.broker.tick().await?;
+    let reveal = counselor.expect("reveal").await?;
+    assert_eq!(reveal["request"]["state"], "approved");
+    Ok(reveal)
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -125,20 +149,7 @@ async fn a_reveal_approved_on_the_command_line_reaches_the_counselor_on_the_next
         ],
     );
     assert!(!blank.status.success(), "a reason is required");
-    let approve = cli(
-        &relay,
-        &[
-            "reveal",
-            "approve",
-            &id_of_request.to_string(),
-            "--reason",
-            "bevestigd",
-        ],
-    );
-    assert!(approve.status.success(), "{approve:?}");
-    relay.broker.tick().await?;
-    let reveal = an.expect("reveal").await?;
-    assert_eq!(reveal["request"]["state"], "approved");
+    let reveal = approve_on_the_command_line(&relay, id_of_request, &mut an).await?;
     assert_eq!(reveal["request"]["decided_by"], "cli:beheerder");
     assert_eq!(reveal["ip"], "127.0.0.77");
 
@@ -431,20 +442,7 @@ async fn vault_rotate_reseals_so_the_same_address_stays_blocked_and_revealable()
     other.expect("welcome").await?;
 
     // And the reveal filed before the rotation still shows the address once approved.
-    let approve = cli(
-        &relay,
-        &[
-            "reveal",
-            "approve",
-            &request.to_string(),
-            "--reason",
-            "bevestigd",
-        ],
-    );
-    assert!(approve.status.success(), "{approve:?}");
-    relay.broker.tick().await?;
-    let reveal = an.expect("reveal").await?;
-    assert_eq!(reveal["request"]["state"], "approved");
+    let reveal = approve_on_the_command_line(&relay, request, &mut an).await?;
     assert_eq!(reveal["ip"], "127.0.0.91");
 
     let audit = cli(&relay, &["audit"]);

@@ -256,7 +256,7 @@ async fn messages_sent_without_waiting_are_acked_and_delivered_in_order() -> any
 
 #[tokio::test]
 async fn a_waiting_visitor_moves_up_to_the_front_as_those_ahead_leave() -> anyhow::Result<()> {
-    // Positions are sent by the relay's position task, coalesced when the queue changes
+    // Positions are sent by the relay's queue task, coalesced when the queue changes
     // quickly: whatever is coalesced, the last visitor's positions only go down, and the
     // last one it hears is 1.
     let relay = TestRelay::start().await?;

@@ -10,16 +10,6 @@ use chathulp_shared::staff::StaffEvent;
 use chathulp_shared::{Intake, Role, ServiceStatus};
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn render(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
-    terminal
-        .draw(|frame| chathulp::ui::draw(frame, app))
-        .expect("draw");
-    terminal.backend().to_string()
-}
 
 fn queue_app(role: Role) -> App {
     let mut app = app();
@@ -502,14 +492,6 @@ fn older_messages_begin() {
     assert!(screen.contains("Begin van het gesprek."), "{screen}");
     assert!(screen.contains("bericht 1 "), "{screen}");
     insta::assert_snapshot!(screen);
-}
-
-fn render_at(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    terminal
-        .draw(|frame| chathulp::ui::draw(frame, app))
-        .expect("draw");
-    terminal.backend().to_string()
 }
 
 /// The queue with returning visitors: Sam came twice before from the same address, a

@@ -11,20 +11,6 @@ use chathulp_shared::staff::{
 };
 use chathulp_shared::{Party, Role, ServiceStatus};
 use common::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn render_at(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    terminal
-        .draw(|frame| chathulp::ui::draw(frame, app))
-        .expect("draw");
-    terminal.backend().to_string()
-}
-
-fn render(app: &App) -> String {
-    render_at(app, 80, 24)
-}
 
 /// A counselor with two conversations: Sam (active, a note, visitor unanswered) and
 /// Kim (typing, unread).

@@ -212,11 +212,11 @@ struct State {
     /// The `staff` and `dashboard` last sent, so they go out only when they change.
     sent_staff: RefCell<Vec<CounselorLoad>>,
     sent_dashboard: RefCell<Vec<ServiceDashboard>>,
-    /// A queue changed since waiting visitors were last told their position; the relay's
-    /// position task is woken through `positions_changed` and calls
-    /// [`Broker::send_queue_positions`].
-    positions_dirty: std::cell::Cell<bool>,
-    positions_changed: Arc<tokio::sync::Notify>,
+    /// A queue changed since staff, the status and waiting visitors were last told; the
+    /// relay's queue task is woken through `queue_wake` and calls
+    /// [`Broker::send_queue_changes`].
+    queue_dirty: std::cell::Cell<bool>,
+    queue_wake: Arc<tokio::sync::Notify>,
 }
 
 struct Shared {
@@ -282,8 +282,8 @@ impl Broker {
             today: Vec::new(),
             sent_staff: RefCell::default(),
             sent_dashboard: RefCell::default(),
-            positions_dirty: std::cell::Cell::new(false),
-            positions_changed: Arc::new(tokio::sync::Notify::new()),
+            queue_dirty: std::cell::Cell::new(false),
+            queue_wake: Arc::new(tokio::sync::Notify::new()),
         };
         state.publish_status(clock.now());
         Ok(Self {
@@ -321,19 +321,19 @@ impl Broker {
         self.state().status_response(self.shared.clock.now())
     }
 
-    /// Tells every waiting visitor whose place in the queue changed since the last call
-    /// their new position (`queued`), at most once per call. The relay calls this from
-    /// one task, woken by [`Broker::queue_positions_changed`] and paced by
-    /// [`crate::POSITIONS_EVERY`]: with a thousand visitors waiting, telling each of them
-    /// on every arrival and departure would cost a thousand frames per session, and a
-    /// flood of short sessions would then starve everything else (docs/performance.md).
+    /// If a queue changed since the last call: one `queue` snapshot to every staff socket,
+    /// the status (and dashboards), and `queued` to every waiting visitor whose position
+    /// moved. The relay calls this from one task, woken by [`Broker::queue_changes_wake`]
+    /// and paced by [`crate::QUEUE_CHANGES_EVERY`]: with a thousand visitors waiting, doing
+    /// this on every arrival and departure would cost thousands of frames per session, and
+    /// a flood of short sessions would then starve everything else (docs/performance.md).
     pub fn send_queue_changes(&self) {
         self.state().send_queue_changes(self.shared.clock.now());
     }
 
-    /// Woken when a queue changed (see [`Broker::send_queue_positions`]).
-    pub fn queue_positions_changed(&self) -> Arc<tokio::sync::Notify> {
-        Arc::clone(&self.state().positions_changed)
+    /// Woken when a queue changed (see [`Broker::send_queue_changes`]).
+    pub fn queue_changes_wake(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.state().queue_wake)
     }
 
     /// Follows `/api/status` as it changes.
@@ -1379,13 +1379,13 @@ impl State {
     /// Staff, the status page and waiting visitors hear of it from the queue task (see
     /// [`Broker::send_queue_changes`]).
     fn queue_changed(&self) {
-        if !self.positions_dirty.replace(true) {
-            self.positions_changed.notify_one();
+        if !self.queue_dirty.replace(true) {
+            self.queue_wake.notify_one();
         }
     }
 
     fn send_queue_changes(&self, now: jiff::Timestamp) {
-        if !self.positions_dirty.replace(false) {
+        if !self.queue_dirty.replace(false) {
             return;
         }
         self.broadcast_queue(now);

@@ -263,3 +263,18 @@ pub fn snapshot_of(
     }
     event
 }
+
+/// The app drawn on ratatui's `TestBackend` at 80x24, as text.
+pub fn render(app: &App) -> String {
+    render_at(app, 80, 24)
+}
+
+/// The app drawn on ratatui's `TestBackend` at `width` x `height`, as text.
+pub fn render_at(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))
+        .expect("test terminal");
+    terminal
+        .draw(|frame| chathulp::ui::draw(frame, app))
+        .expect("draw");
+    terminal.backend().to_string()
+}
