@@ -35,6 +35,48 @@ pub struct Config {
     pub wrapup: WrapUpConfig,
     pub blocks: Blocks,
     pub retention: Retention,
+    pub store: StoreConfig,
+}
+
+/// Where conversations, accounts and the audit log are stored.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    pub backend: StoreBackend,
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=require` when `backend` is
+    /// `"postgres"` (`sslmode=verify-full&sslrootcert=CA.pem` checks the server).
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// `chathulp.db` in the data folder: nothing to set up.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database at `url`.
+    Postgres,
+}
+
+impl StoreBackend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreBackend::Sqlite => "sqlite",
+            StoreBackend::Postgres => "postgres",
+        }
+    }
+}
+
+impl StoreConfig {
+    /// The store this config names, with the data folder for SQLite's file.
+    pub fn location(&self, data_dir: &Path) -> crate::store::Location {
+        match self.backend {
+            StoreBackend::Sqlite => crate::store::Location::Sqlite(data_dir.join("chathulp.db")),
+            StoreBackend::Postgres => {
+                crate::store::Location::Postgres(self.url.clone().unwrap_or_default())
+            }
+        }
+    }
 }
 
 /// The counselor's registration after a conversation (`wrap_up`).
@@ -290,6 +332,7 @@ impl Default for Config {
             wrapup: WrapUpConfig::default(),
             blocks: Blocks::default(),
             retention: Retention::default(),
+            store: StoreConfig::default(),
             services: vec![
                 ServiceConfig {
                     id: ServiceId("caw".into()),
@@ -442,6 +485,26 @@ impl Config {
     /// Checks everything that can be checked before starting: hours parse, ids unique,
     /// limits positive.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        match (self.store.backend, &self.store.url) {
+            (StoreBackend::Postgres, None) => {
+                return Err(ConfigError::Invalid(
+                    "[store] backend = \"postgres\" needs url = \"postgres://...\"".into(),
+                ));
+            }
+            (StoreBackend::Postgres, Some(url))
+                if !url.starts_with("postgres://") && !url.starts_with("postgresql://") =>
+            {
+                return Err(ConfigError::Invalid(
+                    "[store] url must start with postgres://".into(),
+                ));
+            }
+            (StoreBackend::Sqlite, Some(_)) => {
+                return Err(ConfigError::Invalid(
+                    "[store] url is only for backend = \"postgres\"".into(),
+                ));
+            }
+            _ => {}
+        }
         if self.services.is_empty() {
             return Err(ConfigError::NoServices);
         }

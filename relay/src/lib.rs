@@ -2,8 +2,8 @@
 //!
 //! The relay between anonymous visitors (a web page) and counselors (the `chathulp`
 //! terminal app). It serves HTTPS with rustls on one port: the visitor page, the status
-//! API and two WebSocket endpoints. Every message is stored in SQLite before anyone is
-//! told about it.
+//! API and two WebSocket endpoints. Every message is stored (SQLite, or PostgreSQL)
+//! before anyone is told about it.
 //!
 //! ## Layout
 //!
@@ -11,9 +11,10 @@
 //! - [`clock`]: injected time, so tests set the hour instead of sleeping.
 //! - [`hours`]: opening hours and closures in Europe/Brussels time.
 //! - [`tls`]: certificates, the dev certificate, the rustls config, reload on SIGHUP.
-//! - [`store`]: SQLite, the only module with SQL in it.
+//! - [`store`]: the only module with SQL in it: one interface, SQLite or PostgreSQL.
 //! - [`logging`]: keeps libraries' frame dumps out of the log.
 //! - [`vault`]: visitors' addresses, sealed, and their keyed hash.
+//! - [`rotation`]: a new vault key, re-sealing the stored addresses (above both).
 //! - [`export`]: anonymised transcripts for team consultation.
 //! - [`scrub`]: placeholders for what identifies a visitor, for anonymised exports.
 //! - [`forwarded`]: the visitor's address behind a trusted reverse proxy.
@@ -38,6 +39,7 @@ pub mod limits;
 pub mod logging;
 pub mod login_guard;
 pub mod permissions;
+pub mod rotation;
 pub mod scrub;
 pub mod server;
 mod socket;

@@ -1,5 +1,6 @@
 //! `chathulp-relay`: run the relay, or manage it (`user add|list|reset|disable|enable`,
-//! `service close|open|list`, `reveal`, `block`, `audit`, `export`, `vault rotate`). The `user` commands use the same functions as the
+//! `service close|open|list`, `reveal`, `block`, `audit`, `export`, `vault rotate`,
+//! `store copy`). The `user` commands use the same functions as the
 //! administrators' requests over the staff WebSocket ([`chathulp_relay::accounts`]).
 //!
 //! Settings are layered: built-in defaults, then the TOML file (`--config`, or
@@ -35,6 +36,15 @@ struct Cli {
     /// Folder for the database (and the dev certificate).
     #[arg(long, env = "CHATHULP_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
+    /// Use the PostgreSQL store at this URL (sets `[store] backend = "postgres"` and
+    /// `url`); the environment variable keeps the password out of the process list.
+    #[arg(
+        long,
+        env = "CHATHULP_STORE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    store_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -62,6 +72,9 @@ enum Command {
     /// The IP vault key: `rotate` replaces it, re-sealing every stored address.
     #[command(subcommand)]
     Vault(VaultCommand),
+    /// The database itself: `copy` moves a SQLite database into PostgreSQL.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Write transcripts to stdout. `--anonymise`: for team consultation, without
     /// nickname, intake or address, with names, phone numbers, e-mail and street
     /// addresses, national register numbers and IBANs replaced by placeholders.
@@ -111,6 +124,21 @@ enum VaultCommand {
     /// stopped. The old key is kept as vault.key.old-<unix time> (mode 0600): move it
     /// offline, and delete it once the retention period has passed.
     Rotate,
+}
+
+#[derive(Subcommand, Debug)]
+enum StoreCommand {
+    /// Copy a SQLite database into a new, empty PostgreSQL database, with a progress bar,
+    /// checking every table's row count and the audit chain at the end. Stop the relay
+    /// first. Refused if the target has any row.
+    Copy {
+        /// The source: `sqlite:PATH` (the `chathulp.db` in the data folder).
+        #[arg(long)]
+        from: String,
+        /// The target: `postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=require`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -182,47 +210,37 @@ fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
     restrict_permissions(&data_dir, 0o700);
-    let db = data_dir.join("chathulp.db");
-    let store = Store::open(&db)
-        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
-    restrict_permissions(&db, 0o600);
+    // One runtime for every command: the PostgreSQL pool's connections run on it, also
+    // while the synchronous `user` commands wait for them.
+    let runtime = tokio::runtime::Runtime::new()?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Store(StoreCommand::Copy { from, to }) = &command {
+        return runtime.block_on(copy_store(from, to));
+    }
+    let location = config.store.location(&data_dir);
+    let store = runtime
+        .block_on(Store::open_at(&location, &data_dir))
+        .with_context(|| format!("cannot open the {} store", config.store.backend.as_str()))?;
+    if let chathulp_relay::store::Location::Sqlite(db) = &location {
+        restrict_permissions(db, 0o600);
+    }
 
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
+        Command::Store(_) => Ok(()),
         Command::User(command) => manage_users(&store, command),
-        Command::Service(command) => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(manage_service(&config, &store, command))
-        }
-        Command::Reveal(command) => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(manage_reveals(&store, command))
-        }
-        Command::Block(command) => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(manage_blocks(&store, command))
-        }
-        Command::Audit => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(print_audit(&store))
-        }
-        Command::Vault(VaultCommand::Rotate) => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(rotate_vault(&store))
-        }
+        Command::Service(command) => runtime.block_on(manage_service(&config, &store, command)),
+        Command::Reveal(command) => runtime.block_on(manage_reveals(&store, command)),
+        Command::Block(command) => runtime.block_on(manage_blocks(&store, command)),
+        Command::Audit => runtime.block_on(print_audit(&store)),
+        Command::Vault(VaultCommand::Rotate) => runtime.block_on(rotate_vault(&store)),
         Command::Export {
             conversation,
             since,
             anonymise: _,
             dossier: _,
             reason,
-        } => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(export(&config, &store, conversation, since, reason))
-        }
-        Command::Serve => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(serve(cli.dev, config, &data_dir, store))
-        }
+        } => runtime.block_on(export(&config, &store, conversation, since, reason)),
+        Command::Serve => runtime.block_on(serve(cli.dev, config, &data_dir, store)),
     }
 }
 
@@ -244,6 +262,10 @@ fn settings(cli: &Cli) -> anyhow::Result<(Config, PathBuf)> {
     }
     if let Some(dir) = &cli.data_dir {
         config.data_dir = Some(dir.clone());
+    }
+    if let Some(url) = &cli.store_url {
+        config.store.backend = chathulp_relay::config::StoreBackend::Postgres;
+        config.store.url = Some(url.clone());
     }
     let data_dir = match (&config.data_dir, &dirs) {
         (Some(dir), _) => dir.clone(),
@@ -581,7 +603,7 @@ async fn print_audit(store: &Store) -> anyhow::Result<()> {
 
 async fn rotate_vault(store: &Store) -> anyhow::Result<()> {
     let now = jiff::Timestamp::now().as_millisecond();
-    let done = chathulp_relay::vault::rotate(store, cli_actor(), now).await?;
+    let done = chathulp_relay::rotation::rotate(store, cli_actor(), now).await?;
     if done.finished_interrupted {
         println!(
             "Finished an interrupted rotation: the database was already re-sealed with the \
@@ -613,6 +635,30 @@ async fn rotate_vault(store: &Store) -> anyhow::Result<()> {
         "The old key is in {} (mode 0600): move it offline, and delete it once the \
          retention period has passed.",
         done.old_key.display()
+    );
+    Ok(())
+}
+
+/// `store copy`: SQLite file to an empty PostgreSQL database.
+async fn copy_store(from: &str, to: &str) -> anyhow::Result<()> {
+    let Some(path) = from.strip_prefix("sqlite:") else {
+        bail!("--from must be sqlite:PATH");
+    };
+    if !to.starts_with("postgres://") && !to.starts_with("postgresql://") {
+        bail!("--to must be a postgres:// URL");
+    }
+    let copied = chathulp_relay::store::copy::sqlite_to_postgres(
+        Path::new(path),
+        to,
+        std::io::stderr().is_terminal(),
+    )
+    .await?;
+    for (table, rows) in &copied.tables {
+        println!("  {table:<18} {rows} rows");
+    }
+    println!(
+        "Copied {path} into PostgreSQL: every table's row count matches and the audit chain \
+         verifies. Set [store] backend = \"postgres\" and url in the config, then start the relay."
     );
     Ok(())
 }

@@ -4,7 +4,7 @@
 //!
 //! Both keys live in `vault.key` in the data folder, made on first start with mode 0600.
 //! The relay refuses to start if the file can be read by group or others, and holds a
-//! shared lock on it while it runs. [`rotate`] (`chathulp-relay vault rotate`) replaces
+//! shared lock on it while it runs. `rotation.rs` (`chathulp-relay vault rotate`) replaces
 //! both keys, re-sealing every address; backing the file up and rotating it is described
 //! in `docs/operations.md`.
 //!
@@ -17,13 +17,10 @@ use std::fs::{File, TryLockError};
 use std::io::{Read, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
-
-use crate::store::Store;
 
 /// The key file's name in the data folder.
 pub const KEY_FILE: &str = "vault.key";
@@ -68,8 +65,6 @@ pub enum VaultError {
     RotationUnfinished(PathBuf),
     #[error("there is no vault key file {0} yet: nothing to rotate")]
     NoKey(PathBuf),
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
 }
 
 /// A visitor's address. `Debug` and `Display` never show it.
@@ -185,7 +180,7 @@ impl Vault {
     }
 
     /// The keys of a key file's text, without a lock.
-    fn from_text(text: &str) -> Option<Self> {
+    pub(crate) fn from_text(text: &str) -> Option<Self> {
         let (seal, mac) = parse_key_file(text)?;
         let seal = UnboundKey::new(&CHACHA20_POLY1305, &seal).ok()?;
         Some(Self {
@@ -241,105 +236,7 @@ impl Vault {
     }
 }
 
-/// What `chathulp-relay vault rotate` did.
-#[derive(Debug)]
-pub struct Rotation {
-    /// What changed in the database (zero when an interrupted rotation was finished:
-    /// the database had been changed by that run already).
-    pub rows: crate::store::Rotated,
-    /// Where the old key is kept now (mode 0600): to be moved offline.
-    pub old_key: PathBuf,
-    /// An interrupted rotation was finished instead of a new one made.
-    pub finished_interrupted: bool,
-}
-
-/// Replaces the vault key of the store's data folder by a new one (both keys), re-sealing
-/// every stored address and recomputing every keyed hash that can be recomputed in one
-/// transaction, then swapping the key files: the new key is written to `vault.key.new`
-/// (0600, synced) before the database changes, the old one is kept as
-/// `vault.key.old-<unix seconds>` (0600), and `vault.key.new` is renamed over
-/// `vault.key`. Refused while a relay holds the key ([`VaultError::InUse`]).
-///
-/// If a run is interrupted after the database changed but before the rename, the next
-/// run sees `vault.key.new` named in the database (`vault_meta.key_id`) and only
-/// finishes the swap; if it was interrupted before, the next run starts over.
-pub async fn rotate(store: &Store, actor: String, now_ms: i64) -> Result<Rotation, VaultError> {
-    let dir = store.directory()?;
-    let path = dir.join(KEY_FILE);
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| VaultError::Io { path, source }
-    };
-    let mut file = match File::open(&path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(VaultError::NoKey(path)),
-        Err(e) => return Err(io(&path)(e)),
-    };
-    check_private(&path)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => return Err(VaultError::InUse(path)),
-        Err(TryLockError::Error(e)) => return Err(io(&path)(e)),
-    }
-    let mut old_text = String::new();
-    file.read_to_string(&mut old_text).map_err(io(&path))?;
-    let old = Vault::from_text(&old_text).ok_or_else(|| VaultError::BadKeyFile(path.clone()))?;
-
-    let pending = dir.join(NEW_KEY_FILE);
-    let mut rows = crate::store::Rotated::default();
-    let mut finished_interrupted = false;
-    let leftover = match std::fs::read_to_string(&pending) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io(&pending)(e)),
-    };
-    let committed = match &leftover {
-        Some(text) => {
-            let new =
-                Vault::from_text(text).ok_or_else(|| VaultError::BadKeyFile(pending.clone()))?;
-            store.vault_key_id().await? == Some(new.key_id())
-        }
-        None => false,
-    };
-    if committed {
-        // The database is under the new key already: only the files are left to swap.
-        finished_interrupted = true;
-    } else {
-        if leftover.is_some() {
-            // Interrupted before the database changed: that key was never used.
-            std::fs::remove_file(&pending).map_err(io(&pending))?;
-        }
-        let rng = SystemRandom::new();
-        let new_text = new_key_file(&rng)?;
-        let new =
-            Vault::from_text(&new_text).ok_or_else(|| VaultError::BadKeyFile(pending.clone()))?;
-        write_private(&pending, &new_text).map_err(io(&pending))?;
-        sync_dir(&dir).map_err(io(&dir))?;
-        match store
-            .rotate_vault(Arc::new(old), Arc::new(new), actor, now_ms)
-            .await
-        {
-            Ok(done) => rows = done,
-            Err(e) => {
-                // Nothing was stored: the new key is not needed.
-                let _ = std::fs::remove_file(&pending);
-                return Err(e.into());
-            }
-        }
-    }
-    let old_key = keep_old_key(&dir, &old_text, now_ms).map_err(io(&dir))?;
-    std::fs::rename(&pending, &path).map_err(io(&path))?;
-    sync_dir(&dir).map_err(io(&dir))?;
-    drop(file);
-    Ok(Rotation {
-        rows,
-        old_key,
-        finished_interrupted,
-    })
-}
-
-/// Writes the old key to `vault.key.old-<unix seconds>` (0600, never overwriting).
-fn keep_old_key(dir: &Path, text: &str, now_ms: i64) -> std::io::Result<PathBuf> {
+pub(crate) fn keep_old_key(dir: &Path, text: &str, now_ms: i64) -> std::io::Result<PathBuf> {
     let secs = now_ms.div_euclid(1000);
     for n in 0.. {
         let name = if n == 0 {
@@ -358,7 +255,7 @@ fn keep_old_key(dir: &Path, text: &str, now_ms: i64) -> std::io::Result<PathBuf>
 }
 
 /// Makes a rename or a new file in `dir` durable.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]
@@ -366,7 +263,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn new_key_file(rng: &SystemRandom) -> Result<String, VaultError> {
+pub(crate) fn new_key_file(rng: &SystemRandom) -> Result<String, VaultError> {
     let mut keys = [0u8; 2 * KEY_LEN];
     rng.fill(&mut keys).map_err(|_| VaultError::Random)?;
     let (seal, mac) = keys.split_at(KEY_LEN);
@@ -390,7 +287,7 @@ fn parse_key_file(text: &str) -> Option<([u8; KEY_LEN], [u8; KEY_LEN])> {
 }
 
 /// Creates `path` with mode 0600 (never overwriting), writes `text` and syncs it.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -401,7 +298,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Refuses a key file that group or others can read or write.
-fn check_private(path: &Path) -> Result<(), VaultError> {
+pub(crate) fn check_private(path: &Path) -> Result<(), VaultError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -464,103 +361,6 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let refused = Vault::open(dir.path()).err().unwrap().to_string();
         assert!(refused.contains("chmod 600"), "{refused}");
-    }
-
-    /// A store in `dir` with one conversation whose address is sealed under the key
-    /// file in `dir`; the vault (and its lock) is gone again.
-    async fn store_with_address(dir: &Path, addr: &str) -> (Store, Vec<u8>) {
-        let store = Store::open(&dir.join("chathulp.db")).unwrap();
-        let id = chathulp_shared::ConversationId("c1".into());
-        store
-            .create_conversation(crate::store::NewConversation {
-                id: id.clone(),
-                service: chathulp_shared::ServiceId("caw".into()),
-                nickname: "Sam".into(),
-                intake: chathulp_shared::Intake::default(),
-                no_dossier: false,
-                queued_at_ms: 1,
-                resume_token_sha256: String::new(),
-                linked_to: None,
-            })
-            .await
-            .unwrap();
-        let vault = Vault::open(dir).unwrap();
-        let sealed = vault.seal(&ip(addr)).unwrap();
-        store
-            .save_address(id, sealed.clone(), vault.hash(&ip(addr)))
-            .await
-            .unwrap();
-        (store, sealed)
-    }
-
-    async fn stored_sealed(store: &Store) -> Vec<u8> {
-        store
-            .sealed_address(chathulp_shared::ConversationId("c1".into()))
-            .await
-            .unwrap()
-            .unwrap()
-    }
-
-    #[tokio::test]
-    async fn rotation_is_refused_while_the_key_is_in_use() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, _) = store_with_address(dir.path(), "203.0.113.9").await;
-        let running = Vault::open(dir.path()).unwrap();
-        let refused = rotate(&store, "t".into(), 5_000).await.err().unwrap();
-        assert!(matches!(refused, VaultError::InUse(_)), "{refused}");
-        drop(running);
-        let done = rotate(&store, "t".into(), 5_000).await.unwrap();
-        assert_eq!(done.rows.resealed, 1);
-        assert!(!done.finished_interrupted);
-    }
-
-    #[tokio::test]
-    async fn an_interrupted_rotation_is_refused_at_start_and_finished_by_the_next_run() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, sealed) = store_with_address(dir.path(), "203.0.113.9").await;
-        let old_text = std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
-
-        // Interrupted before the database changed: the next run starts over.
-        let unused = new_key_file(&SystemRandom::new()).unwrap();
-        write_private(&dir.path().join(NEW_KEY_FILE), &unused).unwrap();
-        let refused = Vault::open(dir.path()).err().unwrap();
-        assert!(
-            matches!(refused, VaultError::RotationUnfinished(_)),
-            "{refused}"
-        );
-        let done = rotate(&store, "t".into(), 5_000).await.unwrap();
-        assert!(!done.finished_interrupted);
-        assert_eq!(done.rows.resealed, 1);
-        let first = std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
-        assert_ne!(first, unused, "the leftover key is never used");
-        assert_ne!(first, old_text);
-        assert_eq!(std::fs::read_to_string(&done.old_key).unwrap(), old_text);
-
-        // Interrupted after the database changed, before the rename: finished as it was.
-        let current = Vault::from_text(&first).unwrap();
-        let next_text = new_key_file(&SystemRandom::new()).unwrap();
-        let next = Vault::from_text(&next_text).unwrap();
-        write_private(&dir.path().join(NEW_KEY_FILE), &next_text).unwrap();
-        store
-            .rotate_vault(Arc::new(current), Arc::new(next), "t".into(), 6_000)
-            .await
-            .unwrap();
-        assert!(
-            Vault::open(dir.path()).is_err(),
-            "not with the old key file"
-        );
-        let done = rotate(&store, "t".into(), 7_000).await.unwrap();
-        assert!(done.finished_interrupted);
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(),
-            next_text
-        );
-        assert!(!dir.path().join(NEW_KEY_FILE).exists());
-        let vault = Vault::open(dir.path()).unwrap();
-        let now = stored_sealed(&store).await;
-        assert_ne!(now, sealed);
-        assert_eq!(vault.unseal(&now).unwrap().disclose(), "203.0.113.9");
-        assert!(Vault::from_text(&old_text).unwrap().unseal(&now).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use chathulp_relay::Config;
+use chathulp_relay::store::Location;
 use chathulp_relay::vault::Vault;
 use chathulp_tests::{Client, TestRelay};
 use serde_json::json;
@@ -16,15 +17,18 @@ use serde_json::json;
 const BIN: &str = env!("CARGO_BIN_EXE_chathulp-relay");
 
 fn cli(relay: &TestRelay, args: &[&str]) -> Output {
-    cli_in(&relay.data_dir, args)
+    cli_in(&relay.data_dir, &relay.store_env(), args)
 }
 
-fn cli_in(data_dir: &Path, args: &[&str]) -> Output {
+/// Runs the relay binary on `data_dir`, with `env` naming the store (see
+/// `TestRelay::store_env`).
+fn cli_in(data_dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
     Command::new(BIN)
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
         .env("USER", "beheerder")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
 }
@@ -44,19 +48,31 @@ fn mode(path: &Path) -> u32 {
 
 /// The sealed address and its hash as stored for `conversation`, and the hash of its
 /// block, read straight from the database file.
-fn stored_address(db: &Path, conversation: &str) -> anyhow::Result<(Vec<u8>, String, String)> {
-    let db = rusqlite::Connection::open(db)?;
-    let (sealed, hash) = db.query_row(
-        "SELECT sealed, ip_hash FROM visitor_addresses WHERE conversation = ?1",
-        [conversation],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let block = db.query_row(
-        "SELECT ip_hash FROM blocks WHERE conversation = ?1",
-        [conversation],
-        |r| r.get(0),
-    )?;
-    Ok((sealed, hash, block))
+async fn stored_address(
+    relay: &TestRelay,
+    conversation: &str,
+) -> anyhow::Result<(Vec<u8>, String, String)> {
+    let id = chathulp_shared::ConversationId(conversation.to_owned());
+    let sealed = relay
+        .broker
+        .store()
+        .sealed_address(id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no sealed address"))?;
+    let hash = relay
+        .query_value(
+            "SELECT ip_hash FROM visitor_addresses WHERE conversation = $1",
+            &[conversation],
+        )
+        .await?;
+    let block = relay
+        .query_value(
+            "SELECT ip_hash FROM blocks WHERE conversation = $1",
+            &[conversation],
+        )
+        .await?;
+    let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    Ok((sealed, text(hash), text(block)))
 }
 
 /// `reveal approve ID` on the command line, then the counselor's `reveal` frame after the
@@ -172,16 +188,34 @@ async fn audit_fails_and_names_the_row_after_tampering() -> anyhow::Result<()> {
     }
     assert!(cli(&relay, &["audit"]).status.success());
 
-    let db = rusqlite::Connection::open(relay.db_path())?;
-    // The table refuses updates; someone with the file can drop the trigger first.
-    assert!(
-        db.execute("UPDATE audit_log SET reason = 'x' WHERE seq = 2", [])
-            .is_err()
-    );
-    db.execute_batch(
-        "DROP TRIGGER audit_log_append_only;
-         UPDATE audit_log SET reason = 'niets aan de hand' WHERE seq = 2;",
-    )?;
+    // The table refuses updates; someone with the database can drop the trigger first.
+    match &relay.location {
+        Location::Sqlite(path) => {
+            let db = rusqlite::Connection::open(path)?;
+            assert!(
+                db.execute("UPDATE audit_log SET reason = 'x' WHERE seq = 2", [])
+                    .is_err()
+            );
+            db.execute_batch(
+                "DROP TRIGGER audit_log_append_only;
+                 UPDATE audit_log SET reason = 'niets aan de hand' WHERE seq = 2;",
+            )?;
+        }
+        Location::Postgres(url) => {
+            let (db, connection) = chathulp_relay::store::testing::connect(url).await?;
+            tokio::spawn(connection);
+            assert!(
+                db.batch_execute("UPDATE audit_log SET reason = 'x' WHERE seq = 2")
+                    .await
+                    .is_err()
+            );
+            db.batch_execute(
+                "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+                 UPDATE audit_log SET reason = 'niets aan de hand' WHERE seq = 2;",
+            )
+            .await?;
+        }
+    }
     let audit = cli(&relay, &["audit"]);
     assert!(!audit.status.success());
     let stderr = String::from_utf8_lossy(&audit.stderr);
@@ -367,12 +401,13 @@ async fn vault_rotate_reseals_so_the_same_address_stays_blocked_and_revealable()
 
     let key_path = relay.data_dir.join("vault.key");
     let old_key = std::fs::read_to_string(&key_path)?;
-    let (sealed_before, hash_before, _) = stored_address(&relay.db_path(), &id)?;
+    let (sealed_before, hash_before, _) = stored_address(&relay, &id).await?;
     drop((an, visitor));
     let mut rotated = None;
+    let env = relay.store_env();
     let relay = relay
         .restart_after(Config::default(), |dir| {
-            rotated = Some(cli_in(dir, &["vault", "rotate"]));
+            rotated = Some(cli_in(dir, &env, &["vault", "rotate"]));
             Ok(())
         })
         .await?;
@@ -409,7 +444,7 @@ async fn vault_rotate_reseals_so_the_same_address_stays_blocked_and_revealable()
 
     // The stored bytes changed: the old key no longer opens them, the new one does, and
     // the block carries the address's new hash.
-    let (sealed_after, hash_after, block_hash) = stored_address(&relay.db_path(), &id)?;
+    let (sealed_after, hash_after, block_hash) = stored_address(&relay, &id).await?;
     assert_ne!(sealed_after, sealed_before);
     assert_ne!(hash_after, hash_before);
     assert_eq!(block_hash, hash_after);

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
-use chathulp_relay::store::Account;
+use chathulp_relay::store::{Account, Location};
 use chathulp_relay::{Clock, Config, ManualClock, Relay, Store, tls};
 use chathulp_shared::Role;
 use futures_util::{SinkExt, StreamExt};
@@ -53,6 +53,9 @@ pub struct TestRelay {
     /// clock.
     pub broker: chathulp_relay::Broker,
     pub cert_der: Vec<u8>,
+    /// The store: `chathulp.db` in `data_dir`, or this test's own PostgreSQL database
+    /// (`CHATHULP_TEST_STORE=postgres`, see `chathulp_relay::store::testing`).
+    pub location: Location,
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
     _tmp: Option<tempfile::TempDir>,
@@ -69,7 +72,8 @@ impl TestRelay {
     pub async fn start_with(config: Config) -> anyhow::Result<Self> {
         let tmp = tempfile::tempdir()?;
         let data_dir = tmp.path().to_owned();
-        let store = Store::open(&data_dir.join("chathulp.db"))?;
+        let location = chathulp_relay::store::testing::fresh_location(&data_dir).await?;
+        let store = Store::open_at(&location, &data_dir).await?;
         for (name, role) in [
             ("an", Role::Counselor),
             ("bo", Role::Counselor),
@@ -77,17 +81,19 @@ impl TestRelay {
             ("adm", Role::Admin),
         ] {
             let password_hash = chathulp_relay::accounts::hash_password(PASSWORD)?;
-            store.add_account_blocking(
-                &Account {
-                    name: name.into(),
-                    role,
-                    password_hash,
-                },
-                0,
-            )?;
+            store
+                .add_account(
+                    Account {
+                        name: name.into(),
+                        role,
+                        password_hash,
+                    },
+                    0,
+                )
+                .await?;
         }
         let clock = ManualClock::new(OPEN_HOUR.parse()?);
-        let mut relay = Self::spawn(config, &data_dir, store, clock).await?;
+        let mut relay = Self::spawn(config, &data_dir, location, store, clock).await?;
         relay._tmp = Some(tmp);
         Ok(relay)
     }
@@ -95,6 +101,7 @@ impl TestRelay {
     async fn spawn(
         config: Config,
         data_dir: &Path,
+        location: Location,
         store: Store,
         clock: ManualClock,
     ) -> anyhow::Result<Self> {
@@ -123,6 +130,7 @@ impl TestRelay {
             clock,
             broker,
             cert_der,
+            location,
             shutdown,
             task,
             _tmp: None,
@@ -145,10 +153,11 @@ impl TestRelay {
         let tmp = self._tmp.take();
         let clock = self.clock.clone();
         let data_dir = self.data_dir.clone();
+        let location = self.location.clone();
         self.stop().await?;
         offline(&data_dir)?;
-        let store = Store::open(&data_dir.join("chathulp.db"))?;
-        let mut relay = Self::spawn(config, &data_dir, store, clock).await?;
+        let store = Store::open_at(&location, &data_dir).await?;
+        let mut relay = Self::spawn(config, &data_dir, location, store, clock).await?;
         relay._tmp = tmp;
         Ok(relay)
     }
@@ -160,8 +169,65 @@ impl TestRelay {
         Ok(())
     }
 
+    /// The SQLite file (on the SQLite backend; tests that need the file itself check
+    /// [`Self::sqlite`] first).
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("chathulp.db")
+    }
+
+    /// Whether this relay runs on SQLite (some tests reach into the file itself).
+    pub fn sqlite(&self) -> bool {
+        matches!(self.location, Location::Sqlite(_))
+    }
+
+    /// The environment a `chathulp-relay` command needs to reach this relay's store
+    /// (nothing for SQLite: `--data-dir` finds the file).
+    pub fn store_env(&self) -> Vec<(&'static str, String)> {
+        match &self.location {
+            Location::Sqlite(_) => Vec::new(),
+            Location::Postgres(url) => vec![("CHATHULP_STORE_URL", url.clone())],
+        }
+    }
+
+    /// Rows of a read-only query on the relay's store, on either backend, as JSON objects
+    /// keyed by column (see [`Store::query_json`]); parameters are `$1`, `$2`, ….
+    pub async fn query(&self, sql: &str, params: &[&str]) -> anyhow::Result<Vec<Value>> {
+        let params = params.iter().map(|p| (*p).to_owned()).collect();
+        Ok(self.broker.store().query_json(sql.into(), params).await?)
+    }
+
+    /// The one value of a one-row, one-column query (see [`Self::query`]).
+    pub async fn query_value(&self, sql: &str, params: &[&str]) -> anyhow::Result<Value> {
+        let rows = self.query(sql, params).await?;
+        let [row] = rows.as_slice() else {
+            bail!("{sql}: {} rows, not one", rows.len());
+        };
+        row.as_object()
+            .and_then(|o| o.values().next())
+            .cloned()
+            .context("no column")
+    }
+
+    /// `(seq, sender, body)` of every stored message of `conversation`, in order.
+    pub async fn stored_transcript(
+        &self,
+        conversation: &str,
+    ) -> anyhow::Result<Vec<(i64, String, String)>> {
+        let rows = self
+            .query(
+                "SELECT seq, sender, body FROM messages WHERE conversation = $1 ORDER BY seq",
+                &[conversation],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r["seq"].as_i64().context("seq")?,
+                    r["sender"].as_str().context("sender")?.to_owned(),
+                    r["body"].as_str().context("body")?.to_owned(),
+                ))
+            })
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {

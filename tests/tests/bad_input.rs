@@ -80,11 +80,9 @@ async fn malformed_unknown_oversized_and_forbidden_frames_get_typed_errors_and_l
         counselor.expect("message").await?["message"]["text"],
         "tweede bericht"
     );
-    let count: i64 = rusqlite::Connection::open(relay.db_path())?.query_row(
-        "SELECT COUNT(*) FROM messages",
-        [],
-        |r| r.get(0),
-    )?;
+    let count = relay
+        .query_value("SELECT COUNT(*) FROM messages", &[])
+        .await?;
     assert_eq!(count, 2);
     relay.stop().await
 }

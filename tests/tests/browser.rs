@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use chathulp_relay::Config;
 use chathulp_tests::browser::{Browser, Line};
 use chathulp_tests::{Client, PATIENCE, TestRelay};
@@ -170,18 +171,16 @@ async fn wait_for_connection(browser: &Browser, text: &str) -> anyhow::Result<()
         .await
 }
 
-fn conversation_count(db: &std::path::Path) -> anyhow::Result<i64> {
-    let conn = rusqlite::Connection::open(db)?;
-    Ok(conn.query_row("SELECT COUNT(*) FROM conversations", [], |r| r.get(0))?)
+async fn conversation_count(relay: &TestRelay) -> anyhow::Result<i64> {
+    let n = relay
+        .query_value("SELECT COUNT(*) FROM conversations", &[])
+        .await?;
+    n.as_i64().context("count")
 }
 
 /// `(seq, sender, body)` of every stored message of `id`, in order.
-fn transcript(db: &std::path::Path, id: &str) -> anyhow::Result<Vec<(i64, String, String)>> {
-    let conn = rusqlite::Connection::open(db)?;
-    let mut stmt = conn
-        .prepare("SELECT seq, sender, body FROM messages WHERE conversation = ?1 ORDER BY seq")?;
-    let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+async fn transcript(relay: &TestRelay, id: &str) -> anyhow::Result<Vec<(i64, String, String)>> {
+    relay.stored_transcript(id).await
 }
 
 #[tokio::test]
@@ -313,7 +312,7 @@ async fn visitor_chats_with_a_counselor_in_a_real_browser() {
 
     // The transcript is in SQLite, byte for byte and in order.
     assert_eq!(
-        transcript(&relay.db_path(), &id).unwrap(),
+        transcript(&relay, &id).await.unwrap(),
         [
             (1, "visitor".to_owned(), VISITOR_TEXT.to_owned()),
             (2, "counselor".to_owned(), COUNSELOR_TEXT.to_owned()),
@@ -440,16 +439,19 @@ async fn quick_exit_during_a_chat_leaves_no_resume_token() {
     expect_queue(&mut counselor, |q| waiting(q, "caw").is_empty())
         .await
         .unwrap();
-    let conn = rusqlite::Connection::open(relay.db_path()).unwrap();
     let deadline = Instant::now() + PATIENCE;
     let (ended_at, ended_by) = loop {
-        let row: (Option<i64>, Option<String>) = conn
-            .query_row(
-                "SELECT ended_at_ms, ended_by FROM conversations WHERE id = ?1",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+        let row = relay
+            .query(
+                "SELECT ended_at_ms, ended_by FROM conversations WHERE id = $1",
+                &[&id],
             )
+            .await
             .unwrap();
+        let row = (
+            row[0]["ended_at_ms"].as_i64(),
+            row[0]["ended_by"].as_str().map(str::to_owned),
+        );
         if row.0.is_some() || Instant::now() >= deadline {
             break row;
         }
@@ -591,9 +593,9 @@ async fn a_reload_mid_chat_resumes_the_conversation_with_its_scrollback() {
     .unwrap();
 
     // One conversation, not a second one started by the reload.
-    assert_eq!(conversation_count(&relay.db_path()).unwrap(), 1);
+    assert_eq!(conversation_count(&relay).await.unwrap(), 1);
     assert_eq!(
-        transcript(&relay.db_path(), &id).unwrap(),
+        transcript(&relay, &id).await.unwrap(),
         [
             (1, "visitor".to_owned(), "mijn eerste bericht".to_owned()),
             (2, "counselor".to_owned(), "Dag Sam, vertel".to_owned()),
@@ -728,9 +730,9 @@ async fn a_dropped_line_reconnects_by_itself_and_nothing_is_lost_or_doubled() {
         frames.iter().all(|f| f["type"] != "message"),
         "delivered twice: {frames:?}"
     );
-    assert_eq!(conversation_count(&relay.db_path()).unwrap(), 1);
+    assert_eq!(conversation_count(&relay).await.unwrap(), 1);
     assert_eq!(
-        transcript(&relay.db_path(), &id).unwrap(),
+        transcript(&relay, &id).await.unwrap(),
         [
             (1, "visitor".to_owned(), "hallo".to_owned()),
             (2, "visitor".to_owned(), "kwam dit aan?".to_owned()),
@@ -790,7 +792,7 @@ async fn a_conversation_that_can_no_longer_be_resumed_says_so_and_offers_a_new_c
     );
     browser.click("#restart-button").await.unwrap();
     browser.wait_displayed(CAW).await.unwrap();
-    assert_eq!(conversation_count(&relay.db_path()).unwrap(), 1);
+    assert_eq!(conversation_count(&relay).await.unwrap(), 1);
 
     browser.close().await.unwrap();
     relay.stop().await.unwrap();
@@ -973,14 +975,11 @@ async fn the_survey_is_stored_and_never_shown_to_the_counselor() {
     browser.wait_displayed("#survey-thanks").await.unwrap();
 
     // Stored with the conversation...
-    let conn = rusqlite::Connection::open(relay.db_path()).unwrap();
-    let survey: String = conn
-        .query_row(
-            "SELECT survey FROM conversations WHERE id = ?1",
-            [&id],
-            |r| r.get(0),
-        )
+    let survey = relay
+        .query_value("SELECT survey FROM conversations WHERE id = $1", &[&id])
+        .await
         .unwrap();
+    let survey = survey.as_str().unwrap_or_default().to_owned();
     let answers: Value = serde_json::from_str(&survey).unwrap();
     let answers = answers.as_array().cloned().unwrap_or_default();
     assert!(answers.iter().any(|a| a["answer"] == "4"), "{survey}");

@@ -94,41 +94,30 @@ async fn visitor_and_counselor_talk_and_the_transcript_is_stored_in_order_across
         (2, "counselor", "Dag Sam, ik ben er."),
         (3, "visitor", "Ik wil praten over thuis."),
     ];
-    assert_eq!(transcript(&relay.db_path(), &id)?, expected);
-    let ended_by: String = rusqlite::Connection::open(relay.db_path())?.query_row(
-        "SELECT ended_by FROM conversations WHERE id = ?1",
-        [&id],
-        |r| r.get(0),
-    )?;
+    assert_eq!(transcript(&relay, &id).await?, expected);
+    let ended_by = relay
+        .query_value("SELECT ended_by FROM conversations WHERE id = $1", &[&id])
+        .await?;
     assert_eq!(ended_by, "counselor");
 
     // A restart on the same data folder still has every message.
     let relay = relay.restart(Config::default()).await?;
-    assert_eq!(transcript(&relay.db_path(), &id)?, expected);
+    assert_eq!(transcript(&relay, &id).await?, expected);
     let _ = relay.staff("an").await?; // and it serves again
     relay.stop().await
 }
 
-fn transcript(
-    db: &std::path::Path,
+async fn transcript(
+    relay: &TestRelay,
     id: &str,
 ) -> anyhow::Result<Vec<(i64, &'static str, &'static str)>> {
-    let conn = rusqlite::Connection::open(db)?;
-    let mut stmt = conn
-        .prepare("SELECT seq, sender, body FROM messages WHERE conversation = ?1 ORDER BY seq")?;
-    let rows = stmt.query_map([id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
     // Leak to 'static so the comparison with the literal table reads naturally.
-    rows.map(|r| {
-        let (seq, sender, body) = r?;
-        Ok((seq, &*sender.leak(), &*body.leak()))
-    })
-    .collect()
+    Ok(relay
+        .stored_transcript(id)
+        .await?
+        .into_iter()
+        .map(|(seq, sender, body)| (seq, &*sender.leak(), &*body.leak()))
+        .collect())
 }
 
 #[tokio::test]

@@ -559,14 +559,15 @@ async fn expired_staff_sessions_are_deleted_by_the_housekeeping_and_live_ones_st
         .clock
         .advance(jiff::SignedDuration::from_secs(hours * 3600 - 60));
     let _late = relay.staff("bo").await?;
-    let sessions = || {
-        relay.broker.store().read(|c| {
-            let mut accounts = c.prepare("SELECT account FROM sessions ORDER BY account")?;
-            let accounts = accounts
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(accounts)
-        })
+    let sessions = || async {
+        let rows = relay
+            .query("SELECT account FROM sessions ORDER BY account", &[])
+            .await?;
+        Ok::<_, anyhow::Error>(
+            rows.iter()
+                .filter_map(|r| r["account"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>(),
+        )
     };
     relay.broker.tick().await?;
     assert_eq!(sessions().await?, ["an", "bo"], "both still valid");

@@ -159,7 +159,7 @@ async fn a_closure_from_the_command_line_is_picked_up_by_the_running_relay() -> 
     let relay = TestRelay::start().await?;
     let mut counselor = relay.staff("an").await?;
     // What `chathulp-relay service close caw --reason ...` writes.
-    let store = chathulp_relay::Store::open(&relay.db_path())?;
+    let store = chathulp_relay::Store::open_at(&relay.location, &relay.data_dir).await?;
     store
         .close_service(ServiceClosure {
             service: ServiceId("caw".into()),
@@ -261,11 +261,13 @@ async fn the_survey_is_stored_once_and_never_reaches_the_counselor() -> anyhow::
     visitor.send(json!({"type":"survey","answers":[]})).await?;
     assert_eq!(visitor.expect("error").await?["code"], "survey_closed");
 
-    let stored: String = rusqlite::Connection::open(relay.db_path())?.query_row(
-        "SELECT survey FROM conversations WHERE id = ?1",
-        [id.as_str().unwrap_or_default()],
-        |r| r.get(0),
-    )?;
+    let stored = relay
+        .query_value(
+            "SELECT survey FROM conversations WHERE id = $1",
+            &[id.as_str().unwrap_or_default()],
+        )
+        .await?;
+    let stored = stored.as_str().unwrap_or_default();
     assert!(stored.contains("Geheime opmerking 7731"), "{stored}");
     let seen = frames_until_barrier(&mut counselor).await?;
     assert!(

@@ -79,16 +79,13 @@ fn texts(messages: &Value) -> Vec<(u64, String, String)> {
         .unwrap_or_default()
 }
 
-fn db_transcript(relay: &TestRelay, id: &str) -> anyhow::Result<Vec<(u64, String, String)>> {
-    let conn = rusqlite::Connection::open(relay.db_path())?;
-    let mut stmt = conn
-        .prepare("SELECT seq, sender, body FROM messages WHERE conversation = ?1 ORDER BY seq")?;
-    let rows = stmt.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))?;
-    rows.map(|r| {
-        let (seq, from, text) = r?;
-        Ok((u64::try_from(seq)?, from, text))
-    })
-    .collect()
+async fn db_transcript(relay: &TestRelay, id: &str) -> anyhow::Result<Vec<(u64, String, String)>> {
+    relay
+        .stored_transcript(id)
+        .await?
+        .into_iter()
+        .map(|(seq, from, text)| Ok((u64::try_from(seq)?, from, text)))
+        .collect()
 }
 
 fn line(seq: u64, from: &str, text: &str) -> (u64, String, String) {
@@ -147,7 +144,7 @@ async fn a_visitor_who_drops_resumes_with_the_same_counselor_and_misses_nothing(
         line(2, "counselor", "ben je er nog?"),
         line(3, "visitor", "ja, sorry"),
     ];
-    assert_eq!(db_transcript(&relay, &id)?, expected);
+    assert_eq!(db_transcript(&relay, &id).await?, expected);
     // A page reload resumes from 0 and gets the whole scrollback.
     drop(visitor);
     counselor.expect("visitor_away").await?;
@@ -202,7 +199,7 @@ async fn a_drop_mid_message_and_a_drop_during_the_resend_still_store_and_deliver
         "the resend was delivered again: {seen:?}"
     );
     assert_eq!(
-        db_transcript(&relay, &id)?,
+        db_transcript(&relay, &id).await?,
         [line(1, "visitor", "dit moet aankomen")]
     );
     relay.stop().await

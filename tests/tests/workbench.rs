@@ -244,14 +244,18 @@ async fn ended_conversations_wait_for_a_wrap_up_across_a_restart() -> anyhow::Re
     an.send(json!({"type":"wrap_up","conversation":id,"topics":["Andere","Wonen"],"notes":"kort gesprek"}))
         .await?;
     assert_eq!(an.expect("to_register").await?["conversations"], json!([]));
-    let (topics, notes): (String, String) = rusqlite::Connection::open(relay.db_path())?
-        .query_row(
-            "SELECT topics, notes FROM wrapups WHERE conversation = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+    let row = relay
+        .query(
+            "SELECT topics, notes FROM wrapups WHERE conversation = $1",
+            &[&id],
+        )
+        .await?;
+    let [row] = row.as_slice() else {
+        anyhow::bail!("one wrap-up expected, got {row:?}");
+    };
+    let (topics, notes) = (row["topics"].as_str(), row["notes"].as_str());
     assert_eq!(
-        (topics.as_str(), notes.as_str()),
+        (topics.unwrap_or_default(), notes.unwrap_or_default()),
         (r#"["Andere","Wonen"]"#, "kort gesprek")
     );
     // Only your own, ended conversations.

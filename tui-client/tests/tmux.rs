@@ -283,29 +283,6 @@ impl Term {
     }
 }
 
-/// Runs a query on the relay's database; rows as JSON objects keyed by column name.
-fn query(db: &Path, sql: &str) -> anyhow::Result<Vec<Value>> {
-    use rusqlite::types::ValueRef;
-    let conn = rusqlite::Connection::open(db)?;
-    let mut stmt = conn.prepare(sql)?;
-    let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
-    let rows = stmt.query_map([], |row| {
-        let mut object = serde_json::Map::new();
-        for (i, name) in names.iter().enumerate() {
-            let value = match row.get_ref(i)? {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(n) => Value::from(n),
-                ValueRef::Real(f) => Value::from(f),
-                ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(_) => Value::from("<blob>"),
-            };
-            object.insert(name.clone(), value);
-        }
-        Ok(Value::Object(object))
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
-}
-
 /// A counselor takes a visitor whose first message tries to clear the screen, write the
 /// clipboard, ring the bell and change colour; the app shows it defused, the reply
 /// reaches the visitor, the conversation ends, the app quits cleanly, and the relay
@@ -444,13 +421,15 @@ async fn counselor_takes_replies_ends_and_quits_in_a_real_terminal() {
         term.log()
     );
 
-    let rows = query(
-        &relay.db_path(),
-        "SELECT m.sender, m.body, c.counselor, c.ended_by FROM messages m \
+    let rows = relay
+        .query(
+            "SELECT m.sender, m.body, c.counselor, c.ended_by FROM messages m \
          JOIN conversations c ON c.id = m.conversation \
          WHERE c.nickname = 'Sam' ORDER BY m.seq",
-    )
-    .expect("query");
+            &[],
+        )
+        .await
+        .expect("query");
     assert_eq!(
         rows,
         vec![
@@ -519,12 +498,14 @@ async fn supervisor_is_read_only_and_cannot_take() {
         Ok(Err(e)) => panic!("visitor socket: {e:#}"),
     }
     // ...and the database says so too.
-    let rows = query(
-        &relay.db_path(),
-        "SELECT counselor IS NULL AS unassigned, started_at_ms IS NULL AS not_started \
+    let rows = relay
+        .query(
+            "SELECT counselor IS NULL AS unassigned, started_at_ms IS NULL AS not_started \
          FROM conversations WHERE nickname = 'Sam'",
-    )
-    .expect("query");
+            &[],
+        )
+        .await
+        .expect("query");
     assert_eq!(rows, vec![json!({"unassigned":1,"not_started":1})]);
     let screen = term.screen().await.expect("screen");
     assert!(screen.contains("Sam"), "Sam still queued:\n{screen}");
@@ -717,11 +698,10 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
         !screen.contains(secret),
         "the supervisor's typing shows up:\n{screen}"
     );
-    let leaked = query(
-        &relay.db_path(),
-        "SELECT body FROM messages WHERE body LIKE '%geheim%'",
-    )
-    .expect("query");
+    let leaked = relay
+        .query("SELECT body FROM messages WHERE body LIKE '%geheim%'", &[])
+        .await
+        .expect("query");
     assert!(
         leaked.is_empty(),
         "the supervisor's text was stored: {leaked:?}"
@@ -745,7 +725,7 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
     let to_register = "SELECT nickname FROM conversations WHERE counselor = 'an' \
          AND ended_at_ms IS NOT NULL AND started_at_ms IS NOT NULL \
          AND id NOT IN (SELECT conversation FROM wrapups)";
-    let pending = query(&relay.db_path(), to_register).expect("query");
+    let pending = relay.query(to_register, &[]).await.expect("query");
     assert_eq!(
         pending,
         vec![json!({"nickname":"Sam"})],
@@ -765,17 +745,19 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
     term.wait_text("Alle gesprekken zijn geregistreerd.")
         .await
         .expect("nothing left to register");
-    let rows = query(
-        &relay.db_path(),
-        "SELECT c.nickname, w.topics FROM wrapups w \
+    let rows = relay
+        .query(
+            "SELECT c.nickname, w.topics FROM wrapups w \
          JOIN conversations c ON c.id = w.conversation",
-    )
-    .expect("query");
+            &[],
+        )
+        .await
+        .expect("query");
     assert_eq!(
         rows,
         vec![json!({"nickname":"Sam","topics":format!("[\"{topic}\"]")})]
     );
-    let pending = query(&relay.db_path(), to_register).expect("query");
+    let pending = relay.query(to_register, &[]).await.expect("query");
     assert!(pending.is_empty(), "still to register: {pending:?}");
     // Lou's conversation is still open, on both screens.
     term.wait_for("Lou's the one open conversation", |s| {

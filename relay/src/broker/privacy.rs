@@ -73,7 +73,11 @@ impl Broker {
         let admission = self
             .shared
             .store
-            .admission(hash.clone(), self.now_ms(), self.retained_since_ms())
+            .admission(
+                hash.as_str().to_owned(),
+                self.now_ms(),
+                self.retained_since_ms(),
+            )
             .await
             .map_err(internal)?;
         if admission.blocked {
@@ -103,7 +107,7 @@ impl Broker {
         })?;
         self.shared
             .store
-            .save_address(conversation.clone(), sealed, hash)
+            .save_address(conversation.clone(), sealed, hash.as_str().to_owned())
             .await
             .map_err(internal)
     }

@@ -1,5 +1,5 @@
-//! Tables for confidentiality: sealed visitor addresses, reveal requests, blocks, the
-//! hash-chained audit log, and the retention purge.
+//! SQLite tables for confidentiality: sealed visitor addresses, reveal requests, blocks,
+//! the hash-chained audit log, and the retention purge.
 //!
 //! Every reveal step and every block or lift writes its audit row in the same
 //! transaction as the change itself, so the log can't miss a step.
@@ -7,13 +7,14 @@
 use chathulp_shared::staff::{BlockInfo, RevealRequest, RevealState};
 use chathulp_shared::{ConversationId, ServiceId};
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use super::{Result, Store, StoreError};
-use crate::vault::{IpHash, Vault};
+use super::SqliteStore;
+use crate::store::audit::next_row;
+use crate::store::{
+    Admission, AuditEntry, AuditRow, Purged, Reseal, Result, Rotated, StoreError, Tagging, id_i64,
+};
 
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS visitor_addresses (
@@ -85,123 +86,6 @@ CREATE TABLE IF NOT EXISTS vault_meta (
 );
 "#;
 
-/// The `prev_hash` of the very first audit row.
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// One step for the audit log. Never holds an address.
-#[derive(Clone, Debug)]
-pub struct AuditEntry {
-    /// Account name, or `cli:<user>` for the command line, or `relay`.
-    pub actor: String,
-    /// What happened: `reveal_requested`, `reveal_approved`, `reveal_denied`, `block`,
-    /// `block_lifted`, `export_anonymised`, `export_dossier`, `vault_rotated`.
-    pub action: &'static str,
-    pub conversation: Option<ConversationId>,
-    pub reason: String,
-    /// The outcome in words, where there is one (e.g. `blocked until <ms>`).
-    pub decision: Option<String>,
-}
-
-/// An audit row as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditRow {
-    pub seq: i64,
-    pub at_ms: i64,
-    pub actor: String,
-    pub action: String,
-    pub conversation: Option<String>,
-    pub reason: String,
-    pub decision: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl AuditRow {
-    /// SHA-256 over the previous row's hash and this row's canonical content (a JSON
-    /// array, so no field can bleed into the next).
-    fn expected_hash(&self) -> String {
-        let content = serde_json::json!([
-            self.seq,
-            self.at_ms,
-            self.actor,
-            self.action,
-            self.conversation,
-            self.reason,
-            self.decision
-        ]);
-        let mut h = Sha256::new();
-        h.update(self.prev_hash.as_bytes());
-        h.update(b"\n");
-        h.update(content.to_string().as_bytes());
-        hex::encode(h.finalize())
-    }
-}
-
-/// Checks the chain: every row's hash matches its content, and every row names the hash
-/// of the row before it. Rows older than `retention.audit_days` are purged, so the first
-/// remaining row's `prev_hash` is taken as given. `Err(seq)`: the first row that fails.
-pub fn verify_chain(rows: &[AuditRow]) -> std::result::Result<(), i64> {
-    let mut prev: Option<&AuditRow> = None;
-    for row in rows {
-        let linked = match prev {
-            Some(p) => row.prev_hash == p.hash && row.seq > p.seq,
-            None => true,
-        };
-        if !linked || row.expected_hash() != row.hash {
-            return Err(row.seq);
-        }
-        prev = Some(row);
-    }
-    Ok(())
-}
-
-/// What a visitor's `hello` needs to know about their address hash.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Admission {
-    /// An unlifted block for the hash runs past now.
-    pub blocked: bool,
-    /// Conversations stored with the same hash that are still within retention (not
-    /// ended, or ended at or after the cutoff).
-    pub earlier_contacts: u32,
-}
-
-/// The outcome of [`Store::tag_name`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Tagging {
-    /// Every name tagged in the conversation, oldest first (the new one included, or
-    /// unchanged when it was tagged before, in any case).
-    Names(Vec<String>),
-    /// The conversation is not stored with this counselor.
-    NotYours,
-    /// The conversation has `max` names already; nothing was added.
-    Full,
-}
-
-/// What [`Store::rotate_vault`] changed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Rotated {
-    /// Sealed addresses opened with the old key and sealed again with the new one, with
-    /// their keyed hash recomputed.
-    pub resealed: usize,
-    /// Sealed addresses the old key could not open (damaged, or sealed under an even
-    /// older key): left as they were.
-    pub unreadable: usize,
-    /// Blocks whose hash was recomputed (through an address with the same old hash).
-    pub blocks_moved: usize,
-    /// Blocks in force whose hash could not be recomputed: left as they were, so they no
-    /// longer match anyone; they expire as usual.
-    pub blocks_stranded: usize,
-}
-
-/// How many rows the retention purge removed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Purged {
-    pub conversations: usize,
-    pub audit_rows: usize,
-    /// Staff session tokens that had expired (they were refused already).
-    pub sessions: usize,
-}
-
 fn append_audit(c: &Connection, at_ms: i64, entry: &AuditEntry) -> Result<()> {
     let last: Option<(i64, String)> = c
         .query_row(
@@ -210,22 +94,7 @@ fn append_audit(c: &Connection, at_ms: i64, entry: &AuditEntry) -> Result<()> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let (seq, prev_hash) = match last {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, GENESIS.to_owned()),
-    };
-    let mut row = AuditRow {
-        seq,
-        at_ms,
-        actor: entry.actor.clone(),
-        action: entry.action.to_owned(),
-        conversation: entry.conversation.as_ref().map(|c| c.0.clone()),
-        reason: entry.reason.clone(),
-        decision: entry.decision.clone(),
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = row.expected_hash();
+    let row = next_row(last, at_ms, entry);
     c.execute(
         "INSERT INTO audit_log (seq, at_ms, actor, action, conversation, reason, decision,
             prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -298,11 +167,7 @@ fn block_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BlockInfo> {
     })
 }
 
-fn id_i64(id: u64) -> Result<i64> {
-    i64::try_from(id).map_err(|_| StoreError::Corrupt(format!("id {id} out of range")))
-}
-
-impl Store {
+impl SqliteStore {
     // ---- the vault's rows ----
 
     /// Stores the sealed address of a new conversation and its keyed hash.
@@ -310,13 +175,13 @@ impl Store {
         &self,
         conversation: ConversationId,
         sealed: Vec<u8>,
-        hash: IpHash,
+        hash: String,
     ) -> Result<()> {
         self.write(move |c| {
             c.execute(
                 "INSERT OR REPLACE INTO visitor_addresses (conversation, sealed, ip_hash)
                  VALUES (?1, ?2, ?3)",
-                params![conversation.0, sealed, hash.as_str()],
+                params![conversation.0, sealed, hash],
             )?;
             Ok(())
         })
@@ -340,7 +205,7 @@ impl Store {
     /// are within retention (`retained_since_ms`): one read for a visitor's `hello`.
     pub async fn admission(
         &self,
-        hash: IpHash,
+        hash: String,
         now_ms: i64,
         retained_since_ms: i64,
     ) -> Result<Admission> {
@@ -350,7 +215,7 @@ impl Store {
                     "SELECT EXISTS (SELECT 1 FROM blocks
                      WHERE ip_hash = ?1 AND until_ms > ?2 AND lifted_at_ms IS NULL)",
                 )?
-                .query_row(params![hash.as_str(), now_ms], |r| r.get(0))?;
+                .query_row(params![hash, now_ms], |r| r.get(0))?;
             // `visitor_addresses_hash` makes this a range over one visitor's rows.
             let earlier: i64 = c
                 .prepare_cached(
@@ -358,7 +223,7 @@ impl Store {
                      JOIN conversations v ON v.id = a.conversation
                      WHERE a.ip_hash = ?1 AND (v.ended_at_ms IS NULL OR v.ended_at_ms >= ?2)",
                 )?
-                .query_row(params![hash.as_str(), retained_since_ms], |r| r.get(0))?;
+                .query_row(params![hash, retained_since_ms], |r| r.get(0))?;
             Ok(Admission {
                 blocked,
                 earlier_contacts: u32::try_from(earlier).unwrap_or(u32::MAX),
@@ -367,13 +232,13 @@ impl Store {
         .await
     }
 
-    /// Re-seals every stored address under `new` and recomputes every keyed hash that
-    /// can be recomputed (addresses and blocks), records `new`'s key id, and audits it,
-    /// all in one transaction: either all of it is stored or none of it.
+    /// Re-seals every stored address with `reseal` and recomputes every keyed hash that
+    /// can be recomputed (addresses and blocks), records `key_id`, and audits it, all in
+    /// one transaction: either all of it is stored or none of it.
     pub async fn rotate_vault(
         &self,
-        old: Arc<Vault>,
-        new: Arc<Vault>,
+        reseal: Reseal,
+        key_id: String,
         actor: String,
         at_ms: i64,
     ) -> Result<Rotated> {
@@ -391,16 +256,12 @@ impl Store {
                     "UPDATE visitor_addresses SET sealed = ?2, ip_hash = ?3 WHERE conversation = ?1",
                 )?;
                 for (conversation, sealed, old_hash) in rows {
-                    let Ok(ip) = old.unseal(&sealed) else {
+                    let Some((resealed, hash)) = reseal(&sealed)? else {
                         done.unreadable += 1;
                         continue;
                     };
-                    let resealed = new.seal(&ip).map_err(|e| {
-                        StoreError::NotStored(format!("cannot seal with the new key: {e}"))
-                    })?;
-                    let hash = new.hash(&ip);
-                    update.execute(params![conversation, resealed, hash.as_str()])?;
-                    new_hash.insert(old_hash, hash.as_str().to_owned());
+                    update.execute(params![conversation, resealed, hash])?;
+                    new_hash.insert(old_hash, hash);
                     done.resealed += 1;
                 }
             }
@@ -427,23 +288,9 @@ impl Store {
             c.execute(
                 "INSERT INTO vault_meta (id, key_id, rotated_at_ms) VALUES (1, ?1, ?2)
                  ON CONFLICT (id) DO UPDATE SET key_id = ?1, rotated_at_ms = ?2",
-                params![new.key_id(), at_ms],
+                params![key_id, at_ms],
             )?;
-            append_audit(
-                c,
-                at_ms,
-                &AuditEntry {
-                    actor,
-                    action: "vault_rotated",
-                    conversation: None,
-                    reason: "vault key rotation".into(),
-                    decision: Some(format!(
-                        "{} addresses re-sealed, {} unreadable; {} blocks carried over, \
-                         {} in force stranded",
-                        done.resealed, done.unreadable, done.blocks_moved, done.blocks_stranded
-                    )),
-                },
-            )?;
+            append_audit(c, at_ms, &done.audit_entry(actor))?;
             Ok(done)
         })
         .await

@@ -1,14 +1,13 @@
-//! Durable storage: the one place that knows SQL.
+//! The SQLite store: embedded, the default, and what `--dev` runs on.
 //!
-//! The broker calls the async methods here and nothing else, so a PostgreSQL backend
-//! can later be added behind the same methods. SQLite runs in WAL mode with
-//! `synchronous=FULL`: when a write method returns, the write is on disk. That is why the
-//! relay can acknowledge a message as soon as [`Store::append_message`] returns.
+//! SQLite runs in WAL mode with `synchronous=FULL`: when a write method returns, the write
+//! is on disk. That is why the relay can acknowledge a message as soon as
+//! [`SqliteStore::append_message`] returns.
 //!
 //! ## One writer, group commit
 //!
-//! Every write goes through [`Store::write`]: the closure is sent over a channel to one
-//! dedicated thread that owns the only write connection. That thread takes every job
+//! Every write goes through [`SqliteStore::write`]: the closure is sent over a channel to
+//! one dedicated thread that owns the only write connection. That thread takes every job
 //! waiting in the channel (up to [`MAX_BATCH`]), runs them in ONE transaction, each inside
 //! its own savepoint, commits (one fsync for the whole batch) and only then answers each
 //! caller. So throughput no longer depends on fsync latency: while one batch is being
@@ -16,28 +15,39 @@
 //! gets its error; the other jobs of the batch are still committed. If the commit itself
 //! fails, every job of the batch gets that error (none of them is stored).
 //!
-//! Reads go through [`Store::read`] on a small pool of separate connections on tokio's
-//! blocking pool. WAL lets them read the last committed state while the writer syncs, so
-//! a read never waits behind a batch. A write is committed before its caller resumes, so a
-//! read made after a write sees it.
+//! Reads go through [`SqliteStore::read`] on a small pool of separate connections on
+//! tokio's blocking pool. WAL lets them read the last committed state while the writer
+//! syncs, so a read never waits behind a batch. A write is committed before its caller
+//! resumes, so a read made after a write sees it.
+//!
+//! ## Schema versions
+//!
+//! `PRAGMA user_version` is the number of the last migration in [`MIGRATIONS`] applied.
+//! Migration 1 is the schema as it was before versions were kept, written so that it
+//! also brings a database made by that relay up to date (`CREATE TABLE IF NOT EXISTS`,
+//! columns added when missing). A database with a higher number is refused.
 //!
 //! To add an operation, write it as a `self.write(move |c| ...)` or `self.read(move |c|
 //! ...)` closure and use `c.prepare_cached` for its SQL (each connection keeps its own
 //! statement cache, so the SQL is parsed once per connection).
 
 mod privacy;
+#[cfg(test)]
+mod tests;
 mod workbench;
 
-pub use privacy::{Admission, AuditEntry, AuditRow, Purged, Rotated, Tagging, verify_chain};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-pub use workbench::TakenToday;
 
-use chathulp_shared::staff::Handover;
-use chathulp_shared::{ChatMessage, ConversationId, Intake, Party, Role, ServiceId};
+use chathulp_shared::{ChatMessage, ConversationId, Intake, Party, ServiceId};
 use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{
+    Account, Appended, ConversationRecord, NewConversation, OpenConversation, Result,
+    ServiceClosure, StoreError, parse_party, parse_role, party_str, seq_u64,
+};
 
 /// The most jobs one transaction takes: bounds the latency a batch adds to its first job.
 pub const MAX_BATCH: usize = 1024;
@@ -45,106 +55,10 @@ pub const MAX_BATCH: usize = 1024;
 /// Idle read connections kept open; more are opened under load and closed afterwards.
 const READ_POOL: usize = 4;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("stored data is damaged: {0}")]
-    Corrupt(String),
-    #[error("an account named {0:?} already exists")]
-    AccountExists(String),
-    #[error("database worker stopped: {0}")]
-    Worker(#[from] tokio::task::JoinError),
-    #[error("the write was not stored: {0}")]
-    NotStored(String),
-}
-
-pub type Result<T> = std::result::Result<T, StoreError>;
-
-/// A staff account as stored.
-#[derive(Clone, Debug)]
-pub struct Account {
-    pub name: String,
-    pub role: Role,
-    /// PHC string of the argon2id hash.
-    pub password_hash: String,
-}
-
-/// What the relay stores when a visitor joins a queue.
-#[derive(Clone, Debug)]
-pub struct NewConversation {
-    pub id: ConversationId,
-    pub service: ServiceId,
-    pub nickname: String,
-    pub intake: Intake,
-    /// The visitor refused a dossier.
-    pub no_dossier: bool,
-    pub queued_at_ms: i64,
-    /// SHA-256 of the visitor's resume token.
-    pub resume_token_sha256: String,
-    /// An earlier conversation this one is probably the same visitor's (nickname return).
-    pub linked_to: Option<ConversationId>,
-}
-
-/// A conversation that was queued or in progress when the relay stopped, as needed to
-/// restore it.
-#[derive(Clone, Debug)]
-pub struct OpenConversation {
-    pub id: ConversationId,
-    pub service: ServiceId,
-    pub nickname: String,
-    pub intake: Intake,
-    pub no_dossier: bool,
-    pub dossier_candidate: bool,
-    pub queued_at_ms: i64,
-    pub counselor: Option<String>,
-    pub started_at_ms: Option<i64>,
-    pub resume_token_sha256: String,
-    pub linked_to: Option<ConversationId>,
-    /// Set when a colleague handed it over to `counselor`.
-    pub handover: Option<Handover>,
-    /// Other conversations stored with the same address hash, queued no later than this
-    /// one and still within retention (see [`Store::admission`]).
-    pub earlier_contacts: u32,
-}
-
-/// A service an administrator closed, as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServiceClosure {
-    pub service: ServiceId,
-    pub reason: String,
-    pub closed_by: String,
-    pub closed_at_ms: i64,
-}
-
-/// A stored message, and whether this call stored it (`false`: a resend of a message
-/// stored before, which must not be delivered twice).
-#[derive(Clone, Debug)]
-pub struct Appended {
-    pub message: ChatMessage,
-    pub is_new: bool,
-}
-
-/// A conversation row, as read back for transcripts and tests.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConversationRecord {
-    pub id: ConversationId,
-    pub service: ServiceId,
-    pub nickname: String,
-    pub intake: Intake,
-    pub counselor: Option<String>,
-    pub queued_at_ms: i64,
-    pub started_at_ms: Option<i64>,
-    pub ended_at_ms: Option<i64>,
-    pub ended_by: Option<Party>,
-    /// The visitor refused a dossier.
-    pub no_dossier: bool,
-}
-
-/// Handle to the store; cheap to clone. The writer thread stops when the last handle is
-/// dropped.
+/// Handle to the SQLite store; cheap to clone. The writer thread stops when the last
+/// handle is dropped.
 #[derive(Clone)]
-pub struct Store {
+pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     readers: Arc<ReadPool>,
 }
@@ -208,9 +122,54 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 "#;
 
-impl Store {
+/// Migration `i + 1` is `MIGRATIONS[i]`; `PRAGMA user_version` says how many have run.
+const MIGRATIONS: &[fn(&Connection) -> Result<()>] = &[v1_schema_before_versions];
+
+/// The schema as it was before versions were kept. It also upgrades a database made by
+/// that relay (user_version 0, tables present): every statement is `IF NOT EXISTS`, and
+/// the workbench's later columns are added when missing.
+fn v1_schema_before_versions(conn: &Connection) -> Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(workbench::SCHEMA)?;
+    workbench::migrate(conn)?;
+    conn.execute_batch(privacy::SCHEMA)?;
+    Ok(())
+}
+
+/// Applies the migrations the database lacks, each in its own transaction with its new
+/// version number, and refuses a database made by a newer relay.
+fn migrate(conn: &Connection) -> Result<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    if found > known {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: known,
+        });
+    }
+    for (i, migration) in MIGRATIONS.iter().enumerate() {
+        let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
+        if version <= found {
+            continue;
+        }
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let done =
+            migration(conn).and_then(|()| Ok(conn.pragma_update(None, "user_version", version)?));
+        match done {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        tracing::info!(version, "applied a SQLite schema migration");
+    }
+    Ok(())
+}
+
+impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and starts its writer thread.
-    pub fn open(path: &Path) -> Result<Store> {
+    pub fn open(path: &Path) -> Result<SqliteStore> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -218,16 +177,13 @@ impl Store {
         // Purged conversations must not linger in free pages of the file.
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch(workbench::SCHEMA)?;
-        workbench::migrate(&conn)?;
-        conn.execute_batch(privacy::SCHEMA)?;
+        migrate(&conn)?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || write_loop(conn, &queue))
             .map_err(|e| StoreError::NotStored(format!("cannot start the writer: {e}")))?;
-        Ok(Store {
+        Ok(SqliteStore {
             jobs,
             readers: Arc::new(ReadPool {
                 path: path.to_owned(),
@@ -251,7 +207,7 @@ impl Store {
         rx.await.map_err(|_| not_answered())?
     }
 
-    /// [`Store::write`] for code outside the runtime (CLI commands, test set-up): blocks
+    /// [`SqliteStore::write`] for code outside the runtime (CLI commands, test set-up): blocks
     /// the current thread until the write is committed.
     pub fn write_blocking<T, F>(&self, f: F) -> Result<T>
     where
@@ -299,15 +255,6 @@ impl Store {
             result
         })
         .await?
-    }
-
-    /// The folder the database file is in (where the vault key lives too).
-    pub fn directory(&self) -> Result<PathBuf> {
-        self.readers
-            .path
-            .parent()
-            .map(Path::to_owned)
-            .ok_or_else(|| StoreError::Corrupt("the database has no folder".into()))
     }
 
     pub async fn journal_mode(&self) -> Result<String> {
@@ -762,10 +709,40 @@ impl Store {
         })
         .await
     }
+    /// See [`crate::store::Store::query_json`].
+    pub async fn query_json(
+        &self,
+        sql: String,
+        params: Vec<String>,
+    ) -> Result<Vec<serde_json::Value>> {
+        use rusqlite::types::ValueRef;
+        self.read(move |c| {
+            let mut stmt = c.prepare(&sql)?;
+            let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+            let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |row| {
+                let mut object = serde_json::Map::new();
+                for (i, name) in names.iter().enumerate() {
+                    let value = match row.get_ref(i)? {
+                        ValueRef::Null => serde_json::Value::Null,
+                        ValueRef::Integer(n) => serde_json::Value::from(n),
+                        ValueRef::Real(f) => serde_json::Value::from(f),
+                        ValueRef::Text(t) => {
+                            serde_json::Value::from(String::from_utf8_lossy(t).into_owned())
+                        }
+                        ValueRef::Blob(_) => serde_json::Value::from("<blob>"),
+                    };
+                    object.insert(name.clone(), value);
+                }
+                Ok(serde_json::Value::Object(object))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
 }
 
 /// The writer thread: takes whatever jobs are waiting, runs them as one transaction and
-/// answers them after the commit. Ends when every [`Store`] handle is gone.
+/// answers them after the commit. Ends when every [`SqliteStore`] handle is gone.
 fn write_loop(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
@@ -943,14 +920,6 @@ fn insert_account(c: &Connection, account: &Account, now_ms: i64) -> Result<()> 
     Ok(())
 }
 
-fn party_str(p: Party) -> &'static str {
-    match p {
-        Party::Visitor => "visitor",
-        Party::Counselor => "counselor",
-        Party::Relay => "relay",
-    }
-}
-
 /// Runs a `SELECT seq, sender, body, at_ms FROM messages ...` and reads its rows as
 /// chat messages, in the order the query gives.
 fn query_messages(
@@ -977,213 +946,4 @@ fn query_messages(
         })
     })
     .collect()
-}
-
-fn parse_party(s: &str) -> Result<Party> {
-    match s {
-        "visitor" => Ok(Party::Visitor),
-        "counselor" => Ok(Party::Counselor),
-        "relay" => Ok(Party::Relay),
-        other => Err(StoreError::Corrupt(format!("unknown sender {other:?}"))),
-    }
-}
-
-fn parse_role(s: &str) -> Result<Role> {
-    s.parse().map_err(StoreError::Corrupt)
-}
-
-fn seq_u64(seq: i64) -> Result<u64> {
-    u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("negative seq {seq}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn conv(id: &str) -> NewConversation {
-        NewConversation {
-            id: ConversationId(id.into()),
-            service: ServiceId("caw".into()),
-            nickname: "Sam".into(),
-            intake: Intake::default(),
-            no_dossier: false,
-            queued_at_ms: 1,
-            resume_token_sha256: String::new(),
-            linked_to: None,
-        }
-    }
-
-    #[tokio::test]
-    async fn messages_get_consecutive_seqs_and_a_resend_is_stored_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        assert_eq!(store.journal_mode().await.unwrap(), "wal");
-        store.create_conversation(conv("c1")).await.unwrap();
-        let id = ConversationId("c1".into());
-        let a = store
-            .append_message(id.clone(), Party::Visitor, "v1".into(), "hoi".into(), 10)
-            .await
-            .unwrap();
-        let b = store
-            .append_message(id.clone(), Party::Counselor, "v1".into(), "dag".into(), 11)
-            .await
-            .unwrap();
-        let again = store
-            .append_message(id.clone(), Party::Visitor, "v1".into(), "hoi".into(), 12)
-            .await
-            .unwrap();
-        assert_eq!((a.message.seq, b.message.seq, again.message.seq), (1, 2, 1));
-        assert_eq!((a.is_new, again.is_new), (true, false));
-        assert_eq!(again.message.at_ms, 10);
-        let all = store.messages(id).await.unwrap();
-        assert_eq!(all.len(), 2);
-        assert_eq!(all[1].text, "dag");
-    }
-
-    #[tokio::test]
-    async fn seqs_stay_consecutive_when_another_writer_appended_meanwhile() {
-        // The writer remembers each conversation's next seq. A second writer on the same
-        // file (which the relay never has) makes that memory stale: the insert must fall
-        // back to the table instead of failing or reusing a seq.
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let one = Store::open(&path).unwrap();
-        let two = Store::open(&path).unwrap();
-        one.create_conversation(conv("c1")).await.unwrap();
-        let id = ConversationId("c1".into());
-        let mut seqs = Vec::new();
-        for (i, store) in [&one, &one, &two, &one, &two, &two, &one]
-            .iter()
-            .enumerate()
-        {
-            let appended = store
-                .append_message(id.clone(), Party::Visitor, format!("m{i}"), "x".into(), 1)
-                .await
-                .unwrap();
-            assert!(appended.is_new);
-            seqs.push(appended.message.seq);
-        }
-        assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7]);
-        assert_eq!(one.messages(id).await.unwrap().len(), 7);
-    }
-
-    #[tokio::test]
-    async fn a_rolled_back_append_does_not_leave_a_gap_in_the_seqs() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        store.create_conversation(conv("c1")).await.unwrap();
-        let id = ConversationId("c1".into());
-        let append = |client: &str| {
-            store.append_message(id.clone(), Party::Visitor, client.into(), "x".into(), 1)
-        };
-        assert_eq!(append("a").await.unwrap().message.seq, 1);
-        // A job that appends seq 2 the way `append_message` does (so the writer remembers
-        // 3 as next), then fails: rolled back with its savepoint, and forgotten.
-        let failing = store.write(|c| {
-            let seq = next_seq::take(c, "c1")?;
-            c.execute(
-                "INSERT INTO messages (conversation, seq, sender, client_id, body, at_ms)
-                 VALUES ('c1', ?1, 'visitor', 'gone', 'x', 1)",
-                [seq],
-            )?;
-            next_seq::stored("c1", seq);
-            Err::<(), _>(StoreError::Corrupt("fails after writing".into()))
-        });
-        assert!(failing.await.is_err());
-        assert_eq!(append("b").await.unwrap().message.seq, 2);
-        assert_eq!(append("c").await.unwrap().message.seq, 3);
-    }
-
-    #[tokio::test]
-    async fn survey_is_stored_once_and_only_after_a_taken_conversation_ended() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        store.create_conversation(conv("c1")).await.unwrap();
-        let id = ConversationId("c1".into());
-        let save = || store.save_survey(id.clone(), "[]".into(), 5);
-        assert!(!save().await.unwrap(), "not before it ended");
-        store
-            .end_conversation(id.clone(), Party::Visitor, None, 3)
-            .await
-            .unwrap();
-        assert!(!save().await.unwrap(), "not when nobody took it");
-        store.create_conversation(conv("c2")).await.unwrap();
-        let id = ConversationId("c2".into());
-        store
-            .assign_conversation(id.clone(), "an".into(), 2)
-            .await
-            .unwrap();
-        store
-            .end_conversation(id.clone(), Party::Visitor, None, 3)
-            .await
-            .unwrap();
-        assert!(store.save_survey(id.clone(), "[]".into(), 5).await.unwrap());
-        assert!(
-            !store.save_survey(id, "[]".into(), 6).await.unwrap(),
-            "only once"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_refused_dossier_blocks_the_candidate_mark() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        store.create_conversation(conv("c1")).await.unwrap();
-        let id = ConversationId("c1".into());
-        assert!(store.set_dossier_candidate(id.clone(), true).await.unwrap());
-        store.set_no_dossier(id.clone(), true).await.unwrap();
-        assert!(!store.set_dossier_candidate(id.clone(), true).await.unwrap());
-        assert!(store.set_dossier_candidate(id, false).await.unwrap());
-    }
-
-    fn account(name: &str) -> Account {
-        Account {
-            name: name.into(),
-            role: Role::Counselor,
-            password_hash: "x".into(),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_failing_write_is_rolled_back_without_undoing_the_rest_of_its_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        // Hold the writer inside a first batch so the next three writes queue up and are
-        // taken as one batch.
-        let (release, held) = mpsc::channel::<()>();
-        let blocker = store.write(move |_| {
-            held.recv().ok();
-            Ok(())
-        });
-        let failing = store.write(|c| {
-            insert_account(c, &account("half"), 0)?;
-            Err::<(), _>(StoreError::Corrupt("fails after writing".into()))
-        });
-        let (blocked, first, failed, second, ()) = tokio::join!(
-            blocker,
-            store.add_account(account("an"), 0),
-            failing,
-            store.add_account(account("bo"), 0),
-            async { release.send(()).unwrap() },
-        );
-        blocked.unwrap();
-        first.unwrap();
-        second.unwrap();
-        assert!(matches!(failed, Err(StoreError::Corrupt(_))));
-        assert!(store.account("an".into()).await.unwrap().is_some());
-        assert!(store.account("bo".into()).await.unwrap().is_some());
-        assert!(store.account("half".into()).await.unwrap().is_none());
-    }
-
-    #[tokio::test]
-    async fn duplicate_account_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let acc = account("an");
-        store.add_account(acc.clone(), 0).await.unwrap();
-        assert!(matches!(
-            store.add_account(acc, 0).await,
-            Err(StoreError::AccountExists(_))
-        ));
-    }
 }

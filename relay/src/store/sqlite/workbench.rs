@@ -1,14 +1,15 @@
 //! What the counselor's workbench stores: internal notes, handovers, wrap-up
 //! registrations, account administration, today's figures and paged scrollback.
 //!
-//! Kept apart from the conversation core in `store.rs` so that both can change without
-//! stepping on each other.
+//! Kept apart from the conversation core in `sqlite/mod.rs` so that both can change
+//! without stepping on each other.
 
 use chathulp_shared::staff::{AccountInfo, Handover, InternalNote, PendingWrapUp};
 use chathulp_shared::{ChatMessage, ConversationId, ServiceId};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Result, Store, StoreError, parse_role, query_messages};
+use super::{Result, SqliteStore, StoreError, parse_role, query_messages};
+use crate::store::TakenToday;
 
 /// Tables and columns the workbench adds. Columns are added to existing databases by
 /// [`migrate`], since `CREATE TABLE IF NOT EXISTS` leaves an older table as it was.
@@ -64,15 +65,7 @@ pub(super) fn handover_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<O
     })
 }
 
-/// Conversations taken on one day in one service, and the sum of their waits.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TakenToday {
-    pub service: ServiceId,
-    pub conversations: u32,
-    pub total_wait_ms: i64,
-}
-
-impl Store {
+impl SqliteStore {
     // ---- notes ----
 
     pub async fn add_note(&self, id: ConversationId, note: InternalNote) -> Result<()> {
