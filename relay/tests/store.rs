@@ -338,7 +338,7 @@ async fn a_database_made_before_schema_versions_upgrades_with_every_row_kept() {
         &path,
     )
     .unwrap();
-    for _ in 0..2 {
+    for round in 0..2 {
         // The second open finds version 1 and applies nothing.
         let store = Store::open(&path).unwrap();
         let version = store
@@ -404,12 +404,14 @@ async fn a_database_made_before_schema_versions_upgrades_with_every_row_kept() {
             store.to_register("an".into()).await.unwrap().is_empty(),
             "wrapped up"
         );
-        // And it takes new writes on top.
-        let next = store
-            .append_message(c1.clone(), Party::Visitor, "new".into(), "x".into(), 1)
-            .await
-            .unwrap();
-        assert!(next.message.seq >= 4);
+        if round == 1 {
+            // And it takes new writes on top.
+            let next = store
+                .append_message(c1.clone(), Party::Visitor, "new".into(), "x".into(), 1)
+                .await
+                .unwrap();
+            assert_eq!(next.message.seq, 4);
+        }
     }
 }
 

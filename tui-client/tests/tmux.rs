@@ -9,12 +9,12 @@
 //! Needs `tmux`; without it the tests fail and say so. The relay's database is read
 //! directly, from outside the relay, as an auditor would.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use chathulp_tests::{PASSWORD, TestRelay};
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
 const BIN: &str = env!("CARGO_BIN_EXE_chathulp");
