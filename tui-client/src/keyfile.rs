@@ -1,6 +1,7 @@
 //! The user's keymap file, `keys.toml` in the config folder (see [`crate::config`]):
-//! each line names a command, as the fields of [`KeyConfig`] are named, and replaces all
-//! its keys, written the way the footer and the help write them:
+//! each line names a command as the command table does ([`crate::keymap::Command::name`],
+//! the fields of [`KeyConfig`]) and replaces all its keys, written the way the footer and
+//! the help write them:
 //!
 //! ```toml
 //! hotlist = ["Ctrl-g"]

@@ -13,7 +13,8 @@ use super::key::KeyPress;
 use super::scope::{Scope, Who};
 use crate::action::Action;
 
-/// One row of the list: a command, its keys, where it applies and how it is described.
+/// One row of the command table with the keys in use: a command, its keys, where it
+/// applies, for whom, and how the help popup and the footer describe it.
 #[derive(Clone, Debug)]
 pub struct Binding<'a> {
     pub command: Command,
