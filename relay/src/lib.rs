@@ -20,6 +20,7 @@
 //! - [`accounts`]: password hashing and session tokens.
 //! - [`broker`]: queues, conversations, staff connections and routing.
 //! - [`limits`]: rate and connection limits per visitor and per network.
+//! - [`state`]: what every route and socket session can reach ([`state::AppState`]).
 //! - [`web`]: HTTP routes, the embedded page, origin check, security headers.
 //! - [`visitor`], [`staff`]: one WebSocket session each.
 //! - [`server`]: the TLS accept loop and graceful shutdown.
@@ -42,6 +43,7 @@ pub mod scrub;
 pub mod server;
 mod socket;
 pub mod staff;
+pub mod state;
 pub mod store;
 pub mod tls;
 pub mod vault;
@@ -69,7 +71,7 @@ pub const QUEUE_CHANGES_EVERY: std::time::Duration = std::time::Duration::from_m
 
 /// A relay ready to serve: config, store, certificate and clock.
 pub struct Relay {
-    app: web::AppState,
+    app: state::AppState,
     tls: Arc<rustls::ServerConfig>,
     certificates: Arc<tls::Certificates>,
 }
@@ -94,7 +96,7 @@ impl Relay {
             tracing::info!(restored, "restored conversations of the previous run");
         }
         Ok(Self {
-            app: web::AppState {
+            app: state::AppState {
                 broker,
                 shutdown: CancellationToken::new(),
                 tracker: TaskTracker::new(),
@@ -124,7 +126,7 @@ impl Relay {
     /// socket with 1001 and waits for the sessions to end.
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
         // Make the unknown-user hash now, so the first failed login is as slow as later ones.
-        tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&staff::DUMMY_HASH)).await?;
+        tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&accounts::DUMMY_HASH)).await?;
         let addr = listener.local_addr()?;
         let broker = self.app.broker.clone();
         let limiter = Arc::clone(&self.app.limiter);

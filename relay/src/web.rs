@@ -6,35 +6,18 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::StreamExt;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
-use crate::broker::Broker;
 use crate::config::WebConfig;
-use crate::limits::{Limiter, PeerKey, StreamRefusal};
-use crate::login_guard::LoginGuard;
+use crate::limits::{PeerKey, StreamRefusal};
+use crate::state::AppState;
 use crate::vault::ClientIp;
-
-/// What every request handler can reach. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub broker: Broker,
-    /// Cancelled when the relay shuts down; every socket loop watches it.
-    pub shutdown: CancellationToken,
-    /// Counts live WebSocket sessions, so shutdown can wait for them to close cleanly.
-    pub tracker: TaskTracker,
-    /// Limits per network (new chats, open sockets).
-    pub limiter: Arc<Limiter>,
-    /// Staff sign-in: concurrent password hashes and failed-login backoff.
-    pub login_guard: Arc<LoginGuard>,
-}
 
 const INDEX_HTML: &str = include_str!("../assets/index.html");
 const PRIVACY_HTML: &str = include_str!("../assets/privacy.html");
@@ -272,9 +255,14 @@ where
         .write_buffer_size(limits.ws_write_buffer_bytes)
         .max_write_buffer_size(limits.ws_max_write_buffer_bytes);
     let token = state.tracker.token();
-    ws.on_upgrade(move |socket| async move {
-        serve(socket, state).await;
-        drop(token);
+    // The session runs in a task of its own: give it the connection's log span.
+    let span = tracing::Span::current();
+    ws.on_upgrade(move |socket| {
+        async move {
+            serve(socket, state).await;
+            drop(token);
+        }
+        .instrument(span)
     })
 }
 

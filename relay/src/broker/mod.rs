@@ -315,6 +315,17 @@ impl Broker {
         self.shared.clock.now_ms()
     }
 
+    /// The text-size limit (`limits.max_text_bytes`) of everything a client writes that
+    /// is stored: checked here, at the broker's entry points, and nowhere else.
+    fn check_size(&self, what: &str, text: &str) -> Result<(), ErrorReply> {
+        chathulp_shared::check_size(what, text, self.shared.config.limits.max_text_bytes)
+    }
+
+    /// A chat message, internal note or handover: within the size limit and not blank.
+    fn check_text(&self, text: &str) -> Result<(), ErrorReply> {
+        chathulp_shared::check_text(text, self.shared.config.limits.max_text_bytes)
+    }
+
     // ---- status ----
 
     pub fn status_response(&self) -> StatusResponse {
@@ -526,6 +537,7 @@ impl Broker {
         client_id: String,
         text: String,
     ) -> Result<ChatMessage, ErrorReply> {
+        self.check_text(&text)?;
         let lock = self.conversation_lock(conversation)?;
         let _guard = lock.lock().await;
         self.conversation_lock(conversation)?; // still live after waiting?
@@ -822,6 +834,7 @@ impl Broker {
         text: String,
     ) -> Result<ChatMessage, ErrorReply> {
         let _turn = turn;
+        self.check_text(&text)?;
         let appended = self
             .shared
             .store

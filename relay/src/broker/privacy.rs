@@ -46,15 +46,9 @@ fn checked_name(name: &str) -> Result<String, ErrorReply> {
     Ok(name)
 }
 
-fn require_reason(reason: &str, max_bytes: usize) -> Result<(), ErrorReply> {
+fn require_reason(reason: &str) -> Result<(), ErrorReply> {
     if reason.trim().is_empty() {
         return Err(ErrorReply::new(ErrorCode::Invalid, "a reason is required"));
-    }
-    if reason.len() > max_bytes {
-        return Err(ErrorReply::new(
-            ErrorCode::TooLarge,
-            "the reason is too long",
-        ));
     }
     Ok(())
 }
@@ -119,7 +113,8 @@ impl Broker {
         reason: String,
     ) -> Result<(), ErrorReply> {
         require_counselor(member)?;
-        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.check_size("reason", &reason)
+            .and_then(|()| require_reason(&reason))?;
         self.own_conversation_lock(member, conversation)?;
         let request = self
             .shared
@@ -154,7 +149,8 @@ impl Broker {
         reason: String,
     ) -> Result<(), ErrorReply> {
         require_admin(member)?;
-        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.check_size("reason", &reason)
+            .and_then(|()| require_reason(&reason))?;
         self.shared
             .store
             .decide_reveal(request, approve, member.user.clone(), reason, self.now_ms())
@@ -271,7 +267,8 @@ impl Broker {
         reason: String,
     ) -> Result<BlockInfo, ErrorReply> {
         require_counselor(member)?;
-        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.check_size("reason", &reason)
+            .and_then(|()| require_reason(&reason))?;
         self.own_conversation_lock(member, conversation)?;
         let now = self.now_ms();
         let until = now + i64::from(self.shared.config.blocks.duration_hours) * 3600 * 1000;
@@ -319,7 +316,8 @@ impl Broker {
         reason: String,
     ) -> Result<Vec<BlockInfo>, ErrorReply> {
         require_admin(member)?;
-        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.check_size("reason", &reason)
+            .and_then(|()| require_reason(&reason))?;
         let lifted = self
             .shared
             .store
