@@ -34,6 +34,8 @@ pub struct AppState {
     pub limiter: Arc<Limiter>,
     /// Staff sign-in: concurrent password hashes and failed-login backoff.
     pub login_guard: Arc<LoginGuard>,
+    /// What `/readyz` checks beyond the broker.
+    pub health: Arc<crate::health::Health>,
 }
 
 const INDEX_HTML: &str = include_str!("../assets/index.html");
@@ -62,6 +64,8 @@ pub fn router(state: AppState) -> Router {
             "/style.css",
             get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
         )
+        .route("/healthz", get(crate::health::healthz))
+        .route("/readyz", get(crate::health::readyz))
         .route("/api/status", get(status))
         .route("/api/status/events", get(status_events))
         .route("/ws/visitor", get(visitor_ws))
