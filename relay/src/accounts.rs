@@ -173,6 +173,7 @@ async fn check_password(
 ) -> Result<Account, SignInError> {
     let wait_secs = guard.wait_secs(&user, network, now_ms());
     if wait_secs > 0 {
+        crate::metrics::get().login_throttled();
         return Err(SignInError::Throttled { wait_secs });
     }
     let account = store
@@ -195,6 +196,7 @@ async fn check_password(
         }
         None => {
             guard.failed(&user, network, now_ms());
+            crate::metrics::get().login_failed();
             Err(SignInError::WrongPassword)
         }
     }

@@ -65,10 +65,12 @@ pub async fn serve(
             let tls = match tokio::time::timeout(handshake_deadline, acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
+                    crate::metrics::get().tls_handshake_failed();
                     tracing::debug!(error = %e, "TLS handshake failed");
                     return;
                 }
                 Err(_) => {
+                    crate::metrics::get().tls_handshake_failed();
                     tracing::debug!("TLS handshake timed out");
                     return;
                 }

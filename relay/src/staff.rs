@@ -47,6 +47,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState, network: PeerKey) {
         Some(Ok(Some(Ok(frame)))) => match sign_in(&app, &network, frame).await {
             Ok(signed_in) => signed_in,
             Err(e) => {
+                let e = crate::metrics::refused(e);
                 let _ = send_json(&mut socket, &StaffEvent::Error(e)).await;
                 close_with(&mut socket, close::POLICY, "not signed in").await;
                 return;
@@ -181,7 +182,7 @@ impl Frames for Session<'_> {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
         };
-        result.unwrap_or_else(|e| Handled::Now(Some(StaffEvent::Error(e))))
+        result.unwrap_or_else(|e| Handled::Now(Some(StaffEvent::Error(crate::metrics::refused(e)))))
     }
 
     fn error(reply: ErrorReply) -> StaffEvent {
@@ -388,7 +389,7 @@ impl Session<'_> {
                     seq: stored.seq,
                     at_ms: stored.at_ms,
                 },
-                Err(e) => StaffEvent::Error(e.for_client_id(&client_id)),
+                Err(e) => StaffEvent::Error(crate::metrics::refused(e.for_client_id(&client_id))),
             };
             Some(reply)
         });

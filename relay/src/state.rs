@@ -23,4 +23,6 @@ pub struct AppState {
     pub limiter: Arc<Limiter>,
     /// Staff sign-in: concurrent password hashes and failed-login backoff.
     pub login_guard: Arc<LoginGuard>,
+    /// What `/readyz` checks beyond the broker.
+    pub health: Arc<crate::health::Health>,
 }

@@ -774,7 +774,9 @@ fn write_loop(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
         {
             batch.push(job);
         }
+        let (jobs, started) = (batch.len(), std::time::Instant::now());
         run_batch(&mut conn, batch);
+        crate::metrics::get().batch_written(jobs, started.elapsed());
     }
 }
 

@@ -98,7 +98,9 @@ impl Frames for Session<'_> {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
         };
-        Handled::Now(result.unwrap_or_else(|e| Some(VisitorEvent::Error(e))))
+        Handled::Now(
+            result.unwrap_or_else(|e| Some(VisitorEvent::Error(crate::metrics::refused(e)))),
+        )
     }
 
     fn error(reply: ErrorReply) -> VisitorEvent {

@@ -45,6 +45,8 @@ pub fn router(state: AppState) -> Router {
             "/style.css",
             get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
         )
+        .route("/healthz", get(crate::health::healthz))
+        .route("/readyz", get(crate::health::readyz))
         .route("/api/status", get(status))
         .route("/api/status/events", get(status_events))
         .route("/ws/visitor", get(visitor_ws))

@@ -11,10 +11,12 @@
 //! [`mod@reconnect`] holds what happens when a line drops: the reconnect window, resume,
 //! nickname-only returns, and restoring conversations after a relay restart.
 
+mod figures;
 mod privacy;
 mod reconnect;
 mod workbench;
 
+pub use figures::{Figures, ServiceFigures};
 pub use privacy::BLOCKED_TEXT;
 
 pub use reconnect::Resumption;
@@ -449,7 +451,11 @@ impl Broker {
             let s = state
                 .service(&service)
                 .ok_or_else(|| not_found("service"))?;
-            match state.status_of(s, now) {
+            let status = state.status_of(s, now);
+            if status != ServiceStatus::Online {
+                crate::metrics::get().refused(&service, status);
+            }
+            match status {
                 ServiceStatus::Online => {}
                 ServiceStatus::Busy => {
                     return Err(ErrorReply::new(
@@ -485,6 +491,7 @@ impl Broker {
             })
             .await
             .map_err(internal)?;
+        crate::metrics::get().started(&service);
         self.store_address(&id, ip, ip_hash).await?;
         let socket = {
             let mut state = self.state();
@@ -558,6 +565,7 @@ impl Broker {
             // A resend of a stored message: ack it again, deliver it only once.
             return Ok(message);
         }
+        crate::metrics::get().message_stored();
         self.state().to_followers(
             conversation,
             &StaffEvent::Message {
@@ -800,6 +808,7 @@ impl Broker {
         {
             let state = self.state();
             if let Some(live) = state.conversations.get(id) {
+                crate::metrics::get().served(service, now.as_millisecond() - live.queued_at_ms);
                 live.to_visitor(VisitorEvent::Assigned);
             }
             state.queue_changed();
@@ -852,6 +861,7 @@ impl Broker {
             // A resend of a stored message: ack it again, deliver it only once.
             return Ok(message);
         }
+        crate::metrics::get().message_stored();
         let state = self.state();
         if let Some(live) = state.conversations.get(conversation) {
             live.to_visitor(VisitorEvent::Message {
@@ -1041,6 +1051,7 @@ impl Broker {
             let Some(live) = state.conversations.remove(conversation) else {
                 return Ok(());
             };
+            crate::metrics::get().ended(&live.service, live.started_at_ms, now.as_millisecond());
             let survey = if offer_survey && live.counselor.is_some() {
                 self.shared.config.survey.clone()
             } else {
