@@ -8,7 +8,7 @@
 //
 // Rules kept in every module:
 // - every text that comes from the network is put on the page with textContent only
-//   (no innerHTML anywhere: tests/tests/xss.rs checks every module);
+//   (no HTML is ever parsed from a string: tests/tests/xss.rs checks every module);
 // - every text of our own lives in the catalogue js/i18n/{nl,en,fr}.js, and is put on
 //   the page through a `data-i18n` key, so a change of language re-fills it;
 // - one `state` object (js/state.js); render functions read it and update the page.
