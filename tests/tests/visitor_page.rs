@@ -875,3 +875,66 @@ async fn without_dialog_support_the_end_dialog_still_opens_and_closes() {
     browser.close().await.unwrap();
     relay.stop().await.unwrap();
 }
+
+/// The screenshots in `docs/accessibility.md`: waiting and chatting at 320 and 1280 CSS
+/// px wide, saved under `target/tmp/screenshots/` (copied to `docs/img/` by hand after
+/// looking at them). Each is checked not to scroll sideways.
+#[tokio::test]
+async fn screenshots_of_waiting_and_chatting_at_320_and_1280_px() {
+    let relay = TestRelay::start().await.unwrap();
+    let mut counselor = relay.staff("an").await.unwrap();
+    let browser = Browser::start(&relay).await.unwrap();
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    start_chat_as(&browser, "Sam").await.unwrap();
+    let engine = browser.engine.name();
+    let shoot = |name: String, png: Vec<u8>| std::fs::write(shots.join(name), png).unwrap();
+    for (w, h) in [(320, 640), (1280, 800)] {
+        browser.resize(w, h).await.unwrap();
+        browser
+            .wait_for(&format!("window.innerWidth <= {w}"))
+            .await
+            .unwrap();
+        assert_no_horizontal_scroll(&browser, "waiting")
+            .await
+            .unwrap();
+        shoot(
+            format!("{engine}-waiting-{w}.png"),
+            browser.screenshot().await.unwrap(),
+        );
+    }
+    let id = take(&mut counselor).await.unwrap();
+    counselor
+        .send(json!({"type":"send","conversation":id,"client_id":"c1","text":"Dag Sam, ik ben An. Waarover wil je praten?"}))
+        .await
+        .unwrap();
+    browser
+        .wait_for("document.querySelectorAll('#messages .msg').length === 1")
+        .await
+        .unwrap();
+    browser
+        .type_into("#message-input", "Hallo An")
+        .await
+        .unwrap();
+    browser.click("#send-button").await.unwrap();
+    browser
+        .wait_for("document.querySelectorAll('#messages .msg[data-seq]').length === 2")
+        .await
+        .unwrap();
+    for (w, h) in [(320, 640), (1280, 800)] {
+        browser.resize(w, h).await.unwrap();
+        browser
+            .wait_for(&format!("window.innerWidth <= {w}"))
+            .await
+            .unwrap();
+        assert_no_horizontal_scroll(&browser, "chatting")
+            .await
+            .unwrap();
+        shoot(
+            format!("{engine}-chatting-{w}.png"),
+            browser.screenshot().await.unwrap(),
+        );
+    }
+    browser.close().await.unwrap();
+    relay.stop().await.unwrap();
+}
