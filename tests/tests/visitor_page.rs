@@ -881,6 +881,11 @@ async fn without_dialog_support_the_end_dialog_still_opens_and_closes() {
 /// looking at them). Each is checked not to scroll sideways.
 #[tokio::test]
 async fn screenshots_of_waiting_and_chatting_at_320_and_1280_px() {
+    if Engine::from_env().unwrap() == Engine::Firefox {
+        // Not a check of its own but the docs' pictures, taken in Chromium: headless
+        // Firefox cannot make its window 320 px wide (docs/accessibility.md).
+        return;
+    }
     let relay = TestRelay::start().await.unwrap();
     let mut counselor = relay.staff("an").await.unwrap();
     let browser = Browser::start(&relay).await.unwrap();
