@@ -337,7 +337,9 @@ impl Default for Config {
                 ServiceConfig {
                     id: ServiceId("jac".into()),
                     name: "JAC online".into(),
-                    email: "info@caw.be".into(),
+                    // The seed names no JAC address: the page offers JAC's contact page
+                    // instead, never CAW's address to a young person.
+                    email: String::new(),
                     contact_url: "https://www.caw.be/jac/contacteer-ons/".into(),
                     hours_text: "werkdagen 13.00 tot 19.00".into(),
                     max_queue: default_max_queue(),

@@ -414,11 +414,14 @@ impl Broker {
                 .filter(|s| state.status_of(s, now) == ServiceStatus::Offline)
                 .filter(|s| !(in_grace && s.closed.is_none() && s.hours.is_open(now)))
                 .flat_map(|s| {
-                    let reason = format!(
-                        "{} Je kan ons een e-mail sturen: {}.",
-                        status_message(ServiceStatus::Offline),
-                        s.config.email
-                    );
+                    // A service without an e-mail of its own (JAC) offers its contact
+                    // page: never another service's address.
+                    let fallback = if s.config.email.is_empty() {
+                        format!("De contactgegevens vind je op {}", s.config.contact_url)
+                    } else {
+                        format!("Je kan ons een e-mail sturen: {}", s.config.email)
+                    };
+                    let reason = format!("{} {fallback}.", status_message(ServiceStatus::Offline));
                     s.queue.iter().map(move |id| (id.clone(), reason.clone()))
                 })
                 .collect()
