@@ -70,6 +70,11 @@ def main(faker_root, dutch, english, out):
     write("surnames.txt", last, src + "# Faker person providers " + " ".join(PERSON_LOCALES) + "\n")
     write("surname_words.txt", surname_words,
           src + "# Surnames that are also Dutch or English dictionary words (OpenTaal, SCOWL)\n")
+    # Lowercase Dutch words of at most 10 letters: a token after "mijn vriendin" that is
+    # no Dutch word is probably a name the lists lack.
+    dutch_words = {w for w in words(dutch) if len(w) <= 10 and " " not in w}
+    write("dutch_words.txt", dutch_words,
+          src + "# OpenTaal word list (wdutch), lowercase words of at most 10 letters\n")
     write("places.txt", cities, src + "# Faker address providers nl_BE nl_NL (city lists)\n")
     print(len(first), "first names;", len(last), "surnames;", len(surname_words),
           "surname words;", len(cities), "places")

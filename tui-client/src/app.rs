@@ -1624,6 +1624,8 @@ impl App {
                 conversation,
                 names,
             } => self.names_tagged(&conversation, &names),
+            // The preview screen comes with the app's restructuring; nothing asks yet.
+            StaffEvent::AnonymisedPreview { .. } => {}
             StaffEvent::Accounts { accounts } => self.accounts_list(accounts),
             StaffEvent::AccountSecret { user, password } => {
                 self.account_secret(&user, &password);
