@@ -356,6 +356,9 @@ impl Session<'_> {
                 broker.tag_name(member, &conversation, &name).await?;
                 Ok(None)
             }
+            StaffRequest::AnonymisedPreview { conversation } => Ok(Some(
+                broker.anonymised_preview(member, &conversation).await?,
+            )),
         };
         reply.map(Handled::Now)
     }

@@ -189,6 +189,8 @@ impl App {
                 conversation,
                 names,
             } => self.names_tagged(&conversation, &names),
+            // The relay answers a preview request; the app has no preview screen yet.
+            StaffEvent::AnonymisedPreview { .. } => {}
             StaffEvent::Accounts { accounts } => self.accounts_list(accounts),
             StaffEvent::AccountSecret { user, password } => {
                 self.account_secret(&user, &password);
