@@ -14,6 +14,8 @@ use chathulp_shared::Role;
 use chathulp_shared::staff::AccountInfo;
 use sha2::{Digest, Sha256};
 
+use crate::limits::PeerKey;
+use crate::login_guard::LoginGuard;
 use crate::store::{Account, Store, StoreError};
 
 /// Shortest password `user add` accepts.
@@ -85,6 +87,119 @@ pub fn set_disabled(store: &Store, name: &str, disabled: bool) -> Result<(), Acc
 /// Every account, by name. Never holds a hash.
 pub fn list(store: &Store) -> Result<Vec<AccountInfo>, AccountError> {
     Ok(store.list_accounts_blocking()?)
+}
+
+/// How a staff client proves who it is, in the first frame of its socket.
+#[derive(Debug)]
+pub enum Credentials {
+    Password {
+        user: String,
+        password: String,
+    },
+    /// A token of an earlier sign-in (the app reconnecting).
+    Session {
+        token: String,
+    },
+}
+
+/// Why a sign-in was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("too many failed sign-ins; try again in {wait_secs} s")]
+    Throttled { wait_secs: i64 },
+    #[error("wrong user name or password")]
+    WrongPassword,
+    #[error("session expired")]
+    SessionExpired,
+    #[error("the account is disabled")]
+    Disabled,
+    #[error("the session could not be stored")]
+    NoSession,
+}
+
+/// A hash to verify against when the account does not exist, so a wrong name takes as
+/// long as a wrong password and names can't be probed by timing.
+pub(crate) static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&random_hex(16)).unwrap_or_default());
+
+/// Signs a staff member in with a password or an earlier session token, and starts a
+/// new session: returns the account and the new session's token (stored only as its
+/// digest). A password sign-in goes through `guard` (refused while the name or network
+/// is locked after failures; hashed only in one of the limited hashing turns). A
+/// disabled account is refused after the password check, so only someone who knows the
+/// password learns that it is disabled. `now_ms` is asked again after the slow hash.
+pub async fn sign_in(
+    store: &Store,
+    guard: &LoginGuard,
+    network: &PeerKey,
+    credentials: Credentials,
+    session_hours: u32,
+    now_ms: impl Fn() -> i64,
+) -> Result<(Account, String), SignInError> {
+    let account = match credentials {
+        Credentials::Password { user, password } => {
+            check_password(store, guard, network, user, password, &now_ms).await?
+        }
+        Credentials::Session { token } => store
+            .session_account(token_digest(&token), now_ms())
+            .await
+            .ok()
+            .flatten()
+            .ok_or(SignInError::SessionExpired)?,
+    };
+    if store
+        .is_disabled(account.name.clone())
+        .await
+        .unwrap_or(true)
+    {
+        return Err(SignInError::Disabled);
+    }
+    let token = random_hex(32);
+    let expires = now_ms() + i64::from(session_hours) * 3_600_000;
+    store
+        .add_session(token_digest(&token), account.name.clone(), expires)
+        .await
+        .map_err(|_| SignInError::NoSession)?;
+    Ok((account, token))
+}
+
+async fn check_password(
+    store: &Store,
+    guard: &LoginGuard,
+    network: &PeerKey,
+    user: String,
+    password: String,
+    now_ms: &impl Fn() -> i64,
+) -> Result<Account, SignInError> {
+    let wait_secs = guard.wait_secs(&user, network, now_ms());
+    if wait_secs > 0 {
+        crate::metrics::get().login_throttled();
+        return Err(SignInError::Throttled { wait_secs });
+    }
+    let account = store
+        .account(user.clone())
+        .await
+        .map_err(|_| SignInError::WrongPassword)?;
+    let hash = account
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+    let ok = {
+        let _turn = guard.hash_permit().await;
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false)
+    };
+    match account.filter(|_| ok) {
+        Some(account) => {
+            guard.succeeded(&user);
+            Ok(account)
+        }
+        None => {
+            guard.failed(&user, network, now_ms());
+            crate::metrics::get().login_failed();
+            Err(SignInError::WrongPassword)
+        }
+    }
 }
 
 fn argon2() -> Argon2<'static> {

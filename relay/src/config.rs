@@ -36,6 +36,8 @@ pub struct Config {
     pub blocks: Blocks,
     pub retention: Retention,
     pub store: StoreConfig,
+    pub metrics: MetricsConfig,
+    pub log: LogConfig,
 }
 
 /// Where conversations, accounts and the audit log are stored.
@@ -77,6 +79,35 @@ impl StoreConfig {
             }
         }
     }
+}
+
+/// The Prometheus endpoint (`/metrics`, see docs/operations.md).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Address of the metrics listener (plain HTTP), e.g. `127.0.0.1:9464`. It is a
+    /// listener of its own, never the public one. Absent: no metrics (the default; on
+    /// in `--dev`).
+    pub listen: Option<SocketAddr>,
+}
+
+/// The dev default of [`MetricsConfig::listen`].
+pub const DEV_METRICS_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` (the default) or `json`: one JSON object a line, for a log collector.
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// The counselor's registration after a conversation (`wrap_up`).
@@ -333,6 +364,8 @@ impl Default for Config {
             blocks: Blocks::default(),
             retention: Retention::default(),
             store: StoreConfig::default(),
+            metrics: MetricsConfig::default(),
+            log: LogConfig::default(),
             services: vec![
                 ServiceConfig {
                     id: ServiceId("caw".into()),
@@ -347,7 +380,9 @@ impl Default for Config {
                 ServiceConfig {
                     id: ServiceId("jac".into()),
                     name: "JAC online".into(),
-                    email: "info@caw.be".into(),
+                    // The seed names no JAC address: the page offers JAC's contact page
+                    // instead, never CAW's address to a young person.
+                    email: String::new(),
                     contact_url: "https://www.caw.be/jac/contacteer-ons/".into(),
                     hours_text: "werkdagen 13.00 tot 19.00".into(),
                     max_queue: default_max_queue(),
@@ -462,6 +497,7 @@ impl Config {
             }];
             service.hours_text = "dag en nacht (ontwikkelmodus)".into();
         }
+        config.metrics.listen = Some(DEV_METRICS_LISTEN);
         config
     }
 
@@ -602,6 +638,17 @@ impl Config {
                 )));
             }
         }
+        // Port 0 (tests) binds two different ports.
+        if let Some(metrics) = self.metrics.listen
+            && metrics == self.listen
+            && metrics.port() != 0
+        {
+            return Err(ConfigError::Invalid(
+                "metrics.listen must differ from listen: /metrics is never on the public \
+                 listener"
+                    .into(),
+            ));
+        }
         // A text at the limit, JSON-escaped in a `send` frame, must still fit in a frame.
         if l.max_text_bytes.saturating_mul(2).saturating_add(256) > l.max_frame_bytes {
             return Err(ConfigError::Invalid(
@@ -658,6 +705,19 @@ mod tests {
         }
         let ok = "[limits]\nping_interval_secs = 20\nidle_timeout_secs = 21";
         Config::from_toml(ok, p).unwrap();
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_on_in_dev_and_never_on_the_public_listener() {
+        assert_eq!(Config::default().metrics.listen, None);
+        assert_eq!(Config::dev().metrics.listen, Some(DEV_METRICS_LISTEN));
+        let p = Path::new("x.toml");
+        let same = "listen = \"127.0.0.1:8443\"\n[metrics]\nlisten = \"127.0.0.1:8443\"";
+        let err = Config::from_toml(same, p).unwrap_err();
+        assert!(err.to_string().contains("metrics.listen"), "{err}");
+        let json = Config::from_toml("[log]\nformat = \"json\"", p).unwrap();
+        assert_eq!(json.log.format, LogFormat::Json);
+        assert!(Config::from_toml("[log]\nformat = \"xml\"", p).is_err());
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //!
 //! - **Anonymised**, for team consultation: only the service, the times, and each
 //!   message's sender role and time, with its text passed through [`crate::scrub`] (the
-//!   nickname and the names the counselor tagged become `[naam]`). The nickname, the
-//!   intake, the counselor's account, the tagged names and the visitor's address are
-//!   never written.
+//!   nickname, the names the counselor tagged and the names the finder finds become
+//!   `[naam 1]`, `[naam 2]`, …, one number per person in a transcript; contact details
+//!   become `[e-mail]`, `[telefoon]`, …). The nickname, the intake, the counselor's
+//!   account, the tagged names and the visitor's address are never written.
 //! - **For the dossier**: one conversation in full (nickname, intake, counselor, text),
 //!   with a reason, and refused when the visitor refused a dossier. Never the address.
 //!
@@ -45,11 +46,15 @@ pub async fn anonymised(
         };
         let messages = store.messages(id.clone()).await?;
         let tagged = store.tagged_names(id.clone()).await?;
-        let names = crate::scrub::Names::new(&record.nickname, tagged.iter().map(String::as_str));
         let _ = writeln!(out, "# Gesprek {id} · {}", times(&record, tz));
-        for m in messages {
-            let text = printable(&crate::scrub::scrub_names(&m.text, &names));
-            let _ = writeln!(out, "[{}] {}: {text}", local(m.at_ms, tz), sender(m.from));
+        for (at_ms, from, text) in anonymise(&record, &tagged, &messages) {
+            let _ = writeln!(
+                out,
+                "[{}] {}: {}",
+                local(at_ms, tz),
+                sender(from),
+                printable(&text)
+            );
         }
         out.push('\n');
         audit(
@@ -63,6 +68,22 @@ pub async fn anonymised(
         .await?;
     }
     Ok(out)
+}
+
+/// The messages of one conversation anonymised, in order: (time, sender, text). The same
+/// person keeps one number across the transcript. Used by the export and by the
+/// counselor's preview (`anonymised_preview`).
+pub fn anonymise(
+    record: &ConversationRecord,
+    tagged: &[String],
+    messages: &[chathulp_shared::ChatMessage],
+) -> Vec<(i64, Party, String)> {
+    let mut anonymiser =
+        crate::scrub::Anonymiser::new(&record.nickname, tagged.iter().map(String::as_str));
+    messages
+        .iter()
+        .map(|m| (m.at_ms, m.from, anonymiser.scrub(&m.text)))
+        .collect()
 }
 
 /// One conversation in full for the organisation's dossier, with `reason` in the audit
@@ -129,11 +150,13 @@ async fn audit(
 
 /// Visitor text as inert plain text: an export is read in terminals and editors, so
 /// control characters (ESC, BEL, ...) and bidi overrides become visible `\u{..}` escapes,
-/// and a line break in a message continues on an indented line.
+/// a backslash the visitor typed becomes `\\` (so typed `\u{1b}` reads `\\u{1b}`, never
+/// like an escaped ESC), and a line break in a message continues on an indented line.
 fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\n    "),
             '\t' => out.push(' '),
             c if c.is_control()
@@ -190,5 +213,14 @@ mod tests {
             out,
             "Hallo\\u{1b}]0;pwned\\u{7} \\u{202e}evil\\u{d}\n    twee"
         );
+    }
+
+    #[test]
+    fn a_typed_backslash_is_escaped_so_it_never_reads_like_an_escape() {
+        let typed = printable("ik typte \\u{1b} en c:\\map");
+        let real = printable("ik typte \u{1b} en c:\\map");
+        assert_eq!(typed, "ik typte \\\\u{1b} en c:\\\\map");
+        assert_eq!(real, "ik typte \\u{1b} en c:\\\\map");
+        assert_ne!(typed, real);
     }
 }

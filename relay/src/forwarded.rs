@@ -10,14 +10,15 @@
 use std::net::IpAddr;
 
 use axum::http::HeaderMap;
+use ipnet::{IpNet, Ipv4Net};
 
-/// One entry of `web.trusted_proxies`: an address, or a network in CIDR form.
+/// One entry of `web.trusted_proxies`: an address, or a network in CIDR form. The
+/// network itself is an [`IpNet`]; this type adds the config's string form and keeps
+/// IPv4 networks written IPv4-mapped (`::ffff:10.0.0.0/104`) as the IPv4 networks they
+/// are, since peers are matched in canonical form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Network {
-    addr: IpAddr,
-    prefix: u8,
-}
+pub struct Network(IpNet);
 
 impl std::str::FromStr for Network {
     type Err = String;
@@ -25,36 +26,36 @@ impl std::str::FromStr for Network {
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = || format!("{s:?} is not an IP address or CIDR network (e.g. 10.0.0.0/8)");
         let (addr, prefix) = match s.split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix)),
-            None => (s, None),
+            Some((addr, prefix)) => (addr.trim(), Some(prefix.trim())),
+            None => (s.trim(), None),
         };
-        let addr: IpAddr = addr.trim().parse().map_err(|_| bad())?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p.trim().parse::<u8>().map_err(|_| bad())?,
-            None => max,
+        let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+        let net = match prefix {
+            Some(p) => {
+                let prefix = p.parse::<u8>().map_err(|_| bad())?;
+                IpNet::new(addr, prefix).map_err(|_| bad())?
+            }
+            None => IpNet::from(addr),
         };
-        if prefix > max {
-            return Err(bad());
-        }
-        // An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) is the IPv4 network it maps
-        // (`10.0.0.0/8`), as peers are matched in canonical form. Its prefix must shrink
-        // with it: kept at 104, the mask of a 32-bit address became empty and the entry
-        // trusted every IPv4 peer (found by the fuzz target `http_head`).
-        let canonical = addr.to_canonical();
-        let prefix = match (addr, canonical) {
-            (IpAddr::V6(_), IpAddr::V4(_)) => prefix.checked_sub(96).ok_or_else(|| {
-                format!(
-                    "{s:?}: an IPv4-mapped network needs a prefix of at least 96; \
-                     write it as an IPv4 network instead"
-                )
-            })?,
-            _ => prefix,
+        // An IPv4-mapped network's prefix must shrink with it: kept at 104, the mask of a
+        // 32-bit address became empty and the entry trusted every IPv4 peer (found by the
+        // fuzz target `http_head`).
+        let canonical = match net {
+            IpNet::V6(v6) => match v6.addr().to_canonical() {
+                IpAddr::V4(v4) => {
+                    let prefix = v6.prefix_len().checked_sub(96).ok_or_else(|| {
+                        format!(
+                            "{s:?}: an IPv4-mapped network needs a prefix of at least 96; \
+                             write it as an IPv4 network instead"
+                        )
+                    })?;
+                    IpNet::V4(Ipv4Net::new(v4, prefix).map_err(|_| bad())?)
+                }
+                IpAddr::V6(_) => net,
+            },
+            IpNet::V4(_) => net,
         };
-        Ok(Self {
-            addr: canonical,
-            prefix,
-        })
+        Ok(Self(canonical))
     }
 }
 
@@ -68,28 +69,14 @@ impl TryFrom<String> for Network {
 
 impl From<Network> for String {
     fn from(n: Network) -> String {
-        format!("{}/{}", n.addr, n.prefix)
+        format!("{}/{}", n.0.addr(), n.0.prefix_len())
     }
 }
 
 impl Network {
+    /// True if `ip` (in canonical form: IPv4-mapped peers count as IPv4) is in it.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let bits = |ip: IpAddr| -> (u128, u32) {
-            match ip {
-                IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
-                IpAddr::V6(v6) => (u128::from(v6), 128),
-            }
-        };
-        let (net, net_len) = bits(self.addr);
-        let (ip, ip_len) = bits(ip.to_canonical());
-        if net_len != ip_len {
-            return false;
-        }
-        // `from_str` keeps the prefix within the address; saturating so that no value
-        // could ever widen the mask to "everything".
-        let host_bits = net_len.saturating_sub(u32::from(self.prefix));
-        let mask = u128::MAX.checked_shl(host_bits).unwrap_or(0);
-        net & mask == ip & mask
+        self.0.contains(&ip.to_canonical())
     }
 }
 

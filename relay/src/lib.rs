@@ -13,14 +13,18 @@
 //! - [`tls`]: certificates, the dev certificate, the rustls config, reload on SIGHUP.
 //! - [`store`]: the only module with SQL in it: one interface, SQLite or PostgreSQL.
 //! - [`logging`]: keeps libraries' frame dumps out of the log.
+//! - [`metrics`]: Prometheus families and the `/metrics` listener.
 //! - [`vault`]: visitors' addresses, sealed, and their keyed hash.
 //! - [`rotation`]: a new vault key, re-sealing the stored addresses (above both).
+//! - [`backup`]: online backups (SQLite's backup API) and checked restores.
 //! - [`export`]: anonymised transcripts for team consultation.
 //! - [`scrub`]: placeholders for what identifies a visitor, for anonymised exports.
 //! - [`forwarded`]: the visitor's address behind a trusted reverse proxy.
 //! - [`accounts`]: password hashing and session tokens.
 //! - [`broker`]: queues, conversations, staff connections and routing.
 //! - [`limits`]: rate and connection limits per visitor and per network.
+//! - [`state`]: what every route and socket session can reach ([`state::AppState`]).
+//! - [`health`]: `/healthz` and `/readyz`, a list of named readiness checks.
 //! - [`web`]: HTTP routes, the embedded page, origin check, security headers.
 //! - [`visitor`], [`staff`]: one WebSocket session each.
 //! - [`server`]: the TLS accept loop and graceful shutdown.
@@ -29,21 +33,25 @@
 //! [`Relay::serve`]; the binary in `main.rs` does the same with the real clock.
 
 pub mod accounts;
+pub mod backup;
 pub mod broker;
 pub mod clock;
 pub mod config;
 pub mod export;
 pub mod forwarded;
+pub mod health;
 pub mod hours;
 pub mod limits;
 pub mod logging;
 pub mod login_guard;
+pub mod metrics;
 pub mod permissions;
 pub mod rotation;
 pub mod scrub;
 pub mod server;
 mod socket;
 pub mod staff;
+pub mod state;
 pub mod store;
 pub mod tls;
 pub mod vault;
@@ -71,9 +79,11 @@ pub const QUEUE_CHANGES_EVERY: std::time::Duration = std::time::Duration::from_m
 
 /// A relay ready to serve: config, store, certificate and clock.
 pub struct Relay {
-    app: web::AppState,
+    app: state::AppState,
     tls: Arc<rustls::ServerConfig>,
     certificates: Arc<tls::Certificates>,
+    /// Where `/metrics` is served, if anywhere ([`Relay::with_metrics`]).
+    metrics: Option<TcpListener>,
 }
 
 impl Relay {
@@ -86,6 +96,7 @@ impl Relay {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         config.validate()?;
+        metrics::get().declare_services(config.services.iter().map(|s| &s.id));
         let limiter = Arc::new(limits::Limiter::new(&config.limits));
         let login_guard = Arc::new(login_guard::LoginGuard::new(&config.limits));
         let vault = Arc::new(vault::Vault::open(&store.directory()?)?);
@@ -96,16 +107,25 @@ impl Relay {
             tracing::info!(restored, "restored conversations of the previous run");
         }
         Ok(Self {
-            app: web::AppState {
+            app: state::AppState {
                 broker,
                 shutdown: CancellationToken::new(),
                 tracker: TaskTracker::new(),
                 limiter,
                 login_guard,
+                health: Arc::new(health::Health::new(Arc::clone(&certificates))),
             },
             tls,
             certificates,
+            metrics: None,
         })
+    }
+
+    /// Serves `/metrics` on `listener` (plain HTTP, its own port) while the relay runs.
+    pub fn with_metrics(mut self, listener: TcpListener) -> Self {
+        metrics::enable();
+        self.metrics = Some(listener);
+        self
     }
 
     /// Cancel this token to shut the relay down gracefully.
@@ -126,20 +146,22 @@ impl Relay {
     /// socket with 1001 and waits for the sessions to end.
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
         // Make the unknown-user hash now, so the first failed login is as slow as later ones.
-        tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&staff::DUMMY_HASH)).await?;
+        tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&accounts::DUMMY_HASH)).await?;
         let addr = listener.local_addr()?;
         let broker = self.app.broker.clone();
         let limiter = Arc::clone(&self.app.limiter);
         let login_guard = Arc::clone(&self.app.login_guard);
         let shutdown = self.app.shutdown.clone();
+        let health = Arc::clone(&self.app.health);
         self.app.tracker.spawn(async move {
             let mut ticks = tokio::time::interval(TICK);
             loop {
                 tokio::select! {
                     () = shutdown.cancelled() => break,
                     _ = ticks.tick() => {
-                        if let Err(e) = broker.tick().await {
-                            tracing::error!(error = %e, "housekeeping failed");
+                        match broker.tick().await {
+                            Ok(()) => health.ticked(),
+                            Err(e) => tracing::error!(error = %e, "housekeeping failed"),
                         }
                         limiter.prune(broker.now_ms());
                         login_guard.prune(broker.now_ms());
@@ -162,6 +184,17 @@ impl Relay {
                 }
             }
         });
+        if let Some(listener) = self.metrics {
+            let metrics_addr = listener.local_addr()?;
+            let broker = self.app.broker.clone();
+            let shutdown = self.app.shutdown.clone();
+            self.app.tracker.spawn(async move {
+                if let Err(e) = metrics::serve(listener, broker, shutdown).await {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            });
+            tracing::info!("metrics on http://{metrics_addr}/metrics");
+        }
         tracing::info!("listening on https://{addr}");
         server::serve(listener, self.tls, self.app).await?;
         tracing::info!("relay stopped");

@@ -1,6 +1,6 @@
 //! `chathulp-relay`: run the relay, or manage it (`user add|list|reset|disable|enable`,
 //! `service close|open|list`, `reveal`, `block`, `audit`, `export`, `vault rotate`,
-//! `store copy`). The `user` commands use the same functions as the
+//! `store copy`, `backup`, `restore`). The `user` commands use the same functions as the
 //! administrators' requests over the staff WebSocket ([`chathulp_relay::accounts`]).
 //!
 //! Settings are layered: built-in defaults, then the TOML file (`--config`, or
@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chathulp_relay::accounts;
 use chathulp_relay::{Config, Relay, Store, SystemClock, tls};
+use chathulp_relay::{accounts, backup};
 use chathulp_shared::Role;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::layer::SubscriberExt;
@@ -75,6 +75,18 @@ enum Command {
     /// The database itself: `copy` moves a SQLite database into PostgreSQL.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// A consistent copy of the database while the relay runs (SQLite's online backup),
+    /// as DEST/chathulp-YYYYMMDDTHHMMSSZ.db at mode 0600. Backups in DEST older than
+    /// `retention.days` are deleted, then all but the newest `--keep`.
+    Backup {
+        dest: PathBuf,
+        /// How many backups to keep in DEST (the newest).
+        #[arg(long)]
+        keep: Option<usize>,
+    },
+    /// Put backup SRC in place as the data folder's database, after checking its
+    /// integrity and audit chain. Refused while a relay runs on the data folder.
+    Restore { src: PathBuf },
     /// Write transcripts to stdout. `--anonymise`: for team consultation, without
     /// nickname, intake or address, with names, phone numbers, e-mail and street
     /// addresses, national register numbers and IBANs replaced by placeholders.
@@ -188,25 +200,33 @@ enum UserCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    // Before any file is made: the database's WAL and SHM, backups and keys are created
+    // by SQLite and libraries with the default 0644 & !umask, and hold visitor data.
+    // Owner only, whatever umask the shell or service manager gave us.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        // A log line that can't be written (stderr closed, journald restarting) must be
-        // lost quietly: the default reports it with eprintln!, which then panics the task
-        // that logged, e.g. the one that waits for SIGTERM.
-        .log_internal_errors(false)
-        .finish()
-        // Libraries' debug and trace output would print whole frames: chat text, and an
-        // approved reveal's address.
-        .with(chathulp_relay::logging::confidential())
-        .init();
+    let (config, data_dir) = settings(&cli)?;
+    init_logging(config.log.format);
     let _ = rustls::crypto::ring::default_provider().install_default();
 
-    let (config, data_dir) = settings(&cli)?;
+    // These two open the database file themselves (SQLite's backup API), not the store.
+    if matches!(
+        cli.command,
+        Some(Command::Backup { .. } | Command::Restore { .. })
+    ) && config.store.backend == chathulp_relay::config::StoreBackend::Postgres
+    {
+        anyhow::bail!(
+            "backup and restore copy the SQLite file; on PostgreSQL use pg_dump and \
+             pg_restore (docs/operations.md, \"Backups\")"
+        );
+    }
+    match &cli.command {
+        Some(Command::Backup { dest, keep }) => {
+            return backup::backup_command(&data_dir.join("chathulp.db"), dest, *keep, &config);
+        }
+        Some(Command::Restore { src }) => return backup::restore_command(src, &data_dir),
+        _ => {}
+    }
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
     restrict_permissions(&data_dir, 0o700);
@@ -241,6 +261,35 @@ fn main() -> anyhow::Result<()> {
             reason,
         } => runtime.block_on(export(&config, &store, conversation, since, reason)),
         Command::Serve => runtime.block_on(serve(cli.dev, config, &data_dir, store)),
+        Command::Backup { .. } | Command::Restore { .. } => Ok(()),
+    }
+}
+
+/// Log lines to stderr as text or JSON (`[log] format`). Either way libraries' debug and
+/// trace output is filtered out: it would print whole frames, chat text and an approved
+/// reveal's address.
+fn init_logging(format: chathulp_relay::config::LogFormat) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // A log line that can't be written (stderr closed, journald restarting) must be
+        // lost quietly: the default reports it with eprintln!, which then panics the task
+        // that logged, e.g. the one that waits for SIGTERM.
+        .log_internal_errors(false);
+    match format {
+        chathulp_relay::config::LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .finish()
+            .with(chathulp_relay::logging::confidential())
+            .init(),
+        chathulp_relay::config::LogFormat::Json => builder
+            .json()
+            .with_ansi(false)
+            .finish()
+            .with(chathulp_relay::logging::confidential())
+            .init(),
     }
 }
 
@@ -298,7 +347,24 @@ async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyh
     if dev {
         create_demo_accounts(&store, listener.local_addr()?, &fingerprint).await?;
     }
-    let relay = Relay::new(config, identity, store, Arc::new(SystemClock)).await?;
+    let metrics = match config.metrics.listen {
+        None => None,
+        Some(addr) => match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => Some(listener),
+            // Two demo relays on one machine: the second runs without metrics.
+            Err(e) if dev => {
+                tracing::warn!(%addr, error = %e, "cannot listen for metrics; running without");
+                None
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot listen for metrics on {addr}"));
+            }
+        },
+    };
+    let mut relay = Relay::new(config, identity, store, Arc::new(SystemClock)).await?;
+    if let Some(listener) = metrics {
+        relay = relay.with_metrics(listener);
+    }
     // Before the relay listens: SIGHUP's default action would end the process.
     reload_on_hangup(relay.certificates(), source)?;
     let shutdown = relay.shutdown_token();
@@ -328,10 +394,13 @@ fn reload_on_hangup(
                     Ok(fingerprint) => {
                         tracing::info!(%fingerprint, "reloaded the TLS certificate");
                     }
-                    Err(e) => tracing::error!(
-                        error = %e,
-                        "cannot reload the TLS certificate; still serving the previous one"
-                    ),
+                    Err(e) => {
+                        chathulp_relay::metrics::get().certificate_reload_failed();
+                        tracing::error!(
+                            error = %e,
+                            "cannot reload the TLS certificate; still serving the previous one"
+                        );
+                    }
                 }
             }
         });

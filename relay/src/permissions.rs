@@ -27,7 +27,8 @@ pub fn check(role: Role, request: &StaffRequest) -> Result<(), ErrorReply> {
         | R::Transfer { .. }
         | R::Note { .. }
         | R::WrapUp { .. }
-        | R::TagName { .. } => &[Role::Counselor],
+        | R::TagName { .. }
+        | R::AnonymisedPreview { .. } => &[Role::Counselor],
         R::CloseService { .. }
         | R::OpenService { .. }
         | R::DecideReveal { .. }

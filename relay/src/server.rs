@@ -2,6 +2,7 @@
 //! shutdown that waits for every connection and WebSocket session to finish.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -12,8 +13,15 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
+use tracing::Instrument;
 
-use crate::web::AppState;
+use crate::state::AppState;
+
+/// Numbers the accepted connections of this process, for their log span.
+fn next_connection_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
 
 /// How long shutdown waits for open sessions to say goodbye.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -49,14 +57,20 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let router = router.clone();
         let shutdown = app.shutdown.clone();
-        app.tracker.spawn(async move {
+        // Every log line of this connection, and of the WebSocket session it may become
+        // (see `web::upgrade`), carries this id, so one visitor's or counselor's lines can
+        // be followed. Never the address.
+        let span = tracing::info_span!("conn", id = next_connection_id());
+        let connection = async move {
             let tls = match tokio::time::timeout(handshake_deadline, acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
+                    crate::metrics::get().tls_handshake_failed();
                     tracing::debug!(error = %e, "TLS handshake failed");
                     return;
                 }
                 Err(_) => {
+                    crate::metrics::get().tls_handshake_failed();
                     tracing::debug!("TLS handshake timed out");
                     return;
                 }
@@ -84,7 +98,8 @@ pub async fn serve(
                     let _ = conn.await;
                 }
             }
-        });
+        };
+        app.tracker.spawn(connection.instrument(span));
     }
     app.tracker.close();
     if tokio::time::timeout(SHUTDOWN_GRACE, app.tracker.wait())

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use chathulp_shared::{ErrorCode, ErrorReply, close};
+use chathulp_shared::{ErrorCode, ErrorReply, PROTOCOL_VERSION, close};
 use futures_util::stream::FuturesOrdered;
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
@@ -321,5 +321,18 @@ async fn keep_alive(socket: &mut WebSocket, beat: Beat) -> Result<(), ()> {
             close_with(socket, close::GOING_AWAY, "no answer to ping").await;
             Err(())
         }
+    }
+}
+
+/// Both endpoints refuse a client that speaks another protocol version, in `hello`,
+/// `resume` and `login`, with the same error.
+pub fn check_protocol(protocol: u32) -> Result<(), ErrorReply> {
+    if protocol == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(ErrorReply::new(
+            ErrorCode::UnsupportedVersion,
+            format!("this relay speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
+        ))
     }
 }

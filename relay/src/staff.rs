@@ -10,25 +10,16 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use chathulp_shared::staff::{StaffEvent, StaffRequest};
 use chathulp_shared::{
-    ConversationId, ErrorCode, ErrorReply, PROTOCOL_VERSION, check_client_id, check_text, close,
-    decode,
+    ConversationId, ErrorCode, ErrorReply, PROTOCOL_VERSION, check_client_id, close, decode,
 };
 
-use crate::accounts::{random_hex, token_digest, verify_password};
+use crate::accounts::{Credentials, SignInError, token_digest};
 use crate::broker::{Broker, Outbox, StaffConnId, StaffMember};
 use crate::limits::PeerKey;
 use crate::socket::{
-    self, Frames, Handled, Pending, close_after_read_error, close_with, send_json,
+    self, Frames, Handled, Pending, check_protocol, close_after_read_error, close_with, send_json,
 };
-use crate::store::Account;
-use crate::visitor::check_protocol;
-use crate::web::AppState;
-
-/// A hash to verify against when the account does not exist, so a wrong name takes as
-/// long as a wrong password and names can't be probed by timing.
-pub(crate) static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    crate::accounts::hash_password(&random_hex(16)).unwrap_or_default()
-});
+use crate::state::AppState;
 
 pub async fn serve(mut socket: WebSocket, app: AppState, network: PeerKey) {
     let limits = app.broker.config().limits.clone();
@@ -56,6 +47,7 @@ pub async fn serve(mut socket: WebSocket, app: AppState, network: PeerKey) {
         Some(Ok(Some(Ok(frame)))) => match sign_in(&app, &network, frame).await {
             Ok(signed_in) => signed_in,
             Err(e) => {
+                let e = crate::metrics::refused(e);
                 let _ = send_json(&mut socket, &StaffEvent::Error(e)).await;
                 close_with(&mut socket, close::POLICY, "not signed in").await;
                 return;
@@ -89,7 +81,6 @@ pub async fn serve(mut socket: WebSocket, app: AppState, network: PeerKey) {
         conn,
         outbox,
         token_sha256: digest,
-        max_text_bytes: limits.max_text_bytes,
         logged_out: false,
     };
     socket::run(
@@ -105,7 +96,8 @@ pub async fn serve(mut socket: WebSocket, app: AppState, network: PeerKey) {
     tracing::info!(user = %member.user, "staff signed out");
 }
 
-/// Checks the first frame: a password login or an earlier session token.
+/// Checks the first frame: a password login or an earlier session token. The sign-in
+/// itself is [`Broker::sign_in`]; this only reads the frame and words the refusal.
 async fn sign_in(
     app: &AppState,
     network: &PeerKey,
@@ -114,27 +106,18 @@ async fn sign_in(
     let Message::Text(text) = frame else {
         return Err(ErrorReply::new(ErrorCode::BadFrame, "send JSON text"));
     };
-    let broker = &app.broker;
-    let store = broker.store();
-    let account = match decode::<StaffRequest>(text.as_str())? {
+    let credentials = match decode::<StaffRequest>(text.as_str())? {
         StaffRequest::Login {
             protocol,
             user,
             password,
         } => {
             check_protocol(protocol)?;
-            check_password(app, network, user, password).await?
+            Credentials::Password { user, password }
         }
         StaffRequest::Session { protocol, token } => {
             check_protocol(protocol)?;
-            store
-                .session_account(token_digest(&token), broker.now_ms())
-                .await
-                .ok()
-                .flatten()
-                .ok_or_else(|| {
-                    ErrorReply::new(ErrorCode::LoginFailed, "session expired; sign in again")
-                })?
+            Credentials::Session { token }
         }
         _ => {
             return Err(ErrorReply::new(
@@ -143,24 +126,11 @@ async fn sign_in(
             ));
         }
     };
-    // Checked after the password, so only someone who knows it learns the account is off.
-    if store
-        .is_disabled(account.name.clone())
+    let (account, token) = app
+        .broker
+        .sign_in(&app.login_guard, network, credentials)
         .await
-        .unwrap_or(true)
-    {
-        return Err(ErrorReply::new(
-            ErrorCode::LoginFailed,
-            "this account is disabled; ask an administrator",
-        ));
-    }
-    let token = random_hex(32);
-    let hours = i64::from(broker.config().limits.session_hours);
-    let expires = broker.now_ms() + hours * 3_600_000;
-    store
-        .add_session(token_digest(&token), account.name.clone(), expires)
-        .await
-        .map_err(|_| ErrorReply::new(ErrorCode::Internal, "could not start a session"))?;
+        .map_err(refusal)?;
     Ok((
         StaffMember {
             user: account.name,
@@ -170,49 +140,24 @@ async fn sign_in(
     ))
 }
 
-/// A password login, behind the [`crate::login_guard`]: refused `rate_limited` while
-/// the account name or the network is locked after failures, and hashed only when one
-/// of the limited hashing turns is free.
-async fn check_password(
-    app: &AppState,
-    network: &PeerKey,
-    user: String,
-    password: String,
-) -> Result<Account, ErrorReply> {
-    let guard = &app.login_guard;
-    let now_ms = app.broker.now_ms();
-    let wait = guard.wait_secs(&user, network, now_ms);
-    if wait > 0 {
-        return Err(ErrorReply::new(
+/// The words a refused sign-in gets on the wire.
+fn refusal(e: SignInError) -> ErrorReply {
+    match e {
+        SignInError::Throttled { wait_secs } => ErrorReply::new(
             ErrorCode::RateLimited,
-            format!("too many failed sign-ins; try again in {wait} s"),
-        ));
-    }
-    let failed = || ErrorReply::new(ErrorCode::LoginFailed, "wrong user name or password");
-    let account = app
-        .broker
-        .store()
-        .account(user.clone())
-        .await
-        .map_err(|_| failed())?;
-    let hash = account
-        .as_ref()
-        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
-    let ok = {
-        let _turn = guard.hash_permit().await;
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false)
-    };
-    match account.filter(|_| ok) {
-        Some(account) => {
-            guard.succeeded(&user);
-            Ok(account)
+            format!("too many failed sign-ins; try again in {wait_secs} s"),
+        ),
+        SignInError::WrongPassword => {
+            ErrorReply::new(ErrorCode::LoginFailed, "wrong user name or password")
         }
-        None => {
-            guard.failed(&user, network, app.broker.now_ms());
-            Err(failed())
+        SignInError::SessionExpired => {
+            ErrorReply::new(ErrorCode::LoginFailed, "session expired; sign in again")
         }
+        SignInError::Disabled => ErrorReply::new(
+            ErrorCode::LoginFailed,
+            "this account is disabled; ask an administrator",
+        ),
+        SignInError::NoSession => ErrorReply::new(ErrorCode::Internal, "could not start a session"),
     }
 }
 
@@ -225,7 +170,6 @@ struct Session<'a> {
     outbox: Outbox<StaffEvent>,
     /// SHA-256 of this socket's session token, ended at `logout`.
     token_sha256: String,
-    max_text_bytes: usize,
     /// Set by `logout`: the loop closes the socket and the conversations don't wait.
     logged_out: bool,
 }
@@ -238,7 +182,7 @@ impl Frames for Session<'_> {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
         };
-        result.unwrap_or_else(|e| Handled::Now(Some(StaffEvent::Error(e))))
+        result.unwrap_or_else(|e| Handled::Now(Some(StaffEvent::Error(crate::metrics::refused(e)))))
     }
 
     fn error(reply: ErrorReply) -> StaffEvent {
@@ -412,6 +356,9 @@ impl Session<'_> {
                 broker.tag_name(member, &conversation, &name).await?;
                 Ok(None)
             }
+            StaffRequest::AnonymisedPreview { conversation } => Ok(Some(
+                broker.anonymised_preview(member, &conversation).await?,
+            )),
         };
         reply.map(Handled::Now)
     }
@@ -427,9 +374,7 @@ impl Session<'_> {
         client_id: String,
         text: String,
     ) -> Result<Pending<StaffEvent>, ErrorReply> {
-        check_client_id(&client_id)
-            .and_then(|()| check_text(&text, self.max_text_bytes))
-            .map_err(|e| e.for_client_id(&client_id))?;
+        check_client_id(&client_id).map_err(|e| e.for_client_id(&client_id))?;
         let turn = self
             .broker
             .send_turn(self.member, &conversation)
@@ -447,7 +392,7 @@ impl Session<'_> {
                     seq: stored.seq,
                     at_ms: stored.at_ms,
                 },
-                Err(e) => StaffEvent::Error(e.for_client_id(&client_id)),
+                Err(e) => StaffEvent::Error(crate::metrics::refused(e.for_client_id(&client_id))),
             };
             Some(reply)
         });

@@ -7,14 +7,14 @@ use axum::extract::ws::WebSocket;
 use chathulp_shared::visitor::{VisitorEvent, VisitorRequest};
 use chathulp_shared::{
     ConversationId, ErrorCode, ErrorReply, Intake, PROTOCOL_VERSION, Party, check_client_id,
-    check_text, clean_nickname, close, decode,
+    clean_nickname, close, decode,
 };
 
 use crate::broker::Outbox;
 use crate::limits::{ConnectionGuard, PeerKey, Rate, TokenBucket};
-use crate::socket::{self, Frames, Handled, LoopEnd};
+use crate::socket::{self, Frames, Handled, LoopEnd, check_protocol};
+use crate::state::AppState;
 use crate::vault::ClientIp;
-use crate::web::AppState;
 
 /// Oldest age the intake accepts; anything above is a typo.
 const MAX_AGE: u8 = 120;
@@ -41,7 +41,6 @@ pub async fn serve(
         conversation: None,
         ip,
         socket_id: 0,
-        max_text_bytes: limits.max_text_bytes,
         peer,
         messages: TokenBucket::full(message_rate, app.broker.now_ms()),
         message_rate,
@@ -73,7 +72,6 @@ struct Session<'a> {
     ip: ClientIp,
     /// Which socket of the conversation this is (see [`crate::broker::Broker::visitor_left`]).
     socket_id: u64,
-    max_text_bytes: usize,
     /// The network this socket came from, for the new-chats limit.
     peer: PeerKey,
     /// This visitor's `send` budget.
@@ -100,7 +98,9 @@ impl Frames for Session<'_> {
             Err(e) => Err(e),
             Ok(request) => self.request(request).await,
         };
-        Handled::Now(result.unwrap_or_else(|e| Some(VisitorEvent::Error(e))))
+        Handled::Now(
+            result.unwrap_or_else(|e| Some(VisitorEvent::Error(crate::metrics::refused(e)))),
+        )
     }
 
     fn error(reply: ErrorReply) -> VisitorEvent {
@@ -180,7 +180,6 @@ impl Session<'_> {
             VisitorRequest::Send { client_id, text } => {
                 let conversation = self.conversation()?;
                 check_client_id(&client_id)
-                    .and_then(|()| check_text(&text, self.max_text_bytes))
                     .and_then(|()| self.take_message_token())
                     .map_err(|e| e.for_client_id(&client_id))?;
                 let stored = broker
@@ -235,17 +234,6 @@ impl Session<'_> {
         self.conversation
             .clone()
             .ok_or_else(|| ErrorReply::new(ErrorCode::HelloRequired, "send hello first"))
-    }
-}
-
-pub fn check_protocol(protocol: u32) -> Result<(), ErrorReply> {
-    if protocol == PROTOCOL_VERSION {
-        Ok(())
-    } else {
-        Err(ErrorReply::new(
-            ErrorCode::UnsupportedVersion,
-            format!("this relay speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
-        ))
     }
 }
 

@@ -6,40 +6,87 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::StreamExt;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
-use crate::broker::Broker;
 use crate::config::WebConfig;
-use crate::limits::{Limiter, PeerKey, StreamRefusal};
-use crate::login_guard::LoginGuard;
+use crate::limits::{PeerKey, StreamRefusal};
+use crate::state::AppState;
 use crate::vault::ClientIp;
 
-/// What every request handler can reach. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub broker: Broker,
-    /// Cancelled when the relay shuts down; every socket loop watches it.
-    pub shutdown: CancellationToken,
-    /// Counts live WebSocket sessions, so shutdown can wait for them to close cleanly.
-    pub tracker: TaskTracker,
-    /// Limits per network (new chats, open sockets).
-    pub limiter: Arc<Limiter>,
-    /// Staff sign-in: concurrent password hashes and failed-login backoff.
-    pub login_guard: Arc<LoginGuard>,
-}
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
 
-const INDEX_HTML: &str = include_str!("../assets/index.html");
-const PRIVACY_HTML: &str = include_str!("../assets/privacy.html");
-const APP_JS: &str = include_str!("../assets/app.js");
-const STYLE_CSS: &str = include_str!("../assets/style.css");
+/// The visitor page and its files, compiled in: `(path, body, content type)`. The script
+/// is native ES modules: `/app.js` is the entry and imports the ones under `/js/`. Like
+/// every response they go out with `Cache-Control: no-store` ([`security_headers`]), so
+/// no chat text stays in the browser's cache after "Snel weg".
+pub const ASSETS: &[(&str, &str, &str)] = &[
+    ("/", include_str!("../assets/index.html"), HTML),
+    ("/privacy", include_str!("../assets/privacy.html"), HTML),
+    ("/style.css", include_str!("../assets/style.css"), CSS),
+    ("/app.js", include_str!("../assets/app.js"), JS),
+    (
+        "/js/constants.js",
+        include_str!("../assets/js/constants.js"),
+        JS,
+    ),
+    ("/js/state.js", include_str!("../assets/js/state.js"), JS),
+    ("/js/i18n.js", include_str!("../assets/js/i18n.js"), JS),
+    (
+        "/js/i18n/text.js",
+        include_str!("../assets/js/i18n/text.js"),
+        JS,
+    ),
+    (
+        "/js/i18n/nl.js",
+        include_str!("../assets/js/i18n/nl.js"),
+        JS,
+    ),
+    (
+        "/js/i18n/en.js",
+        include_str!("../assets/js/i18n/en.js"),
+        JS,
+    ),
+    (
+        "/js/i18n/fr.js",
+        include_str!("../assets/js/i18n/fr.js"),
+        JS,
+    ),
+    (
+        "/js/helpers.js",
+        include_str!("../assets/js/helpers.js"),
+        JS,
+    ),
+    ("/js/status.js", include_str!("../assets/js/status.js"), JS),
+    (
+        "/js/services.js",
+        include_str!("../assets/js/services.js"),
+        JS,
+    ),
+    ("/js/intake.js", include_str!("../assets/js/intake.js"), JS),
+    ("/js/socket.js", include_str!("../assets/js/socket.js"), JS),
+    ("/js/resume.js", include_str!("../assets/js/resume.js"), JS),
+    ("/js/chat.js", include_str!("../assets/js/chat.js"), JS),
+    ("/js/ending.js", include_str!("../assets/js/ending.js"), JS),
+    ("/js/survey.js", include_str!("../assets/js/survey.js"), JS),
+    (
+        "/js/attention.js",
+        include_str!("../assets/js/attention.js"),
+        JS,
+    ),
+    (
+        "/js/quick-exit.js",
+        include_str!("../assets/js/quick-exit.js"),
+        JS,
+    ),
+];
 
 /// Content-Security-Policy of every response: nothing from third parties, no inline
 /// script or style, no framing.
@@ -48,20 +95,13 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
     form-action 'none'";
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(|| asset(INDEX_HTML, "text/html; charset=utf-8")))
-        .route(
-            "/privacy",
-            get(|| asset(PRIVACY_HTML, "text/html; charset=utf-8")),
-        )
-        .route(
-            "/app.js",
-            get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
-        )
-        .route(
-            "/style.css",
-            get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
-        )
+    let mut router = Router::new();
+    for &(path, body, content_type) in ASSETS {
+        router = router.route(path, get(move || asset(body, content_type)));
+    }
+    router
+        .route("/healthz", get(crate::health::healthz))
+        .route("/readyz", get(crate::health::readyz))
         .route("/api/status", get(status))
         .route("/api/status/events", get(status_events))
         .route("/ws/visitor", get(visitor_ws))
@@ -272,9 +312,14 @@ where
         .write_buffer_size(limits.ws_write_buffer_bytes)
         .max_write_buffer_size(limits.ws_max_write_buffer_bytes);
     let token = state.tracker.token();
-    ws.on_upgrade(move |socket| async move {
-        serve(socket, state).await;
-        drop(token);
+    // The session runs in a task of its own: give it the connection's log span.
+    let span = tracing::Span::current();
+    ws.on_upgrade(move |socket| {
+        async move {
+            serve(socket, state).await;
+            drop(token);
+        }
+        .instrument(span)
     })
 }
 
@@ -310,6 +355,39 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.clone(), HeaderValue::from_static(v)))
             .collect()
+    }
+
+    /// Every file under `assets/` is served (a module left out would break the page
+    /// only in the browser), and nothing is served twice.
+    #[test]
+    fn every_asset_file_has_a_route() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+        let mut files = Vec::new();
+        walk(&root, &mut files);
+        let root = root.to_string_lossy().into_owned();
+        for file in &files {
+            let rel = &file[root.len()..];
+            let route = match rel {
+                "/index.html" => "/",
+                "/privacy.html" => "/privacy",
+                other => other,
+            };
+            assert!(
+                ASSETS.iter().any(|(path, _, _)| *path == route),
+                "{rel} is not served"
+            );
+        }
+        assert_eq!(ASSETS.len(), files.len());
     }
 
     #[test]

@@ -242,7 +242,7 @@ async fn an_anonymised_export_holds_no_nickname_intake_address_or_contact_detail
         assert!(out.status.success(), "{out:?}");
         let text = stdout(&out);
         assert!(
-            text.contains("bezoeker: Ik ben [naam], bel me op [telefoon] of mail [e-mail]"),
+            text.contains("bezoeker: Ik ben [naam 1], bel me op [telefoon] of mail [e-mail]"),
             "{text}"
         );
         for secret in [
@@ -352,15 +352,57 @@ async fn names_tagged_during_the_chat_are_scrubbed_from_the_anonymised_export() 
     let out = cli(&relay, &["export", "--conversation", &id, "--anonymise"]);
     assert!(out.status.success(), "{out:?}");
     let text = stdout(&out);
+    // Noor is the first person in the transcript; Milan nobody tagged, the finder found.
     assert!(
-        text.contains("bezoeker: Mijn broer [naam] en zijn vriendin [naam] weten het, Milan niet"),
+        text.contains(
+            "bezoeker: Mijn broer [naam 2] en zijn vriendin [naam 3] weten het, [naam 4] niet"
+        ),
         "{text}"
     );
     assert!(
-        text.contains("bezoeker: Ik ben [naam], bel me op [telefoon]"),
+        text.contains("bezoeker: Ik ben [naam 1], bel me op [telefoon]"),
         "{text}"
     );
-    for secret in ["Jonas", "Peeters", "mila", "Mila "] {
+    for secret in ["Jonas", "Peeters", "mila", "Mila", "Milan"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    relay.stop().await
+}
+
+#[tokio::test]
+async fn untagged_names_written_out_contacts_and_typed_escapes_are_made_safe_in_the_export()
+-> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut an = relay.staff("an").await?;
+    let (mut visitor, id) = conversation(&relay, &mut an).await?;
+    for (n, text) in [
+        "mijn vriendin yasmine el idrissi zegt dat ik moet mailen naar mila[at]gmail[dot]com",
+        "of snap: mila_x06, en bel niet naar 0470/98.76.54 maar yasmine weet het",
+        "ik typte \\u{1b} en echt \u{1b}",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        visitor
+            .send(json!({"type":"send","client_id":format!("w{n}"),"text":text}))
+            .await?;
+        visitor.expect("ack").await?;
+    }
+    an.send(json!({"type":"end","conversation":id})).await?;
+    an.expect("ended").await?;
+
+    let out = cli(&relay, &["export", "--conversation", &id, "--anonymise"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    for line in [
+        "bezoeker: mijn vriendin [naam 2] zegt dat ik moet mailen naar [e-mail]",
+        "bezoeker: of snap: [account], en bel niet naar [telefoon] maar [naam 2] weet het",
+        // The visitor's own backslash is doubled; a real ESC is the only single one.
+        "bezoeker: ik typte \\\\u{1b} en echt \\u{1b}",
+    ] {
+        assert!(text.contains(line), "{line:?} not in {text}");
+    }
+    for secret in ["yasmine", "idrissi", "mila", "gmail", "0470", "98.76"] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
     relay.stop().await

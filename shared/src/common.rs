@@ -293,17 +293,24 @@ impl ErrorReply {
     }
 }
 
-/// Checks a chat text against the limits: not blank, not over `max_bytes`.
-pub fn check_text(text: &str, max_bytes: usize) -> Result<(), ErrorReply> {
+/// Checks that a text a client wrote (a message, a note, a reason) is at most
+/// `max_bytes` of UTF-8: the one rule of the text-size limit. `what` names it in the error.
+pub fn check_size(what: &str, text: &str, max_bytes: usize) -> Result<(), ErrorReply> {
     if text.len() > max_bytes {
         return Err(ErrorReply::new(
             ErrorCode::TooLarge,
             format!(
-                "message is {} bytes; the limit is {max_bytes} bytes",
+                "{what} is {} bytes; the limit is {max_bytes} bytes",
                 text.len()
             ),
         ));
     }
+    Ok(())
+}
+
+/// Checks a chat text against the limits: not blank, not over `max_bytes`.
+pub fn check_text(text: &str, max_bytes: usize) -> Result<(), ErrorReply> {
+    check_size("message", text, max_bytes)?;
     if text.trim().is_empty() {
         return Err(ErrorReply::new(ErrorCode::Invalid, "message is empty"));
     }

@@ -124,12 +124,17 @@ pub enum StaffRequest {
     /// everywhere at once.
     SetAccountDisabled { user: String, disabled: bool },
     /// Counselors: tag a name said in one of your conversations (a friend, a school, a
-    /// town) so that the anonymised export replaces it with `[naam]`, like the
-    /// nickname. Answered with `names_tagged`. Not blank, at most 64 characters.
+    /// town) so that the anonymised export replaces it with `[naam N]`, like the
+    /// nickname. Live, or after it ended (during wrap-up), until it is purged. Answered
+    /// with `names_tagged`. Not blank, at most 64 characters.
     TagName {
         conversation: ConversationId,
         name: String,
     },
+    /// Counselors: the anonymised transcript of one of your conversations, live or ended
+    /// (until it is purged), exactly as `chathulp-relay export --anonymise` would write
+    /// its messages. Answered with `anonymised_preview`.
+    AnonymisedPreview { conversation: ConversationId },
 }
 
 impl crate::decode::Decode for StaffRequest {
@@ -160,6 +165,7 @@ impl crate::decode::Decode for StaffRequest {
         "reset_password",
         "set_account_disabled",
         "tag_name",
+        "anonymised_preview",
     ];
 }
 
@@ -391,7 +397,22 @@ pub enum StaffEvent {
         conversation: ConversationId,
         names: Vec<String>,
     },
+    /// Reply to `anonymised_preview`: every message of `conversation`, oldest first, with
+    /// its text anonymised (`[naam 1]`, `[e-mail]`, …). Carries no nickname and no intake.
+    AnonymisedPreview {
+        conversation: ConversationId,
+        messages: Vec<PreviewMessage>,
+    },
     Error(ErrorReply),
+}
+
+/// One message of an anonymised preview: who sent it, when, and its anonymised text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewMessage {
+    pub from: Party,
+    /// Unix milliseconds.
+    pub at_ms: i64,
+    pub text: String,
 }
 
 /// An internal note on a conversation.

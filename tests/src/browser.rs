@@ -1,12 +1,21 @@
-//! Headless Chromium, driven over WebDriver by `fantoccini`, against a [`TestRelay`].
+//! A headless browser, driven over WebDriver by `fantoccini`, against a [`TestRelay`]:
+//! Debian's Chromium (the default) or Firefox ESR, chosen by the environment variable
+//! `CHATHULP_BROWSER` (`chromium` or `firefox`). `scripts/test` runs the browser tests
+//! once with each, so both browsers run the same tests.
 //!
-//! [`Browser::start`] starts Debian's `chromedriver` on a free loopback port, waits until
-//! it accepts connections, and opens one Chromium session with a fresh profile that
-//! trusts exactly the relay's self-signed certificate, by the SHA-256 of its public key
-//! (`--ignore-certificate-errors-spki-list`). Nothing else is trusted beyond the normal
-//! web roots: no blanket `--ignore-certificate-errors`, no `acceptInsecureCerts`.
+//! [`Browser::start`] starts the browser's driver (`chromedriver`, or `geckodriver`,
+//! which `cargo install geckodriver` puts in `~/.cargo/bin`) on a free loopback port,
+//! waits until it accepts connections, and opens one session with a fresh profile that
+//! trusts exactly the relay's self-signed certificate: Chromium by the SHA-256 of its
+//! public key (`--ignore-certificate-errors-spki-list`), Firefox by a certificate override
+//! for the relay's address with the SHA-256 of the certificate (`cert_override.txt` in
+//! the profile, what "Accept the risk" would store). Nothing else is trusted beyond the
+//! normal web roots: no blanket `--ignore-certificate-errors`, no `acceptInsecureCerts`.
 //!
-//! The chromedriver process and every browser process it started are killed when the
+//! Each test starts its own browser: the trust above is fixed when the browser starts,
+//! and every [`TestRelay`] has its own key, so one browser cannot serve two relays.
+//!
+//! The driver process and every browser process it started are killed when the
 //! [`Browser`] is dropped, also when a test fails halfway.
 //!
 //! [`Line`] is a plain TCP forwarder the browser can reach the relay through, to drop
@@ -22,7 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use base64::Engine;
+use base64::Engine as _;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use rcgen::PublicKeyData;
@@ -36,11 +45,37 @@ use crate::{PATIENCE, TestRelay};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
 
 /// How often a [`Browser::wait_for`] condition is re-evaluated.
 const POLL: Duration = Duration::from_millis(50);
 
-/// A running chromedriver, killed with its whole process group on drop.
+/// Which browser the tests drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+}
+
+impl Engine {
+    /// `CHATHULP_BROWSER`: `chromium` (also when unset) or `firefox`.
+    pub fn from_env() -> anyhow::Result<Self> {
+        match std::env::var("CHATHULP_BROWSER").as_deref() {
+            Err(_) | Ok("") | Ok("chromium") | Ok("chrome") => Ok(Self::Chromium),
+            Ok("firefox") | Ok("firefox-esr") => Ok(Self::Firefox),
+            Ok(other) => bail!("CHATHULP_BROWSER={other}: use `chromium` or `firefox`"),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Chromium => "chromium",
+            Self::Firefox => "firefox",
+        }
+    }
+}
+
+/// A running WebDriver server, killed with its whole process group on drop.
 struct Driver {
     child: Child,
     log: PathBuf,
@@ -50,7 +85,7 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // chromedriver was started as the leader of its own process group, and Chromium
+        // The driver was started as the leader of its own process group, and the browser
         // and its helpers inherit that group: kill exactly that group, by its id.
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
@@ -63,17 +98,35 @@ impl Drop for Driver {
     }
 }
 
-/// One headless Chromium window looking at a relay.
+/// One headless browser window looking at a relay.
 pub struct Browser {
     pub client: Client,
     /// `https://127.0.0.1:PORT`, without a trailing slash.
     pub origin: String,
+    pub engine: Engine,
     driver: Driver,
 }
 
+/// Where `geckodriver` is: on the `PATH`, or where `cargo install` puts it.
+fn geckodriver() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(cargo_home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(PathBuf::from(cargo_home).join("bin"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join("geckodriver"))
+        .find(|p| p.is_file())
+}
+
 impl Browser {
-    /// Starts chromedriver and a Chromium session for `relay`. Fails with a hint to run
-    /// `scripts/test` when Chromium or chromedriver is not installed.
+    /// Starts the driver and a browser session for `relay`, in the browser that
+    /// `CHATHULP_BROWSER` names. Fails with a hint to run `scripts/test` when the browser
+    /// or its driver is not installed.
     pub async fn start(relay: &TestRelay) -> anyhow::Result<Self> {
         Self::start_via(relay, relay.addr).await
     }
@@ -82,6 +135,31 @@ impl Browser {
     /// [`Line`] in front of it. Pages are opened from there, so the page's WebSocket goes
     /// through it too.
     pub async fn start_via(relay: &TestRelay, addr: SocketAddr) -> anyhow::Result<Self> {
+        Self::start_with(relay, addr, false).await
+    }
+
+    /// Like [`Browser::start`], for a visitor whose system asks for reduced motion
+    /// (`prefers-reduced-motion: reduce`).
+    pub async fn start_reduced_motion(relay: &TestRelay) -> anyhow::Result<Self> {
+        Self::start_with(relay, relay.addr, true).await
+    }
+
+    async fn start_with(
+        relay: &TestRelay,
+        addr: SocketAddr,
+        reduced_motion: bool,
+    ) -> anyhow::Result<Self> {
+        match Engine::from_env()? {
+            Engine::Chromium => Self::start_chromium(relay, addr, reduced_motion).await,
+            Engine::Firefox => Self::start_firefox(relay, addr, reduced_motion).await,
+        }
+    }
+
+    async fn start_chromium(
+        relay: &TestRelay,
+        addr: SocketAddr,
+        reduced_motion: bool,
+    ) -> anyhow::Result<Self> {
         for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
             if !Path::new(path).exists() {
                 bail!(
@@ -113,7 +191,7 @@ impl Browser {
         let driver_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         wait_for_listener(driver_addr, &mut driver).await?;
 
-        let args = vec![
+        let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -133,12 +211,121 @@ impl Browser {
             // a quick error page instead of waiting on whatever this network does.
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1".to_owned(),
         ];
+        if reduced_motion {
+            args.push("--force-prefers-reduced-motion".to_owned());
+        }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert(
             "goog:chromeOptions".into(),
             json!({ "binary": CHROMIUM, "args": args }),
         );
+        Self::session(caps, driver, driver_addr, addr, Engine::Chromium).await
+    }
+
+    async fn start_firefox(
+        relay: &TestRelay,
+        addr: SocketAddr,
+        reduced_motion: bool,
+    ) -> anyhow::Result<Self> {
+        if !Path::new(FIREFOX).exists() {
+            bail!(
+                "{FIREFOX} is missing: the browser tests in Firefox need Debian's \
+                 `firefox-esr` package. Run `scripts/test`, which installs it, and try again."
+            );
+        }
+        let Some(geckodriver) = geckodriver() else {
+            bail!(
+                "geckodriver is missing: run `cargo install geckodriver --locked` \
+                 (scripts/test does) and try again."
+            );
+        };
+        let profile = tempfile::tempdir()?;
+        let profile_dir = profile.path().join("firefox-profile");
+        std::fs::create_dir(&profile_dir)?;
+        // Trust exactly this certificate at exactly this address.
+        let fingerprint: Vec<String> = Sha256::digest(&relay.cert_der)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        std::fs::write(
+            profile_dir.join("cert_override.txt"),
+            format!(
+                "# PSM Certificate Override Settings file\n\
+                 # This is a generated file!  Do not edit.\n\
+                 {addr}:\tOID.2.16.840.1.101.3.4.2.1\t{}\t\n",
+                fingerprint.join(":")
+            ),
+        )?;
+        let port = free_port()?;
+        let log = profile.path().join("geckodriver.log");
+        let log_file = std::fs::File::create(&log)?;
+        let child = Command::new(&geckodriver)
+            .arg(format!("--port={port}"))
+            .arg("--host=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .env("MOZ_HEADLESS", "1")
+            // The headless screen is 1366x768 unless told otherwise, and a window can't
+            // be taller than its screen: room for the 390x844 phone.
+            .env("MOZ_HEADLESS_WIDTH", "1920")
+            .env("MOZ_HEADLESS_HEIGHT", "1200")
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("starting {}", geckodriver.display()))?;
+        let mut driver = Driver {
+            child,
+            log,
+            _profile: profile,
+        };
+        let driver_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        wait_for_listener(driver_addr, &mut driver).await?;
+
+        let mut prefs = json!({
+            // Keep the browser off the network: everything but loopback goes to a proxy
+            // that refuses at once, so "Snel weg" to www.google.be ends on a quick error
+            // page, and no background service reaches out.
+            "network.proxy.type": 1,
+            "network.proxy.http": "127.0.0.1",
+            "network.proxy.http_port": 9,
+            "network.proxy.ssl": "127.0.0.1",
+            "network.proxy.ssl_port": 9,
+            "network.proxy.no_proxies_on": "127.0.0.1",
+            "network.proxy.allow_hijacking_localhost": false,
+            "network.captive-portal-service.enabled": false,
+            "network.connectivity-service.enabled": false,
+            "app.update.disabledForTesting": true,
+            "browser.safebrowsing.malware.enabled": false,
+            "browser.safebrowsing.phishing.enabled": false,
+            "datareporting.policy.dataSubmissionEnabled": false,
+            "toolkit.telemetry.enabled": false,
+            // No HTTPS-only upgrades or DNS over HTTPS on the way to loopback.
+            "network.trr.mode": 5,
+        });
+        if reduced_motion {
+            prefs["ui.prefersReducedMotion"] = json!(1);
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("firefox"));
+        caps.insert(
+            "moz:firefoxOptions".into(),
+            json!({
+                "binary": FIREFOX,
+                "args": ["-headless", "-profile", profile_dir, "-width", "1000", "-height", "1000"],
+                "prefs": prefs,
+            }),
+        );
+        Self::session(caps, driver, driver_addr, addr, Engine::Firefox).await
+    }
+
+    async fn session(
+        caps: serde_json::Map<String, Value>,
+        driver: Driver,
+        driver_addr: SocketAddr,
+        addr: SocketAddr,
+        engine: Engine,
+    ) -> anyhow::Result<Self> {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
             .capabilities(caps)
@@ -146,18 +333,24 @@ impl Browser {
             .await
             .with_context(|| {
                 format!(
-                    "opening a Chromium session through chromedriver; its log:\n{}",
+                    "opening a {} session through its driver; its log:\n{}",
+                    engine.name(),
                     log_tail(&driver.log)
                 )
             })?;
+        if engine == Engine::Firefox {
+            // -width/-height size the first window only roughly in headless mode.
+            client.set_window_size(1000, 1000).await?;
+        }
         Ok(Self {
             client,
             origin: format!("https://{addr}"),
+            engine,
             driver,
         })
     }
 
-    /// Ends the WebDriver session (chromedriver closes Chromium), then stops chromedriver.
+    /// Ends the WebDriver session (the driver closes the browser), then stops the driver.
     pub async fn close(self) -> anyhow::Result<()> {
         let Self { client, driver, .. } = self;
         client.close().await?;
@@ -172,9 +365,13 @@ impl Browser {
             .goto(&url)
             .await
             .with_context(|| format!("opening {url}"))?;
-        // Chromium's certificate interstitial: the pinned key did not match.
+        // The certificate interstitial: the pinned key did not match. (Firefox's
+        // driver refuses the navigation itself, with "insecure certificate".)
         if self.client.title().await? == "Privacy error" {
-            bail!("Chromium refused the relay's certificate at {url}");
+            bail!(
+                "{} refused the relay's certificate at {url}",
+                self.engine.name()
+            );
         }
         Ok(())
     }
@@ -187,11 +384,18 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        self.find(css)
-            .await?
-            .click()
-            .await
-            .with_context(|| format!("clicking {css}"))
+        match self.find(css).await?.click().await {
+            // Firefox's driver reports a click that navigates to an error page (as
+            // "Snel weg" does here, with the network shut off) as an error; the click
+            // itself happened.
+            Err(e)
+                if self.engine == Engine::Firefox
+                    && e.to_string().contains("Reached error page") =>
+            {
+                Ok(())
+            }
+            other => other.with_context(|| format!("clicking {css}")),
+        }
     }
 
     /// Clicks into `css` and types `text` with real key events.
@@ -268,10 +472,58 @@ impl Browser {
         Ok(self.client.screenshot().await?)
     }
 
-    /// The chromedriver log so far, for failure messages.
+    /// Runs axe-core (pinned in `tests/browser-tools`, injected over WebDriver, so the
+    /// page's own CSP does not apply to it) on the whole document, at WCAG 2.0 and 2.1,
+    /// levels A and AA. Returns one line per violation: rule id, impact, help and the
+    /// first nodes' selectors, so a failure says what to fix.
+    pub async fn axe(&self) -> anyhow::Result<Vec<String>> {
+        let source = axe_source()?;
+        self.client
+            .execute(&format!("{source}\n;return typeof axe;"), Vec::new())
+            .await
+            .context("injecting axe-core")?;
+        let script = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, {
+              runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+              resultTypes: ['violations'],
+            }).then(function (r) {
+              done(r.violations.map(function (v) {
+                return v.id + ' (' + v.impact + '): ' + v.help + ' at ' +
+                  v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', ');
+              }));
+            }, function (e) { done(['axe failed: ' + e]); });
+        "#;
+        let found = self
+            .client
+            .execute_async(script, Vec::new())
+            .await
+            .context("running axe-core")?;
+        Ok(serde_json::from_value(found)?)
+    }
+
+    /// Sets the window's outer size; `inner` then reports the viewport in CSS pixels.
+    pub async fn resize(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.client.set_window_size(width, height).await?;
+        Ok(())
+    }
+
+    /// The driver's log so far, for failure messages.
     pub fn driver_log(&self) -> String {
         log_tail(&self.driver.log)
     }
+}
+
+/// axe-core's source, from `tests/browser-tools/node_modules` (`npm ci` there).
+fn axe_source() -> anyhow::Result<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("browser-tools/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {}: run `npm ci` in tests/browser-tools (scripts/test does)",
+            path.display()
+        )
+    })
 }
 
 /// base64(SHA-256(SubjectPublicKeyInfo DER)) of the relay's dev key: the form
@@ -308,13 +560,13 @@ async fn wait_for_listener(addr: SocketAddr, driver: &mut Driver) -> anyhow::Res
         }
         if let Some(status) = driver.child.try_wait()? {
             bail!(
-                "chromedriver exited with {status} before listening on {addr}; its log:\n{}",
+                "the WebDriver server exited with {status} before listening on {addr}; its log:\n{}",
                 log_tail(&driver.log)
             );
         }
         if Instant::now() >= deadline {
             bail!(
-                "chromedriver did not listen on {addr} within {PATIENCE:?}; its log:\n{}",
+                "the WebDriver server did not listen on {addr} within {PATIENCE:?}; its log:\n{}",
                 log_tail(&driver.log)
             );
         }

@@ -454,6 +454,11 @@ impl Client {
         Ok(Self { ws })
     }
 
+    /// A client on a socket the test opened itself (e.g. from a chosen source address).
+    pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self { ws }
+    }
+
     pub async fn send(&mut self, frame: Value) -> anyhow::Result<()> {
         self.send_raw(Message::Text(frame.to_string().into())).await
     }

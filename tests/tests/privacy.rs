@@ -195,7 +195,41 @@ async fn only_the_approved_counselor_ever_sees_the_address() -> anyhow::Result<(
     );
     assert!(chathulp_relay::store::verify_chain(&rows).is_ok());
     assert!(!leaks(&format!("{rows:?}")));
+
+    // Nor /metrics, scraped over HTTP from the metrics listener.
+    let scraped = scrape_metrics(&relay).await?;
+    assert!(
+        scraped.contains("chathulp_reveal_requests_pending"),
+        "{scraped}"
+    );
+    assert!(!leaks(&scraped), "address in the metrics: {scraped}");
+    for secret in ["Noor", "hallo", "\"an\"", "\"adm\""] {
+        assert!(!scraped.contains(secret), "{secret} in the metrics");
+    }
     relay.stop().await
+}
+
+/// `GET /metrics` from a metrics listener serving `relay`'s broker, as Prometheus would.
+async fn scrape_metrics(relay: &TestRelay) -> anyhow::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(chathulp_relay::metrics::serve(
+        listener,
+        relay.broker.clone(),
+        stop.clone(),
+    ));
+    let mut tcp = tokio::net::TcpStream::connect(addr).await?;
+    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).await?;
+    stop.cancel();
+    server.await??;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    anyhow::ensure!(text.starts_with("HTTP/1.1 200"), "{text}");
+    Ok(text)
 }
 
 #[tokio::test]

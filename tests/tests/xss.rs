@@ -306,3 +306,38 @@ async fn xss_payloads_from_both_sides_stay_plain_text_run_nothing_and_load_nothi
     browser.close().await?;
     relay.stop().await
 }
+
+/// The page is ES modules now: the no-markup rule of `tests/tests/http.rs` (which reads
+/// `/app.js`) must hold for every one of them, and each must come with a JavaScript type
+/// (a module with another type does not run) and `no-store`, so no chat text stays in
+/// the browser's cache.
+#[tokio::test]
+async fn every_page_file_is_served_uncached_and_no_script_writes_markup() -> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut modules = 0;
+    for &(path, _, content_type) in chathulp_relay::web::ASSETS {
+        let r = relay.get(path).await?;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.header("content-type"), Some(content_type), "{path}");
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{path}");
+        if path.ends_with(".js") {
+            modules += 1;
+            assert!(
+                content_type.starts_with("text/javascript"),
+                "{path}: {content_type}"
+            );
+            for sink in [
+                "innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+                "eval(",
+                "new Function",
+            ] {
+                assert!(!r.body.contains(sink), "{path} uses {sink}");
+            }
+        }
+    }
+    assert!(modules > 10, "only {modules} scripts served");
+    relay.stop().await
+}

@@ -1,7 +1,7 @@
 //! Everything that can happen to the app. Key handlers, the network worker and the clock
 //! only produce these; [`crate::app::App::update`] applies them.
 
-use crate::net::NetEvent;
+use crate::link::NetEvent;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {

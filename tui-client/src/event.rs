@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use crate::action::Action;
 use crate::app::App;
 use crate::keymap;
-use crate::net::{NetCommand, NetEvent};
+use crate::link::{NetCommand, NetEvent};
 use crate::tui::Tui;
 
 /// The wall clock in Unix milliseconds (only the real loop reads it; tests inject time).

@@ -1,6 +1,7 @@
 //! The user's keymap file, `keys.toml` in the config folder (see [`crate::config`]):
-//! each line names a command, as the fields of [`KeyConfig`] are named, and replaces all
-//! its keys, written the way the footer and the help write them:
+//! each line names a command as the command table does ([`crate::keymap::Command::name`],
+//! the fields of [`KeyConfig`]) and replaces all its keys, written the way the footer and
+//! the help write them:
 //!
 //! ```toml
 //! hotlist = ["Ctrl-g"]
@@ -95,60 +96,6 @@ impl KeyConfig {
             *slot = parsed;
         }
         Ok(keys)
-    }
-
-    /// The keys of the command named `name` in the file.
-    fn keys_mut(&mut self, name: &str) -> Option<&mut Vec<KeyPress>> {
-        Some(match name {
-            "focus_next" => &mut self.focus_next,
-            "focus_prev" => &mut self.focus_prev,
-            "move_down" => &mut self.move_down,
-            "move_up" => &mut self.move_up,
-            "take_selected" => &mut self.take_selected,
-            "take_next" => &mut self.take_next,
-            "open_conversation" => &mut self.open_conversation,
-            "send" => &mut self.send,
-            "newline" => &mut self.newline,
-            "leave_input" => &mut self.leave_input,
-            "next_conversation" => &mut self.next_conversation,
-            "prev_conversation" => &mut self.prev_conversation,
-            "jump_conversation" => &mut self.jump_conversation,
-            "end_conversation" => &mut self.end_conversation,
-            "scroll_up" => &mut self.scroll_up,
-            "scroll_down" => &mut self.scroll_down,
-            "help" => &mut self.help,
-            "quit" => &mut self.quit,
-            "close_popup" => &mut self.close_popup,
-            "confirm" => &mut self.confirm,
-            "cancel" => &mut self.cancel,
-            "insert_canned" => &mut self.insert_canned,
-            "search_canned" => &mut self.search_canned,
-            "accept" => &mut self.accept,
-            "toggle_dossier" => &mut self.toggle_dossier,
-            "close_service" => &mut self.close_service,
-            "open_service" => &mut self.open_service,
-            "hotlist" => &mut self.hotlist,
-            "add_note" => &mut self.add_note,
-            "transfer" => &mut self.transfer,
-            "copy_id" => &mut self.copy_id,
-            "request_reveal" => &mut self.request_reveal,
-            "block_visitor" => &mut self.block_visitor,
-            "tag_name" => &mut self.tag_name,
-            "show_to_register" => &mut self.show_to_register,
-            "toggle_topic" => &mut self.toggle_topic,
-            "show_reveals" => &mut self.show_reveals,
-            "approve_reveal" => &mut self.approve_reveal,
-            "deny_reveal" => &mut self.deny_reveal,
-            "watch" => &mut self.watch,
-            "unwatch" => &mut self.unwatch,
-            "show_accounts" => &mut self.show_accounts,
-            "new_account" => &mut self.new_account,
-            "reset_password" => &mut self.reset_password,
-            "toggle_disabled" => &mut self.toggle_disabled,
-            "show_blocks" => &mut self.show_blocks,
-            "lift_block" => &mut self.lift_block,
-            _ => return None,
-        })
     }
 }
 

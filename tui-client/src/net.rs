@@ -12,8 +12,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chathulp_shared::staff::{StaffEvent, StaffRequest, StaffSettings};
-use chathulp_shared::{ErrorCode, ErrorReply, PROTOCOL_VERSION, Role};
+use chathulp_shared::staff::{StaffEvent, StaffRequest};
+use chathulp_shared::{ErrorCode, ErrorReply, PROTOCOL_VERSION};
 use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
 use rustls::ClientConfig;
 use tokio::net::TcpStream;
@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::http::Uri;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
+pub use crate::link::{LoginInfo, NetCommand, NetEvent};
 use crate::strings;
 
 /// The relay's staff endpoint.
@@ -40,40 +41,6 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 const LOGOUT_TIMEOUT: Duration = Duration::from_millis(800);
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// What the UI asks the worker to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NetCommand {
-    /// Send this request to the relay.
-    Request(StaffRequest),
-    /// Close the connection and stop.
-    Close,
-}
-
-/// The account the relay signed us in as (the fields of `login_ok`, minus the session
-/// token, which only the worker needs).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoginInfo {
-    pub protocol: u32,
-    pub user: String,
-    pub role: Role,
-    pub capacity: u32,
-    /// The guidance times and canned responses from the relay's config.
-    pub settings: StaffSettings,
-}
-
-/// What the worker tells the UI.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NetEvent {
-    /// Signed in (first time or after a reconnect).
-    Connected(LoginInfo),
-    /// A frame from the relay (boxed: some frames are large, and actions stay small).
-    Staff(Box<StaffEvent>),
-    /// The connection dropped; `retrying` says whether the worker tries again.
-    Disconnected { reason: String, retrying: bool },
-    /// The relay refused our credentials or session; the app cannot continue.
-    LoginFailed(String),
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
@@ -427,7 +394,8 @@ async fn wait_offline(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chathulp_shared::ServiceId;
+    use chathulp_shared::staff::StaffSettings;
+    use chathulp_shared::{Role, ServiceId};
     use tokio_tungstenite::tungstenite::protocol::Role as WsRole;
 
     async fn socket_pair() -> (

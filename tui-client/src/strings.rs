@@ -564,7 +564,7 @@ pub fn transferred(nickname: &str, to: &str) -> String {
 pub fn blocked(nickname: &str, until_ms: i64) -> String {
     format!(
         "{nickname} is geblokkeerd tot {}.",
-        crate::ui::clock_time(until_ms)
+        crate::text::clock_time(until_ms)
     )
 }
 
@@ -581,8 +581,8 @@ pub fn reveals_banner(pending: usize) -> String {
     }
 }
 
-pub fn compose_prompt(purpose: &crate::app::Compose, nickname: &str) -> String {
-    use crate::app::Compose;
+pub fn compose_prompt(purpose: &crate::model::Compose, nickname: &str) -> String {
+    use crate::model::Compose;
     match purpose {
         Compose::Note(_) => format!("Interne notitie bij {nickname} (de bezoeker ziet ze nooit):"),
         Compose::Transfer { to, .. } => format!("Overdrachtsnotitie voor {to} over {nickname}:"),
@@ -598,8 +598,8 @@ pub fn compose_prompt(purpose: &crate::app::Compose, nickname: &str) -> String {
     }
 }
 
-pub fn confirm_compose(purpose: &crate::app::Compose, nickname: &str, text: &str) -> String {
-    use crate::app::Compose;
+pub fn confirm_compose(purpose: &crate::model::Compose, nickname: &str, text: &str) -> String {
+    use crate::model::Compose;
     match purpose {
         Compose::Block(_) => format!("{nickname} blokkeren? Reden: {text}. Het gesprek eindigt."),
         Compose::LiftBlock(id) => format!("Blokkade #{id} opheffen? Reden: {text}"),
@@ -641,8 +641,8 @@ pub fn handover_line(from: &str, note: &str) -> String {
     format!("overgedragen door {from}: {note}")
 }
 
-pub fn confirm_account(change: &crate::app::AccountChange) -> String {
-    use crate::app::AccountChange;
+pub fn confirm_account(change: &crate::model::AccountChange) -> String {
+    use crate::model::AccountChange;
     match change {
         AccountChange::ResetPassword { user } => {
             format!("Nieuw wachtwoord voor {user}? Het oude werkt dan niet meer.")

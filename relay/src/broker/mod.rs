@@ -11,10 +11,12 @@
 //! [`mod@reconnect`] holds what happens when a line drops: the reconnect window, resume,
 //! nickname-only returns, and restoring conversations after a relay restart.
 
+mod figures;
 mod privacy;
 mod reconnect;
 mod workbench;
 
+pub use figures::{Figures, ServiceFigures};
 pub use privacy::BLOCKED_TEXT;
 
 pub use reconnect::Resumption;
@@ -315,6 +317,17 @@ impl Broker {
         self.shared.clock.now_ms()
     }
 
+    /// The text-size limit (`limits.max_text_bytes`) of everything a client writes that
+    /// is stored: checked here, at the broker's entry points, and nowhere else.
+    fn check_size(&self, what: &str, text: &str) -> Result<(), ErrorReply> {
+        chathulp_shared::check_size(what, text, self.shared.config.limits.max_text_bytes)
+    }
+
+    /// A chat message, internal note or handover: within the size limit and not blank.
+    fn check_text(&self, text: &str) -> Result<(), ErrorReply> {
+        chathulp_shared::check_text(text, self.shared.config.limits.max_text_bytes)
+    }
+
     // ---- status ----
 
     pub fn status_response(&self) -> StatusResponse {
@@ -401,11 +414,14 @@ impl Broker {
                 .filter(|s| state.status_of(s, now) == ServiceStatus::Offline)
                 .filter(|s| !(in_grace && s.closed.is_none() && s.hours.is_open(now)))
                 .flat_map(|s| {
-                    let reason = format!(
-                        "{} Je kan ons een e-mail sturen: {}.",
-                        status_message(ServiceStatus::Offline),
-                        s.config.email
-                    );
+                    // A service without an e-mail of its own (JAC) offers its contact
+                    // page: never another service's address.
+                    let fallback = if s.config.email.is_empty() {
+                        format!("De contactgegevens vind je op {}", s.config.contact_url)
+                    } else {
+                        format!("Je kan ons een e-mail sturen: {}", s.config.email)
+                    };
+                    let reason = format!("{} {fallback}.", status_message(ServiceStatus::Offline));
                     s.queue.iter().map(move |id| (id.clone(), reason.clone()))
                 })
                 .collect()
@@ -438,7 +454,11 @@ impl Broker {
             let s = state
                 .service(&service)
                 .ok_or_else(|| not_found("service"))?;
-            match state.status_of(s, now) {
+            let status = state.status_of(s, now);
+            if status != ServiceStatus::Online {
+                crate::metrics::get().refused(&service, status);
+            }
+            match status {
                 ServiceStatus::Online => {}
                 ServiceStatus::Busy => {
                     return Err(ErrorReply::new(
@@ -474,6 +494,7 @@ impl Broker {
             })
             .await
             .map_err(internal)?;
+        crate::metrics::get().started(&service);
         self.store_address(&id, ip, ip_hash).await?;
         let socket = {
             let mut state = self.state();
@@ -526,6 +547,7 @@ impl Broker {
         client_id: String,
         text: String,
     ) -> Result<ChatMessage, ErrorReply> {
+        self.check_text(&text)?;
         let lock = self.conversation_lock(conversation)?;
         let _guard = lock.lock().await;
         self.conversation_lock(conversation)?; // still live after waiting?
@@ -546,6 +568,7 @@ impl Broker {
             // A resend of a stored message: ack it again, deliver it only once.
             return Ok(message);
         }
+        crate::metrics::get().message_stored();
         self.state().to_followers(
             conversation,
             &StaffEvent::Message {
@@ -788,6 +811,7 @@ impl Broker {
         {
             let state = self.state();
             if let Some(live) = state.conversations.get(id) {
+                crate::metrics::get().served(service, now.as_millisecond() - live.queued_at_ms);
                 live.to_visitor(VisitorEvent::Assigned);
             }
             state.queue_changed();
@@ -822,6 +846,7 @@ impl Broker {
         text: String,
     ) -> Result<ChatMessage, ErrorReply> {
         let _turn = turn;
+        self.check_text(&text)?;
         let appended = self
             .shared
             .store
@@ -839,6 +864,7 @@ impl Broker {
             // A resend of a stored message: ack it again, deliver it only once.
             return Ok(message);
         }
+        crate::metrics::get().message_stored();
         let state = self.state();
         if let Some(live) = state.conversations.get(conversation) {
             live.to_visitor(VisitorEvent::Message {
@@ -1028,6 +1054,7 @@ impl Broker {
             let Some(live) = state.conversations.remove(conversation) else {
                 return Ok(());
             };
+            crate::metrics::get().ended(&live.service, live.started_at_ms, now.as_millisecond());
             let survey = if offer_survey && live.counselor.is_some() {
                 self.shared.config.survey.clone()
             } else {

@@ -6,7 +6,7 @@
 //! The plain address leaves the vault in exactly one place: [`Broker::deliver_decision`],
 //! for an approved request, in a `reveal` frame to the counselor who asked.
 
-use chathulp_shared::staff::{BlockInfo, RevealRequest, RevealState, StaffEvent};
+use chathulp_shared::staff::{BlockInfo, PreviewMessage, RevealRequest, RevealState, StaffEvent};
 use chathulp_shared::{ConversationId, ErrorCode, ErrorReply, Party, Role};
 
 use super::{Broker, Outbox, StaffMember, internal, not_found, require_admin, require_counselor};
@@ -46,15 +46,9 @@ fn checked_name(name: &str) -> Result<String, ErrorReply> {
     Ok(name)
 }
 
-fn require_reason(reason: &str, max_bytes: usize) -> Result<(), ErrorReply> {
+fn require_reason(reason: &str) -> Result<(), ErrorReply> {
     if reason.trim().is_empty() {
         return Err(ErrorReply::new(ErrorCode::Invalid, "a reason is required"));
-    }
-    if reason.len() > max_bytes {
-        return Err(ErrorReply::new(
-            ErrorCode::TooLarge,
-            "the reason is too long",
-        ));
     }
     Ok(())
 }
@@ -123,7 +117,8 @@ impl Broker {
         reason: String,
     ) -> Result<(), ErrorReply> {
         require_counselor(member)?;
-        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.check_size("reason", &reason)
+            .and_then(|()| require_reason(&reason))?;
         self.own_conversation_lock(member, conversation)?;
         let request = self
             .shared
@@ -158,7 +153,8 @@ impl Broker {
         reason: String,
     ) -> Result<(), ErrorReply> {
         require_admin(member)?;
-        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.check_size("reason", &reason)
+            .and_then(|()| require_reason(&reason))?;
         self.shared
             .store
             .decide_reveal(request, approve, member.user.clone(), reason, self.now_ms())
@@ -275,7 +271,8 @@ impl Broker {
         reason: String,
     ) -> Result<BlockInfo, ErrorReply> {
         require_counselor(member)?;
-        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.check_size("reason", &reason)
+            .and_then(|()| require_reason(&reason))?;
         self.own_conversation_lock(member, conversation)?;
         let now = self.now_ms();
         let until = now + i64::from(self.shared.config.blocks.duration_hours) * 3600 * 1000;
@@ -323,7 +320,8 @@ impl Broker {
         reason: String,
     ) -> Result<Vec<BlockInfo>, ErrorReply> {
         require_admin(member)?;
-        require_reason(&reason, self.shared.config.limits.max_text_bytes)?;
+        self.check_size("reason", &reason)
+            .and_then(|()| require_reason(&reason))?;
         let lifted = self
             .shared
             .store
@@ -338,10 +336,11 @@ impl Broker {
 
     // ---- names for the anonymiser ----
 
-    /// A counselor tags a name said in one of their live conversations, for the
-    /// anonymised export to replace by `[naam]`. The name's white space is trimmed and
-    /// collapsed; a name equal to a tagged one but for case adds nothing. Answered to the
-    /// counselor's sockets and the conversation's watchers with every tagged name.
+    /// A counselor tags a name said in one of their conversations, live or ended (during
+    /// wrap-up, until the purge), for the anonymised export to replace by `[naam N]`. The
+    /// name's white space is trimmed and collapsed; a name equal to a tagged one but for
+    /// case adds nothing. Answered with every tagged name: to the counselor's sockets and
+    /// the watchers while live, to the counselor's sockets after the end.
     pub async fn tag_name(
         &self,
         member: &StaffMember,
@@ -350,10 +349,13 @@ impl Broker {
     ) -> Result<(), ErrorReply> {
         require_counselor(member)?;
         let name = checked_name(name)?;
-        let lock = self.own_conversation_lock(member, conversation)?;
-        let _guard = lock.lock().await;
-        // Still theirs (not transferred or ended meanwhile)?
-        self.own_conversation_lock(member, conversation)?;
+        // Live and theirs: tag in the conversation's turn, so that a transfer or an end
+        // meanwhile is seen. Ended: the store checks that it was theirs.
+        let lock = self.own_conversation_lock(member, conversation).ok();
+        let _guard = match &lock {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
         let tagging = self
             .shared
             .store
@@ -376,14 +378,58 @@ impl Broker {
                 ));
             }
         };
-        self.state().to_followers(
-            conversation,
-            &StaffEvent::NamesTagged {
-                conversation: conversation.clone(),
-                names,
-            },
-        );
+        let event = StaffEvent::NamesTagged {
+            conversation: conversation.clone(),
+            names,
+        };
+        let state = self.state();
+        if state.conversations.contains_key(conversation) {
+            state.to_followers(conversation, &event);
+        } else {
+            state.to_user(&member.user, &event);
+        }
         Ok(())
+    }
+
+    /// A counselor's preview of the anonymised transcript of one of their conversations,
+    /// live or ended: the messages as the anonymised export writes them.
+    pub async fn anonymised_preview(
+        &self,
+        member: &StaffMember,
+        conversation: &ConversationId,
+    ) -> Result<StaffEvent, ErrorReply> {
+        require_counselor(member)?;
+        let store = &self.shared.store;
+        let record = store
+            .conversation(conversation.clone())
+            .await
+            .map_err(internal)?
+            .filter(|r| r.counselor.as_deref() == Some(member.user.as_str()))
+            .ok_or_else(|| not_found("conversation of yours"))?;
+        let messages = store
+            .messages(conversation.clone())
+            .await
+            .map_err(internal)?;
+        let tagged = store
+            .tagged_names(conversation.clone())
+            .await
+            .map_err(internal)?;
+        // The finder is CPU work: off the socket tasks' threads.
+        let lines = tokio::task::spawn_blocking(move || {
+            crate::export::anonymise(&record, &tagged, &messages)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "the anonymiser failed");
+            ErrorReply::new(ErrorCode::Internal, "the relay could not anonymise")
+        })?;
+        Ok(StaffEvent::AnonymisedPreview {
+            conversation: conversation.clone(),
+            messages: lines
+                .into_iter()
+                .map(|(at_ms, from, text)| PreviewMessage { from, at_ms, text })
+                .collect(),
+        })
     }
 
     // ---- retention ----

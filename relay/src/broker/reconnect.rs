@@ -149,6 +149,7 @@ impl Broker {
         live.visitor = Some(outbox);
         live.visitor_socket = socket;
         let was_away = live.visitor_away_until_ms.take().is_some();
+        crate::metrics::get().resumed();
         let (service, counselor) = (live.service.clone(), live.counselor.clone());
         if let Some(counselor) = &counselor {
             if was_away {
@@ -275,6 +276,7 @@ impl Broker {
             state.ended_while_away.retain(|_, e| e.until_ms > now_ms);
             (visitors, counselors)
         };
+        crate::metrics::get().windows_expired(visitors.len() + counselors.len());
         for id in visitors {
             if let Err(e) = self
                 .end(&id, Party::Visitor, Some(VISITOR_GONE.into()))

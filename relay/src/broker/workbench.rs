@@ -10,11 +10,13 @@ use std::collections::BTreeSet;
 use chathulp_shared::staff::{
     CounselorLoad, Handover, InternalNote, LiveConversation, ServiceDashboard, StaffEvent,
 };
-use chathulp_shared::{ChatMessage, ConversationId, ErrorCode, ErrorReply, Role, check_text};
+use chathulp_shared::{ChatMessage, ConversationId, ErrorCode, ErrorReply, Role};
 
 use super::{Broker, Outbox, StaffConnId, StaffMember, State, internal, not_found};
-use crate::accounts::{self, AccountError};
-use crate::store::StoreError;
+use crate::accounts::{self, AccountError, Credentials, SignInError};
+use crate::limits::PeerKey;
+use crate::login_guard::LoginGuard;
+use crate::store::{Account, StoreError};
 
 /// Most messages one `history` page with `before_seq` returns.
 const MAX_PAGE: u32 = 500;
@@ -34,7 +36,7 @@ impl Broker {
         conversation: &ConversationId,
         text: String,
     ) -> Result<(), ErrorReply> {
-        check_text(&text, self.config().limits.max_text_bytes)?;
+        self.check_text(&text)?;
         let lock = self.own_conversation_lock(member, conversation)?;
         let _guard = lock.lock().await;
         self.own_conversation_lock(member, conversation)?;
@@ -69,7 +71,7 @@ impl Broker {
         to: String,
         note: String,
     ) -> Result<(), ErrorReply> {
-        check_text(&note, self.config().limits.max_text_bytes)?;
+        self.check_text(&note)?;
         if to == member.user {
             return Err(invalid("this conversation is yours already"));
         }
@@ -153,12 +155,7 @@ impl Broker {
                 return Err(invalid(&format!("{topic:?} is chosen twice")));
             }
         }
-        if notes.len() > self.config().limits.max_text_bytes {
-            return Err(ErrorReply::new(
-                ErrorCode::TooLarge,
-                "the notes are too long",
-            ));
-        }
+        self.check_size("notes", &notes)?;
         let saved = self
             .store()
             .save_wrap_up(
@@ -289,6 +286,20 @@ impl Broker {
     }
 
     // ---- accounts ----
+
+    /// Signs a staff member in ([`accounts::sign_in`]) and starts their session.
+    pub async fn sign_in(
+        &self,
+        guard: &LoginGuard,
+        network: &PeerKey,
+        credentials: Credentials,
+    ) -> Result<(Account, String), SignInError> {
+        let hours = self.config().limits.session_hours;
+        accounts::sign_in(self.store(), guard, network, credentials, hours, || {
+            self.now_ms()
+        })
+        .await
+    }
 
     pub async fn list_accounts(&self) -> Result<StaffEvent, ErrorReply> {
         let store = self.store().clone();

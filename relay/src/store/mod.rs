@@ -421,6 +421,9 @@ impl Store {
     }
 
     dispatch! {
+        /// Commits an empty write: the store takes writes (`/readyz`).
+        async fn check_writable(&self) -> Result<()>;
+
         // ---- accounts and sessions ----
         async fn add_account(&self, account: Account, now_ms: i64) -> Result<()>;
         async fn account_count(&self) -> Result<u64>;

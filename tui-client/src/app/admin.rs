@@ -1,34 +1,17 @@
-//! The administrator's desk on top of [`super`]: the staff accounts (create, reset a
-//! password, disable or enable) and the visitor block list (lift a block).
+//! The administrator's desk on top of [`super`]: closing and opening a service, the staff
+//! accounts (create, reset a password, disable or enable) and the visitor block list
+//! (lift a block).
 //!
 //! Every destructive step (a password reset, disabling or enabling an account, lifting a
 //! block) asks a second "yes" first. A password the relay makes is shown once, in its own
 //! popup, and kept nowhere else: closing that popup forgets it.
 
-use chathulp_shared::Role;
 use chathulp_shared::staff::{AccountInfo, BlockInfo, StaffRequest};
+use chathulp_shared::{Role, ServiceId};
 
-use super::{App, Popup};
-use crate::app::Compose;
+use super::App;
+use crate::model::{AccountChange, Compose, Popup, ROLES};
 use crate::{sanitize, strings};
-
-/// The roles a new account can get, in the order the pick list shows them.
-pub const ROLES: [Role; 3] = [Role::Counselor, Role::Supervisor, Role::Admin];
-
-/// An account change that waits for the administrator's "yes".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AccountChange {
-    ResetPassword { user: String },
-    SetDisabled { user: String, disabled: bool },
-}
-
-impl AccountChange {
-    pub fn user(&self) -> &str {
-        match self {
-            AccountChange::ResetPassword { user } | AccountChange::SetDisabled { user, .. } => user,
-        }
-    }
-}
 
 impl App {
     /// Back to the account list, on `user`'s row if it is there.
@@ -163,5 +146,44 @@ impl App {
             user: sanitize::line(user),
             password: sanitize::line(password),
         });
+    }
+}
+
+impl App {
+    /// The selected queue row's service, for the administrator's keys.
+    pub(super) fn admin_service(&mut self) -> Option<ServiceId> {
+        if !self.is_admin() {
+            self.error(strings::ADMIN_ONLY.into());
+            return None;
+        }
+        let service = self.queue_cursor.as_ref().map(|r| r.service().clone());
+        if service.is_none() {
+            self.error(strings::NOTHING_SELECTED.into());
+        }
+        service
+    }
+
+    pub(super) fn ask_close_service(&mut self) {
+        if let Some(service) = self.admin_service() {
+            self.popup = Some(Popup::CloseReason {
+                service,
+                reason: String::new(),
+            });
+        }
+    }
+
+    pub(super) fn open_service(&mut self) {
+        let Some(service) = self.admin_service() else {
+            return;
+        };
+        let closed = self
+            .services
+            .iter()
+            .any(|s| s.service == service && s.closed_reason.is_some());
+        if !closed {
+            self.info(strings::SERVICE_NOT_CLOSED.into());
+        } else if self.request(StaffRequest::OpenService { service }) {
+            self.info(strings::OPENING_SERVICE.into());
+        }
     }
 }

@@ -4,7 +4,8 @@
 
 use chathulp_shared::staff::ServiceQueue;
 
-use super::{App, Notice};
+use super::App;
+use crate::model::Notice;
 
 /// How long the notice line flashes after a notification.
 pub const FLASH_MS: i64 = 2_000;

@@ -12,69 +12,9 @@ use chathulp_shared::staff::{
 };
 use chathulp_shared::{ConversationId, Party, ServiceId};
 
-use super::{App, Focus, Popup, QueueRow, RevealView, sanitize_note};
+use super::{App, sanitize_note};
+use crate::model::{Compose, Focus, Popup, QueueRow, RevealView, WrapUpForm};
 use crate::{sanitize, strings};
-
-/// What a [`Popup::Compose`] text is for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Compose {
-    /// An internal note on this conversation.
-    Note(ConversationId),
-    /// The handover note for a transfer to colleague `to`.
-    Transfer {
-        conversation: ConversationId,
-        to: String,
-    },
-    /// Why the visitor's IP address must be disclosed (confirmed before it goes).
-    Reveal(ConversationId),
-    /// Why the visitor is blocked (confirmed before it goes).
-    Block(ConversationId),
-    /// An administrator's reason to approve or deny reveal request `request`.
-    Decide { request: u64, approve: bool },
-    /// The name of a new staff account (its role is picked next).
-    AccountName,
-    /// Why block `0` is lifted (confirmed before it goes).
-    LiftBlock(u64),
-    /// A name said in this conversation, for the anonymised export to leave out.
-    TagName(ConversationId),
-}
-
-impl Compose {
-    /// Whether a second "yes" is asked before the request goes out.
-    pub fn is_destructive(&self) -> bool {
-        matches!(
-            self,
-            Compose::Reveal(_) | Compose::Block(_) | Compose::LiftBlock(_)
-        )
-    }
-
-    /// The conversation it is about, if any.
-    pub fn conversation(&self) -> Option<&ConversationId> {
-        match self {
-            Compose::Note(c)
-            | Compose::Transfer {
-                conversation: c, ..
-            }
-            | Compose::Reveal(c)
-            | Compose::Block(c)
-            | Compose::TagName(c) => Some(c),
-            Compose::Decide { .. } | Compose::AccountName | Compose::LiftBlock(_) => None,
-        }
-    }
-}
-
-/// The wrap-up registration of one ended conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WrapUpForm {
-    pub conversation: ConversationId,
-    pub nickname: String,
-    /// One flag per topic of `settings.topics`, in that order.
-    pub chosen: Vec<bool>,
-    /// The highlighted topic.
-    pub selected: usize,
-    /// Free notes (one line).
-    pub notes: String,
-}
 
 impl App {
     /// The dashboard entry of `service`, for supervisors and administrators.
@@ -96,6 +36,12 @@ impl App {
             .iter()
             .filter(|r| r.state == RevealState::Pending)
             .count()
+    }
+
+    /// Whether the screen shows the banner of waiting reveal requests: to supervisors and
+    /// administrators, while one waits.
+    pub fn shows_reveal_banner(&self) -> bool {
+        self.read_only() && self.pending_reveals() > 0
     }
 
     /// When the visitor's oldest message that we have not answered yet arrived: the

@@ -330,6 +330,13 @@ impl PgStore {
     }
 
     /// One statement in its own write transaction; the number of rows it changed.
+    /// An empty write transaction, committed: `/readyz`'s store check. It passes the
+    /// fencing check too, so a relay fenced out by a newer leader is not ready.
+    pub async fn check_writable(&self) -> Result<()> {
+        let mut c = self.client().await?;
+        self.begin(&mut c).await?.commit().await
+    }
+
     pub(super) async fn write_one(&self, sql: &str, p: Params<'_>) -> Result<u64> {
         let mut c = self.client().await?;
         let tx = self.begin(&mut c).await?;

@@ -257,6 +257,11 @@ impl SqliteStore {
         .await?
     }
 
+    /// An empty job through the writer thread, committed: `/readyz`'s store check.
+    pub async fn check_writable(&self) -> Result<()> {
+        self.write(|_| Ok(())).await
+    }
+
     pub async fn journal_mode(&self) -> Result<String> {
         self.read(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?))
             .await
@@ -751,7 +756,9 @@ fn write_loop(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
         {
             batch.push(job);
         }
+        let (jobs, started) = (batch.len(), std::time::Instant::now());
         run_batch(&mut conn, batch);
+        crate::metrics::get().batch_written(jobs, started.elapsed());
     }
 }
 

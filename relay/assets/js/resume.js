@@ -1,0 +1,280 @@
+// Resuming after a drop or a reload, and the conversation kept in sessionStorage.
+
+import { addNotice, appendToLog, createMessageItem, renderChat, sendChatText, setMessageMeta } from './chat.js';
+import { CHAT_KEY, RECONNECT_DELAYS_MS, RECONNECT_MARGIN_MS, RECONNECT_WINDOW_MS, RESUME_TIMEOUT_MS } from './constants.js';
+import { finishConversation } from './ending.js';
+import { clearError, showView } from './helpers.js';
+import { setText } from './i18n.js';
+import { closeSocket, confirmSent, connect, isChatMessage, openSocket, resumeFrame, showMessage, socketOpen } from './socket.js';
+import { el, state } from './state.js';
+
+// ---------------------------------------------------------------- resume
+
+/** The line dropped (or the page was reloaded): keep trying to resume, with backoff. */
+export function startReconnecting() {
+  state.resuming = false;
+  clearTimeout(state.resumeTimer);
+  state.resumeTimer = null;
+  if (state.phase !== 'reconnecting') {
+    state.phase = 'reconnecting';
+    state.reconnectAttempt = 0;
+    state.reconnectDeadline = Date.now() + RECONNECT_WINDOW_MS + RECONNECT_MARGIN_MS;
+    addNotice('lostNotice');
+    state.outbox.forEach(function (entry) {
+      entry.sent = false;
+      if (entry.status === 'pending' && !entry.shown) setMessageMeta(entry.item, null, 'waitingToSend');
+    });
+  }
+  scheduleResume();
+  renderChat();
+}
+
+export function scheduleResume() {
+  clearTimeout(state.reconnectTimer);
+  state.reconnectTimer = null;
+  if (Date.now() >= state.reconnectDeadline) { resumeFailed(); return; }
+  const delays = RECONNECT_DELAYS_MS;
+  const delay = delays[Math.min(state.reconnectAttempt, delays.length - 1)];
+  state.reconnectAttempt += 1;
+  state.reconnectTimer = setTimeout(attemptResume, delay);
+}
+
+export function stopReconnecting() {
+  clearTimeout(state.reconnectTimer);
+  clearTimeout(state.resumeTimer);
+  state.reconnectTimer = null;
+  state.resumeTimer = null;
+  state.resuming = false;
+}
+
+/** One attempt: a new socket that says `resume` with the token and the last seq. */
+export function attemptResume() {
+  clearTimeout(state.reconnectTimer);
+  state.reconnectTimer = null;
+  if (state.phase !== 'reconnecting' || !state.resumeToken) return;
+  state.resuming = true;
+  renderChat();
+  clearTimeout(state.resumeTimer);
+  state.resumeTimer = setTimeout(onResumeTimeout, RESUME_TIMEOUT_MS);
+  openSocket(resumeFrame);
+}
+
+/** Try at once, e.g. when the network is back or the visitor asks for it. */
+export function resumeNow() {
+  if (state.phase !== 'reconnecting' || state.resuming) return;
+  state.reconnectAttempt = 0;
+  attemptResume();
+}
+
+export function onResumeTimeout() {
+  state.resumeTimer = null;
+  if (!state.resuming) return;
+  state.resuming = false;
+  closeSocket();
+  scheduleResume();
+  renderChat();
+}
+
+export function onResumeError(code) {
+  state.resuming = false;
+  clearTimeout(state.resumeTimer);
+  state.resumeTimer = null;
+  closeSocket();
+  // The conversation ended or its window passed; or this page is too old for the relay.
+  if (code === 'resume_failed' || code === 'unsupported_version') resumeFailed();
+  else scheduleResume(); // e.g. `internal`: the relay may manage next time
+  renderChat();
+}
+
+/** "Het gesprek kon niet hersteld worden.", with the option to start a new chat. */
+export function resumeFailed() {
+  stopReconnecting();
+  closeSocket();
+  finishConversation('lost');
+}
+
+export function onResumed(frame) {
+  if (!state.resuming) return;
+  stopReconnecting();
+  const afterReload = state.restored;
+  state.restored = false;
+  state.welcomed = true;
+  state.everWelcomed = true;
+  state.counselorAway = false; // the relay says `counselor_away` again if it still is
+  clearError('connection');
+
+  const wasAssigned = state.assigned;
+  if (frame.assigned === true) {
+    state.phase = 'chatting';
+    state.assigned = true;
+    state.queuePosition = null;
+  } else {
+    state.phase = 'queued';
+    state.assigned = false;
+    state.queuePosition = Number.isInteger(frame.position) && frame.position > 0 ? frame.position : null;
+  }
+
+  // Every message after our last seq, both sides, in seq order; skip what is shown.
+  const messages = (Array.isArray(frame.messages) ? frame.messages : [])
+    .filter(isChatMessage)
+    .sort(function (a, b) { return a.seq - b.seq; });
+  const claimed = claimStoredMessages(messages);
+  messages.forEach(function (message, i) {
+    if (state.seenSeqs.has(message.seq)) return;
+    // A stored message of ours: show it in that item (it is still resent below, and
+    // the relay acks it with this seq).
+    if (claimed[i]) confirmSent(claimed[i], message.seq, message.at_ms);
+    else showMessage(message);
+  });
+  if (!afterReload) {
+    if (state.assigned && !wasAssigned) addNotice('assigned');
+    addNotice('reconnected');
+  }
+  resendOutbox();
+  saveChat();
+  renderChat();
+}
+
+/**
+ * Our own messages that the relay stored but whose ack was lost come back in
+ * `resumed`. Each is matched, in order, to the first unacknowledged message with the
+ * same text, whose item then shows it, so it is on the page once. Returns, per
+ * message, the matched outbox entry (or null).
+ */
+export function claimStoredMessages(messages) {
+  const entries = [];
+  state.outbox.forEach(function (entry) {
+    if (entry.status !== 'rejected' && !entry.shown) entries.push(entry);
+  });
+  let next = 0;
+  return messages.map(function (message) {
+    if (message.from !== 'visitor' || state.seenSeqs.has(message.seq)) return null;
+    for (let i = next; i < entries.length; i++) {
+      if (entries[i].text === message.text) {
+        next = i + 1;
+        return entries[i];
+      }
+    }
+    return null;
+  });
+}
+
+/**
+ * Sends every unacknowledged message again, with its original client_id and text, in
+ * the order they were written; they stay below the stored messages until acked.
+ */
+export function resendOutbox() {
+  state.outbox.forEach(function (entry, clientId) {
+    if (entry.status === 'rejected') return;
+    if (!entry.shown && (!entry.item.parentNode || hasStoredMessageAfter(entry.item))) {
+      appendToLog(entry.item, false);
+    }
+    sendChatText(clientId, entry.text);
+  });
+}
+
+export function hasStoredMessageAfter(item) {
+  for (let node = item.nextElementSibling; node; node = node.nextElementSibling) {
+    if (node.dataset.seq) return true;
+  }
+  return false;
+}
+
+export function onReconnectClick() {
+  clearError();
+  if (state.phase === 'reconnecting') resumeNow();
+  else if (state.phase === 'disconnected') connect();
+  el.messageInput.focus();
+}
+
+/** Back online, or back to the tab (timers may have been held): don't wait. */
+export function onOnline() {
+  resumeNow();
+}
+
+/** A page restored from the back/forward cache has no socket any more. */
+export function onPageShow(event) {
+  if (!event.persisted || socketOpen() || !state.resumeToken) return;
+  if (state.phase === 'queued' || state.phase === 'chatting') {
+    state.ws = null;
+    startReconnecting();
+  }
+}
+
+// ---------------------------------------------------------------- session storage
+
+export function saveChat() {
+  if (!state.resumeToken) return;
+  const unacked = [];
+  state.outbox.forEach(function (entry, clientId) {
+    if (entry.status !== 'rejected') unacked.push({ client_id: clientId, text: entry.text });
+  });
+  const data = {
+    token: state.resumeToken,
+    service: state.serviceId,
+    nickname: state.nickname,
+    last_seq: state.lastSeq,
+    no_dossier: state.noDossier,
+    unacked: unacked,
+  };
+  try { sessionStorage.setItem(CHAT_KEY, JSON.stringify(data)); } catch (e) { /* storage blocked or full */ }
+}
+
+export function clearChat() {
+  try { sessionStorage.removeItem(CHAT_KEY); } catch (e) { /* storage blocked */ }
+}
+
+/** The stored conversation, checked; null if there is none (or it is unreadable). */
+export function loadChat() {
+  let data = null;
+  try { data = JSON.parse(sessionStorage.getItem(CHAT_KEY) || 'null'); } catch (e) { data = null; }
+  const ok = data && typeof data === 'object' &&
+    typeof data.token === 'string' && data.token !== '' &&
+    typeof data.service === 'string' && data.service !== '' &&
+    typeof data.nickname === 'string';
+  if (!ok) {
+    if (data !== null) clearChat();
+    return null;
+  }
+  const unacked = Array.isArray(data.unacked) ? data.unacked.filter(function (u) {
+    return u && typeof u.client_id === 'string' && u.client_id !== '' &&
+      u.client_id.length <= 64 && typeof u.text === 'string' && u.text !== '';
+  }) : [];
+  return {
+    token: data.token,
+    service: data.service,
+    nickname: data.nickname,
+    lastSeq: Number.isInteger(data.last_seq) && data.last_seq > 0 ? data.last_seq : 0,
+    noDossier: data.no_dossier === true,
+    unacked: unacked,
+  };
+}
+
+/**
+ * After a reload: straight to the chat, and resume from seq 0, since the page is empty.
+ * The scrollback comes back in `resumed`; unacknowledged messages are sent again.
+ */
+export function restoreConversation(saved) {
+  state.serviceId = saved.service;
+  state.nickname = saved.nickname;
+  state.noDossier = saved.noDossier;
+  el.noDossier.checked = saved.noDossier;
+  state.resumeToken = saved.token;
+  state.everWelcomed = true;
+  state.restored = true;
+  state.lastSeq = 0;
+  saved.unacked.forEach(function (u) {
+    const item = createMessageItem('visitor', u.text);
+    item.dataset.clientId = u.client_id;
+    item.classList.add('pending');
+    setMessageMeta(item, null, 'waitingToSend');
+    state.outbox.set(u.client_id, { text: u.text, item: item, status: 'pending' });
+  });
+  state.phase = 'reconnecting';
+  state.reconnectAttempt = 0;
+  state.reconnectDeadline = Date.now() + RECONNECT_WINDOW_MS + RECONNECT_MARGIN_MS;
+  setText(el.reconnectText, 'reconnecting');
+  showView('chat');
+  renderChat();
+  attemptResume();
+}
