@@ -31,9 +31,10 @@ const DEV_SERVER: &str = "wss://127.0.0.1:8443";
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
-    /// The relay, e.g. wss://relay.example:8443
-    #[arg(long, value_name = "URL")]
-    server: Option<String>,
+    /// The relay, e.g. wss://relay.example:8443. Give it more than once (or comma-separated)
+    /// for a leader and its standbys: they are tried in turn, on start and on reconnect.
+    #[arg(long, value_name = "URL", value_delimiter = ',')]
+    server: Vec<String>,
     /// Your account name.
     #[arg(long)]
     user: String,
@@ -78,12 +79,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => (AppConfig::default(), KeyConfig::default()),
     };
 
-    let server = match (&cli.server, cli.dev) {
-        (Some(server), _) => server.clone(),
-        (None, true) => DEV_SERVER.to_owned(),
-        (None, false) => anyhow::bail!(strings::NEED_SERVER),
+    let servers = match (cli.server.is_empty(), cli.dev) {
+        (false, _) => cli.server.clone(),
+        (true, true) => vec![DEV_SERVER.to_owned()],
+        (true, false) => anyhow::bail!(strings::NEED_SERVER),
     };
-    let (url, relay) = net::staff_url(&server)?;
+    let server = servers.join(",");
+    let urls = servers
+        .iter()
+        .map(|s| net::staff_url(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Several relays serve one certificate (docs/operations.md): the first one's entry in
+    // `known_relays` pins it for all.
+    let relay = urls[0].1.clone();
     let known = KnownRelays::new(data_dir.join("known_relays"));
     let trust = match (&cli.fingerprint, cli.dev) {
         (Some(fp), _) => Trust::Pinned(tls::parse_fingerprint(fp)?),
@@ -102,15 +110,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let endpoint = Endpoint {
-            url,
-            relay,
-            tls: tls_setup.config.clone(),
-        };
+        let endpoints: Vec<Endpoint> = urls
+            .into_iter()
+            .map(|(url, relay)| Endpoint {
+                url,
+                relay,
+                tls: tls_setup.config.clone(),
+            })
+            .collect();
+        let endpoint = endpoints[0].clone();
         eprintln!("{}", strings::connecting_to(&endpoint.url));
         let login = net::login_request(&cli.user, &password);
         drop(password);
-        let (ws, info, token) = match net::connect_and_login(&endpoint, &login).await {
+        let (current, ws, info, token) = match net::connect_and_login_any(&endpoints, 0, &login)
+            .await
+        {
             Ok(connected) => connected,
             Err(NetError::LoginFailed(message)) => {
                 tracing::info!("login refused");
@@ -162,7 +176,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let (event_tx, event_rx) = mpsc::channel(256);
         // Queued before the worker starts, so the app sees it before any relay frame.
         event_tx.send(NetEvent::Connected(info)).await?;
-        let worker = tokio::spawn(net::run_worker(ws, endpoint, token, command_rx, event_tx));
+        let worker = tokio::spawn(net::run_worker_on(
+            ws, endpoints, current, token, command_rx, event_tx,
+        ));
 
         let mut app = App::new(AppOptions {
             user: cli.user.clone(),

@@ -3,7 +3,9 @@
 //! The UI sends it [`NetCommand`]s over an mpsc channel and gets [`NetEvent`]s back, so
 //! a relay message shows the moment it arrives and the UI never waits on the network.
 //! After a dropped connection the worker reconnects with backoff and signs in again with
-//! the session token of the last `login_ok`; the password is not kept. A `logout` request
+//! the session token of the last `login_ok`; the password is not kept. Given several
+//! relays (`--server` more than once: a leader and its standbys), each round tries them
+//! in turn, starting after the one that was lost, so a failover finds the new leader. A `logout` request
 //! (the app sends one on quit) is sent, the socket closed and the worker stops.
 //!
 //! The frame-level parts ([`login`], [`pump`]) work over any WebSocket `Sink`/`Stream`, so
@@ -137,6 +139,30 @@ pub async fn connect_and_login(
     tokio::time::timeout(CONNECT_TIMEOUT, attempt)
         .await
         .map_err(|_| NetError::Timeout)?
+}
+
+/// Tries `endpoints` in turn, starting at `first`, until one connects and signs in.
+/// Returns which one did. A refused sign-in (`login_failed`, `rate_limited`) is the
+/// relays' answer and ends the round; any other failure moves on to the next relay (a
+/// standby answers 503 to the socket). With none left, the last failure.
+pub async fn connect_and_login_any(
+    endpoints: &[Endpoint],
+    first: usize,
+    request: &StaffRequest,
+) -> Result<(usize, Ws, LoginInfo, String), NetError> {
+    let mut last = NetError::Closed;
+    for k in 0..endpoints.len() {
+        let i = (first + k) % endpoints.len();
+        match connect_and_login(&endpoints[i], request).await {
+            Ok((ws, info, token)) => return Ok((i, ws, info, token)),
+            Err(e @ (NetError::LoginFailed(_) | NetError::RateLimited)) => return Err(e),
+            Err(e) => {
+                tracing::info!(relay = %endpoints[i].relay, error = %e, "relay unavailable");
+                last = e;
+            }
+        }
+    }
+    Err(last)
 }
 
 /// The first frame of a password sign-in.
@@ -306,12 +332,28 @@ fn not_sent(request: &StaffRequest) -> NetEvent {
 
 /// The worker: runs until the UI sends [`NetCommand::Close`] or drops its sender.
 pub async fn run_worker(
-    mut ws: Ws,
+    ws: Ws,
     endpoint: Endpoint,
+    token: String,
+    commands: mpsc::UnboundedReceiver<NetCommand>,
+    events: mpsc::Sender<NetEvent>,
+) {
+    run_worker_on(ws, vec![endpoint], 0, token, commands, events).await;
+}
+
+/// [`run_worker`] with several relays: `ws` is connected to `endpoints[current]`, and
+/// reconnects try them all in turn, starting with the next one.
+pub async fn run_worker_on(
+    mut ws: Ws,
+    endpoints: Vec<Endpoint>,
+    mut current: usize,
     mut token: String,
     mut commands: mpsc::UnboundedReceiver<NetCommand>,
     events: mpsc::Sender<NetEvent>,
 ) {
+    if endpoints.is_empty() {
+        return;
+    }
     loop {
         let reason = match pump(&mut ws, &mut commands, &events).await {
             PumpEnd::Stop => return,
@@ -334,9 +376,10 @@ pub async fn run_worker(
                 protocol: PROTOCOL_VERSION,
                 token: token.clone(),
             };
-            match connect_and_login(&endpoint, &session).await {
-                Ok((ws, info, new_token)) => {
-                    tracing::info!("reconnected to the relay");
+            match connect_and_login_any(&endpoints, current + 1, &session).await {
+                Ok((i, ws, info, new_token)) => {
+                    tracing::info!(relay = %endpoints[i].relay, "reconnected to the relay");
+                    current = i;
                     token = new_token;
                     if events.send(NetEvent::Connected(info)).await.is_err() {
                         return;
