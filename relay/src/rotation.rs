@@ -137,8 +137,6 @@ pub async fn rotate(store: &Store, actor: String, now_ms: i64) -> Result<Rotatio
     })
 }
 
-/// Writes the old key to `vault.key.old-<unix seconds>` (0600, never overwriting).
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,9 +16,13 @@ struct TestStore {
 
 async fn fresh() -> TestStore {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = tempfile::tempdir().unwrap();
-    let location = testing::fresh_location(dir.path()).await.unwrap();
-    let store = Store::open_at(&location, dir.path()).await.unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let location = testing::fresh_location(dir.path())
+        .await
+        .expect("a fresh test database");
+    let store = Store::open_at(&location, dir.path())
+        .await
+        .expect("the test store opens");
     TestStore {
         store,
         location,
@@ -304,7 +308,9 @@ async fn a_write_outside_the_fenced_transaction_start_is_refused_by_postgresql()
 
 /// A plain connection to the test's database, as another relay (or an operator) has.
 async fn admin_client(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = testing::connect(url).await.unwrap();
+    let (client, connection) = testing::connect(url)
+        .await
+        .expect("a connection to the test database");
     tokio::spawn(connection);
     client
 }

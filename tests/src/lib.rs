@@ -93,7 +93,8 @@ impl TestRelay {
                 .await?;
         }
         let clock = ManualClock::new(OPEN_HOUR.parse()?);
-        let mut relay = Self::spawn(config, &data_dir, location, store, clock).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let mut relay = Self::spawn(config, &data_dir, location, store, clock, listener).await?;
         relay._tmp = Some(tmp);
         Ok(relay)
     }
@@ -104,6 +105,7 @@ impl TestRelay {
         location: Location,
         store: Store,
         clock: ManualClock,
+        listener: tokio::net::TcpListener,
     ) -> anyhow::Result<Self> {
         install_crypto();
         let identity = tls::dev_identity(data_dir)?;
@@ -112,7 +114,6 @@ impl TestRelay {
             .first()
             .context("dev identity has no certificate")?
             .to_vec();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let relay = Relay::new(
             config,
@@ -146,8 +147,20 @@ impl TestRelay {
     /// [`Self::restart`], running `offline` on the data folder while no relay runs (an
     /// offline command such as `chathulp-relay vault rotate`).
     pub async fn restart_after(
+        self,
+        config: Config,
+        offline: impl FnOnce(&Path) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        self.restart_on(config, listener, offline).await
+    }
+
+    /// [`Self::restart_after`] on a listener the caller bound: a "second relay" at an
+    /// address clients knew beforehand (the terminal app's list of `--server`s).
+    pub async fn restart_on(
         mut self,
         config: Config,
+        listener: tokio::net::TcpListener,
         offline: impl FnOnce(&Path) -> anyhow::Result<()>,
     ) -> anyhow::Result<Self> {
         let tmp = self._tmp.take();
@@ -157,7 +170,7 @@ impl TestRelay {
         self.stop().await?;
         offline(&data_dir)?;
         let store = Store::open_at(&location, &data_dir).await?;
-        let mut relay = Self::spawn(config, &data_dir, location, store, clock).await?;
+        let mut relay = Self::spawn(config, &data_dir, location, store, clock, listener).await?;
         relay._tmp = tmp;
         Ok(relay)
     }

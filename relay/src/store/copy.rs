@@ -23,8 +23,11 @@ enum Kind {
 }
 use Kind::{Blob, Bool, Int, Text};
 
-/// Every table, parents before children, with its columns and the order to read it in.
-const TABLES: &[(&str, &[(&str, Kind)], &str)] = &[
+/// A table to copy: its name, its columns with their kinds, and the order to read it in.
+type Table = (&'static str, &'static [(&'static str, Kind)], &'static str);
+
+/// Every table, parents before children.
+const TABLES: &[Table] = &[
     (
         "accounts",
         &[

@@ -723,7 +723,7 @@ impl SqliteStore {
         use rusqlite::types::ValueRef;
         self.read(move |c| {
             let mut stmt = c.prepare(&sql)?;
-            let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+            let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
             let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |row| {
                 let mut object = serde_json::Map::new();
                 for (i, name) in names.iter().enumerate() {
