@@ -77,6 +77,8 @@ pub enum Action {
     /// Tag a name said in the active conversation: the anonymised export replaces it
     /// by `[naam]`.
     TagName,
+    /// Show the active conversation's anonymised transcript, as the team would get it.
+    Preview,
     /// The ended conversations still to register.
     ShowToRegister,
     /// In the wrap-up form: choose or unchoose the highlighted topic.

@@ -309,7 +309,8 @@ impl App {
     pub fn key_context(&self) -> KeyContext {
         KeyContext {
             popup: self.popup.as_ref().map(|p| match p {
-                Popup::Help => PopupKind::Help,
+                // Read-only text to scroll and close, like the help.
+                Popup::Help | Popup::Preview { .. } => PopupKind::Help,
                 Popup::ConfirmEnd(_) | Popup::ConfirmQuit | Popup::ConfirmClose { .. } => {
                     PopupKind::Confirm
                 }
@@ -450,6 +451,7 @@ impl App {
             Action::RequestReveal => self.open_compose(Compose::Reveal),
             Action::BlockVisitor => self.open_compose(Compose::Block),
             Action::TagName => self.open_compose(Compose::TagName),
+            Action::Preview => self.open_preview(),
             Action::ShowToRegister => self.show_to_register(),
             Action::ToggleTopic => self.toggle_topic(),
             Action::ShowReveals => self.show_reveals(),

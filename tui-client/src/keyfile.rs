@@ -232,6 +232,7 @@ mod tests {
             "request_reveal",
             "block_visitor",
             "tag_name",
+            "preview",
             "show_to_register",
             "toggle_topic",
             "show_reveals",

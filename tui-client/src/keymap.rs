@@ -523,7 +523,7 @@ mod tests {
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 48);
+        assert_eq!(list.len(), 49);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)

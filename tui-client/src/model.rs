@@ -3,6 +3,7 @@
 //! small queries and the scrollback bookkeeping of [`Conversation`]; it imports nothing
 //! else of this crate, so every other module may use it.
 
+use chathulp_shared::staff::PreviewMessage;
 use chathulp_shared::{ConversationId, Role, ServiceId};
 
 mod conversation;
@@ -138,6 +139,13 @@ pub enum Popup {
     /// Administrators: the visitor blocks; `selected` indexes `App::blocks`.
     Blocks {
         selected: usize,
+    },
+    /// The anonymised transcript of `conversation`, as the team would get it: `None`
+    /// until the relay answers. `scroll` is the first line shown.
+    Preview {
+        conversation: ConversationId,
+        messages: Option<Vec<PreviewMessage>>,
+        scroll: usize,
     },
 }
 

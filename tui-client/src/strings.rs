@@ -471,6 +471,8 @@ pub mod keys {
         "noodgeval: vraag het IP-adres van de bezoeker aan (met reden en bevestiging)";
     pub const BLOCK: &str = "bezoeker blokkeren (met reden en bevestiging)";
     pub const TAG_NAME: &str = "naam markeren: een geanonimiseerde export toont ze als [naam]";
+    pub const PREVIEW: &str =
+        "geanonimiseerd gesprek bekijken, zoals het naar het team gaat (mis je een naam: m)";
     pub const TO_REGISTER: &str = "gesprekken die nog geregistreerd moeten worden";
     pub const REVEALS: &str = "aanvragen om een IP-adres te onthullen";
     pub const REVEALS_SHORT: &str = "aanvragen";
@@ -542,6 +544,11 @@ pub const NEW_ACCOUNT_TITLE: &str = "Nieuw account";
 pub const PICK_ROLE_TITLE: &str = "Rol van het nieuwe account";
 pub const LIFT_BLOCK_TITLE: &str = "Blokkade opheffen";
 pub const TAG_NAME_TITLE: &str = "Naam markeren";
+pub const PREVIEW_VISITOR: &str = "bezoeker";
+pub const PREVIEW_TITLE: &str = "Geanonimiseerd, zoals het naar het team gaat";
+pub const PREVIEW_LOADING: &str = "Het geanonimiseerde gesprek wordt opgehaald…";
+pub const PREVIEW_EMPTY: &str = "Nog geen berichten.";
+pub const PREVIEW_HINT: &str = "Staat er nog een naam in? Sluit en markeer hem met m.";
 pub const TAGGING_NAME: &str = "Naam markeren…";
 pub const NAME_TAGGED: &str = "Naam gemarkeerd: een geanonimiseerde export toont [naam].";
 pub const SECRET_TITLE: &str = "Wachtwoord";

@@ -30,8 +30,8 @@ use conversations::draw_conversation_list;
 use footer::{draw_footer, draw_notice};
 use help::draw_help;
 use popup::{
-    about, compose_title, draw_canned, draw_confirm, draw_pick, draw_reason, draw_secret,
-    draw_wrap_up,
+    about, compose_title, draw_canned, draw_confirm, draw_pick, draw_preview, draw_reason,
+    draw_secret, draw_wrap_up,
 };
 use queue::{draw_queue, service_name};
 use status::draw_status_bar;
@@ -70,6 +70,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
     match &app.popup {
         Some(Popup::Help) => draw_help(frame, area, app, theme),
+        Some(Popup::Preview {
+            messages, scroll, ..
+        }) => draw_preview(frame, area, app, theme, messages.as_deref(), *scroll),
         Some(Popup::ConfirmEnd(id)) => {
             let nickname = app
                 .conversations

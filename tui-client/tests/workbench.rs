@@ -8,7 +8,8 @@ use chathulp::app::{Compose, Popup, QueueRow};
 use chathulp::net::NetCommand;
 use chathulp_shared::staff::{
     AccountInfo, BlockInfo, CounselorLoad, InternalNote, LiveConversation, PendingWrapUp,
-    RevealRequest, RevealState, ServiceDashboard, StaffEvent, StaffRequest, StaffSettings,
+    PreviewMessage, RevealRequest, RevealState, ServiceDashboard, StaffEvent, StaffRequest,
+    StaffSettings,
 };
 use chathulp_shared::{Party, Role, ServiceStatus};
 use common::*;
@@ -310,6 +311,62 @@ fn block_asks_a_reason_and_can_be_cancelled_at_the_confirmation() {
             reason: "bedreigingen".into(),
         }]
     );
+}
+
+#[test]
+fn p_asks_the_relay_for_the_anonymised_transcript_and_shows_only_that_conversations() {
+    let mut app = app();
+    three(&mut app);
+    press(&mut app, KeyCode::Char('P'), KeyModifiers::SHIFT);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::AnonymisedPreview {
+            conversation: cid("c-sam"),
+        }]
+    );
+    assert!(matches!(
+        &app.popup,
+        Some(Popup::Preview { messages: None, .. })
+    ));
+    let line = |text: &str| PreviewMessage {
+        from: Party::Visitor,
+        at_ms: NOW,
+        text: text.into(),
+    };
+    // Another conversation's answer (a preview closed and opened elsewhere) is ignored.
+    staff(
+        &mut app,
+        StaffEvent::AnonymisedPreview {
+            conversation: cid("c-kim"),
+            messages: vec![line("niet dit")],
+        },
+    );
+    assert!(matches!(
+        &app.popup,
+        Some(Popup::Preview { messages: None, .. })
+    ));
+    staff(
+        &mut app,
+        StaffEvent::AnonymisedPreview {
+            conversation: cid("c-sam"),
+            messages: vec![line("[naam 1] zei dat ik moest bellen")],
+        },
+    );
+    match &app.popup {
+        Some(Popup::Preview {
+            conversation,
+            messages: Some(messages),
+            ..
+        }) => {
+            assert_eq!(conversation, &cid("c-sam"));
+            assert_eq!(messages, &vec![line("[naam 1] zei dat ik moest bellen")]);
+        }
+        other => panic!("expected the filled preview, got {other:?}"),
+    }
+    // Nothing in it sends anything; Esc closes it.
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.popup, None);
+    assert!(requests(&mut app).is_empty());
 }
 
 #[test]

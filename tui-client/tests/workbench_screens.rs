@@ -7,7 +7,7 @@ use chathulp::action::Action;
 use chathulp::app::App;
 use chathulp_shared::staff::{
     AccountInfo, BlockInfo, CounselorLoad, InternalNote, LiveConversation, PendingWrapUp,
-    RevealRequest, RevealState, ServiceDashboard, StaffEvent, StaffSettings,
+    PreviewMessage, RevealRequest, RevealState, ServiceDashboard, StaffEvent, StaffSettings,
 };
 use chathulp_shared::{Party, Role, ServiceStatus};
 use common::*;
@@ -98,6 +98,40 @@ fn note_popup() {
         press_char(&mut app, c);
     }
     insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn anonymised_preview_while_loading_and_with_placeholders() {
+    let mut app = counselor();
+    app.update(Action::Preview);
+    insta::assert_snapshot!("anonymised_preview_loading", render(&app));
+    let started = NOW - 12 * MINUTE;
+    staff(
+        &mut app,
+        StaffEvent::AnonymisedPreview {
+            conversation: cid("c-sam"),
+            messages: vec![
+                PreviewMessage {
+                    from: Party::Visitor,
+                    at_ms: started,
+                    text: "hallo? is daar iemand?".into(),
+                },
+                PreviewMessage {
+                    from: Party::Counselor,
+                    at_ms: started + MINUTE,
+                    text: "Dag [naam 1], ik ben er.".into(),
+                },
+                PreviewMessage {
+                    from: Party::Visitor,
+                    at_ms: NOW - MINUTE,
+                    text: "mijn broer [naam 2] zegt dat ik [e-mail] moet mailen, \
+                           of bellen naar [telefoon]\u{1b}]0;x\u{7}"
+                        .into(),
+                },
+            ],
+        },
+    );
+    insta::assert_snapshot!("anonymised_preview_filled", render(&app));
 }
 
 #[test]

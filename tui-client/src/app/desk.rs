@@ -28,6 +28,13 @@ impl App {
     pub(super) fn move_selection(&mut self, step: isize) {
         match self.popup {
             Some(Popup::Help) => return self.scroll_help(step),
+            // The drawing keeps the last page in view; here the offset only moves.
+            Some(Popup::Preview { .. }) => {
+                if let Some(Popup::Preview { scroll, .. }) = &mut self.popup {
+                    *scroll = scroll.saturating_add_signed(step);
+                }
+                return;
+            }
             Some(Popup::Canned { .. }) => {
                 let last = self.canned_matches().len().saturating_sub(1);
                 if let Some(Popup::Canned { selected, .. }) = &mut self.popup {

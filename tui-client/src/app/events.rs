@@ -189,8 +189,10 @@ impl App {
                 conversation,
                 names,
             } => self.names_tagged(&conversation, &names),
-            // The relay answers a preview request; the app has no preview screen yet.
-            StaffEvent::AnonymisedPreview { .. } => {}
+            StaffEvent::AnonymisedPreview {
+                conversation,
+                messages,
+            } => self.preview_arrived(&conversation, messages),
             StaffEvent::Accounts { accounts } => self.accounts_list(accounts),
             StaffEvent::AccountSecret { user, password } => {
                 self.account_secret(&user, &password);

@@ -7,8 +7,8 @@
 //! everything staff-typed or relay-sent is sanitized on its way in, like the rest.
 
 use chathulp_shared::staff::{
-    CounselorLoad, InternalNote, PendingWrapUp, RevealRequest, RevealState, ServiceDashboard,
-    StaffRequest,
+    CounselorLoad, InternalNote, PendingWrapUp, PreviewMessage, RevealRequest, RevealState,
+    ServiceDashboard, StaffRequest,
 };
 use chathulp_shared::{ConversationId, Party, ServiceId};
 
@@ -128,6 +128,41 @@ impl App {
                 purpose: purpose(id),
                 text: String::new(),
             });
+        }
+    }
+
+    /// Asks the relay for the active conversation's anonymised transcript, to check
+    /// before it goes to the team; the popup shows it once it arrives.
+    pub(super) fn open_preview(&mut self) {
+        let Some(conversation) = self.own_active() else {
+            return;
+        };
+        if !self.request(StaffRequest::AnonymisedPreview {
+            conversation: conversation.clone(),
+        }) {
+            return;
+        }
+        self.popup = Some(Popup::Preview {
+            conversation,
+            messages: None,
+            scroll: 0,
+        });
+    }
+
+    /// The relay's anonymised transcript, for the preview still open on it.
+    pub(super) fn preview_arrived(
+        &mut self,
+        conversation: &ConversationId,
+        arrived: Vec<PreviewMessage>,
+    ) {
+        if let Some(Popup::Preview {
+            conversation: open,
+            messages,
+            ..
+        }) = &mut self.popup
+            && open == conversation
+        {
+            *messages = Some(arrived);
         }
     }
 

@@ -144,6 +144,10 @@ command_table! {
     tag_name => TagName, keys vec![KeyPress::char('m')],
         action Action::TagName;
         | in [Global] for Writers: help TAG_NAME;
+    /// The anonymised transcript, as the team would get it.
+    preview => Preview, keys vec![KeyPress::char('P')],
+        action Action::Preview;
+        | in [Global] for Writers: help PREVIEW;
     show_to_register => ShowToRegister, keys vec![KeyPress::char('w')],
         action Action::ShowToRegister;
         | in [Global] for Writers: help TO_REGISTER;

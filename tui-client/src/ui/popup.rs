@@ -1,5 +1,5 @@
 //! The popups over the app: questions, canned responses, pick lists, typed reasons,
-//! the wrap-up form and a password shown once.
+//! the wrap-up form, a password shown once and the anonymised preview.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,10 +12,13 @@ use super::footer::key_hints;
 use crate::app::App;
 use crate::keymap::{KeyContext, PopupKind};
 use crate::layout::{centered, scroll_offset};
+use chathulp_shared::Party;
+use chathulp_shared::staff::PreviewMessage;
+
 use crate::model::{Compose, WrapUpForm};
-use crate::strings;
-use crate::text::{fit, wrap};
+use crate::text::{clock_time, fit, wrap};
 use crate::theme::{Theme, block, marker};
+use crate::{sanitize, strings};
 
 pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, theme: Theme, question: &str) {
     let ctx = KeyContext {
@@ -327,5 +330,81 @@ pub(super) fn draw_reason(
     let popup = centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     let outer = block(title.to_owned(), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(outer), popup);
+}
+
+/// The anonymised transcript of one conversation, as `export --anonymise` writes it for
+/// the team: time, who, and the text with its placeholders (`[naam 1]`, `[e-mail]`).
+/// Visitor text is sanitised like everywhere else. `scroll` moves it; the last page
+/// stays in view.
+pub(super) fn draw_preview(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    theme: Theme,
+    messages: Option<&[PreviewMessage]>,
+    scroll: usize,
+) {
+    let width = 90.min(area.width.saturating_sub(4));
+    let height = area.height.saturating_sub(4).max(6);
+    let inner_width = usize::from(width.saturating_sub(2));
+    let room = inner_width.saturating_sub(2);
+    let mut body: Vec<Line> = Vec::new();
+    match messages {
+        None => body.push(Line::styled(
+            format!(" {}", strings::PREVIEW_LOADING),
+            theme.dim(),
+        )),
+        Some([]) => body.push(Line::styled(
+            format!(" {}", strings::PREVIEW_EMPTY),
+            theme.dim(),
+        )),
+        Some(messages) => {
+            for m in messages {
+                let who = match m.from {
+                    Party::Visitor => strings::PREVIEW_VISITOR,
+                    Party::Counselor => strings::YOU,
+                    Party::Relay => strings::RELAY,
+                };
+                let head = format!("{} {who}: ", clock_time(m.at_ms));
+                let text = sanitize::text(&m.text);
+                let rest = room.saturating_sub(2);
+                for (i, part) in wrap(&text, room.saturating_sub(head.width()), rest)
+                    .into_iter()
+                    .enumerate()
+                {
+                    body.push(if i == 0 {
+                        Line::from(vec![
+                            Span::styled(format!(" {head}"), theme.dim()),
+                            Span::raw(part),
+                        ])
+                    } else {
+                        Line::raw(format!("   {part}"))
+                    });
+                }
+            }
+        }
+    }
+    // Below the text: a blank line, the hint to tag a missed name, and the keys.
+    let hint = wrap(strings::PREVIEW_HINT, room, room);
+    let below = hint.len() + 2;
+    let visible = usize::from(height.saturating_sub(2))
+        .saturating_sub(below)
+        .max(1);
+    let first = scroll.min(body.len().saturating_sub(visible));
+    let mut lines: Vec<Line> = body.into_iter().skip(first).take(visible).collect();
+    lines.push(Line::raw(""));
+    lines.extend(
+        hint.into_iter()
+            .map(|l| Line::styled(format!(" {l}"), theme.attention())),
+    );
+    lines.push(key_hints(
+        &app.keys.hints(&app.key_context(), true),
+        inner_width,
+        theme,
+    ));
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let outer = block(strings::PREVIEW_TITLE.to_owned(), true, theme);
     frame.render_widget(Paragraph::new(lines).block(outer), popup);
 }
