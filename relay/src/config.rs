@@ -38,6 +38,8 @@ pub struct Config {
     pub store: StoreConfig,
     pub metrics: MetricsConfig,
     pub log: LogConfig,
+    /// The leader lease, when several relays share one PostgreSQL store.
+    pub leader: LeaderConfig,
 }
 
 /// Where conversations, accounts and the audit log are stored.
@@ -65,6 +67,43 @@ impl StoreBackend {
         match self {
             StoreBackend::Sqlite => "sqlite",
             StoreBackend::Postgres => "postgres",
+        }
+    }
+}
+
+/// How a relay on PostgreSQL keeps the leader lease (`relay/src/leader.rs`). Unused on
+/// SQLite, where a relay is always alone.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LeaderConfig {
+    /// How often a standby asks for the lease and the leader checks it still holds it:
+    /// the most a standby waits after the leader's process died.
+    pub check_interval_ms: u64,
+    /// PostgreSQL frees the lease of a leader silent this long (a hung or stopped
+    /// process, a vanished machine): the takeover time in those cases. At least three
+    /// check intervals, so a busy leader is not dropped for one late check.
+    pub lease_timeout_ms: u64,
+    /// The longest a connection attempt to PostgreSQL for the lease may take.
+    pub connect_timeout_ms: u64,
+}
+
+impl Default for LeaderConfig {
+    fn default() -> Self {
+        Self {
+            check_interval_ms: 1000,
+            lease_timeout_ms: 6000,
+            connect_timeout_ms: 5000,
+        }
+    }
+}
+
+impl LeaderConfig {
+    pub fn lease_settings(&self) -> crate::leader::LeaseSettings {
+        use std::time::Duration;
+        crate::leader::LeaseSettings {
+            check_every: Duration::from_millis(self.check_interval_ms),
+            expire_after: Duration::from_millis(self.lease_timeout_ms),
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
         }
     }
 }
@@ -366,6 +405,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             metrics: MetricsConfig::default(),
             log: LogConfig::default(),
+            leader: LeaderConfig::default(),
             services: vec![
                 ServiceConfig {
                     id: ServiceId("caw".into()),
@@ -543,6 +583,17 @@ impl Config {
         }
         if self.services.is_empty() {
             return Err(ConfigError::NoServices);
+        }
+        let lease = &self.leader;
+        if lease.check_interval_ms < 100
+            || lease.lease_timeout_ms < 3 * lease.check_interval_ms
+            || lease.connect_timeout_ms == 0
+        {
+            return Err(ConfigError::Invalid(
+                "leader: check_interval_ms must be at least 100, lease_timeout_ms at least \
+                 three times check_interval_ms, and connect_timeout_ms above 0"
+                    .into(),
+            ));
         }
         for (i, s) in self.services.iter().enumerate() {
             if self.services[..i].iter().any(|o| o.id == s.id) {

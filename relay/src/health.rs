@@ -1,21 +1,24 @@
 //! `/healthz` (the process answers) and `/readyz` (it can do its job: a list of named
 //! checks, all of which must pass). A load balancer or systemd watchdog polls them.
 //!
-//! To add a condition (e.g. "this relay is the leader" for PostgreSQL failover), write
-//! a function returning `Result<(), String>` and add one line to [`readiness`].
+//! A standby relay (PostgreSQL, another relay holds the leader lease) fails the
+//! `leader` check, so a load balancer routing on `/readyz` never sends it traffic.
+//!
+//! To add a condition, write a function returning `Result<(), String>` and add one line
+//! to [`readiness`]. The route itself lives with the others in `web.rs` (and in
+//! `standby.rs` for a standby); this module knows nothing of the router's state.
 
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::broker::Broker;
-use crate::state::AppState;
+use crate::leader::Leadership;
 use crate::tls::Certificates;
 
 /// The housekeeping tick counts as stalled after this long without a finished run.
@@ -81,7 +84,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn of(name: &'static str, result: Result<(), String>) -> Self {
+    pub fn of(name: &'static str, result: Result<(), String>) -> Self {
         Self {
             name,
             ok: result.is_ok(),
@@ -91,16 +94,28 @@ impl Check {
 }
 
 /// Every readiness condition, in the order `/readyz` lists them.
-pub async fn readiness(state: &AppState) -> Vec<Check> {
-    let health = &state.health;
+pub async fn readiness(broker: &Broker, health: &Health, leadership: Leadership) -> Vec<Check> {
     vec![
-        Check::of("store_writable", store_writable(&state.broker).await),
+        leader(leadership),
+        Check::of("store_writable", store_writable(broker).await),
         Check::of("certificate_loaded", health.certificate_loaded()),
         Check::of(
             "housekeeping_recent",
             health.housekeeping_recent(Instant::now()),
         ),
     ]
+}
+
+/// The relay may serve: the leader on a shared store, or the only relay on its own.
+pub fn leader(leadership: Leadership) -> Check {
+    Check::of(
+        "leader",
+        match leadership {
+            Leadership::Sole | Leadership::Leader { .. } => Ok(()),
+            Leadership::Standby => Err("standby: another relay holds the leader lease".into()),
+            Leadership::Lost => Err("lost the leader lease; stepping down".into()),
+        },
+    )
 }
 
 /// An empty write through the store's writer: its thread runs and a write transaction
@@ -127,9 +142,8 @@ pub async fn healthz() -> Response {
     (StatusCode::OK, "ok\n").into_response()
 }
 
-/// `GET /readyz`: 200 when every check passes, else 503; the body lists each check.
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    let checks = readiness(&state).await;
+/// The `/readyz` answer: 200 when every check passes, else 503; the body lists each.
+pub fn respond(checks: Vec<Check>) -> Response {
     let ready = checks.iter().all(|c| c.ok);
     let status = if ready {
         StatusCode::OK
@@ -151,5 +165,13 @@ mod tests {
         let late = now + TICK_STALE + Duration::from_secs(1);
         let err = tick_recent(Some(now), late).unwrap_err();
         assert!(err.contains("ago"), "{err}");
+    }
+
+    #[test]
+    fn only_a_sole_relay_or_the_leader_is_ready() {
+        assert!(leader(Leadership::Sole).ok);
+        assert!(leader(Leadership::Leader { epoch: 3 }).ok);
+        assert!(!leader(Leadership::Standby).ok);
+        assert!(!leader(Leadership::Lost).ok);
     }
 }

@@ -28,6 +28,9 @@
 //! - [`web`]: HTTP routes, the embedded page, origin check, security headers.
 //! - [`visitor`], [`staff`]: one WebSocket session each.
 //! - [`server`]: the TLS accept loop and graceful shutdown.
+//! - [`leader`]: the leader lease on PostgreSQL, and the fencing epoch.
+//! - [`standby`]: the 503-only server of a relay waiting for the lease.
+//! - [`health`]: `/healthz` and `/readyz`.
 //!
 //! [`Relay`] ties them together. Tests bind `127.0.0.1:0`, build a `Relay` and call
 //! [`Relay::serve`]; the binary in `main.rs` does the same with the real clock.
@@ -41,6 +44,7 @@ pub mod export;
 pub mod forwarded;
 pub mod health;
 pub mod hours;
+pub mod leader;
 pub mod limits;
 pub mod logging;
 pub mod login_guard;
@@ -51,6 +55,7 @@ pub mod scrub;
 pub mod server;
 mod socket;
 pub mod staff;
+pub mod standby;
 pub mod state;
 pub mod store;
 pub mod tls;
@@ -114,6 +119,7 @@ impl Relay {
                 limiter,
                 login_guard,
                 health: Arc::new(health::Health::new(Arc::clone(&certificates))),
+                leadership: tokio::sync::watch::channel(leader::Leadership::Sole).1,
             },
             tls,
             certificates,
@@ -125,6 +131,17 @@ impl Relay {
     pub fn with_metrics(mut self, listener: TcpListener) -> Self {
         metrics::enable();
         self.metrics = Some(listener);
+        self
+    }
+
+    /// Serve under this leader lease (PostgreSQL): `/readyz` follows it, and the relay
+    /// stops serving when it is lost ([`Relay::serve`] then fails). Without it the relay
+    /// is the only one on its store.
+    pub fn with_leadership(
+        mut self,
+        leadership: tokio::sync::watch::Receiver<leader::Leadership>,
+    ) -> Self {
+        self.app.leadership = leadership;
         self
     }
 
@@ -143,8 +160,25 @@ impl Relay {
     }
 
     /// Serves on `listener` until the shutdown token is cancelled, then closes every
-    /// socket with 1001 and waits for the sessions to end.
+    /// socket with 1001 and waits for the sessions to end. A leader that loses its lease
+    /// shuts down the same way and returns an error.
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
+        let lost = CancellationToken::new();
+        {
+            let leadership = self.app.leadership.clone();
+            let shutdown = self.app.shutdown.clone();
+            let lost = lost.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = leader::wait_for_loss(leadership) => {
+                        tracing::error!("lost the leader lease: closing every connection");
+                        lost.cancel();
+                        shutdown.cancel();
+                    }
+                    () = shutdown.cancelled() => {}
+                }
+            });
+        }
         // Make the unknown-user hash now, so the first failed login is as slow as later ones.
         tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&accounts::DUMMY_HASH)).await?;
         let addr = listener.local_addr()?;
@@ -197,6 +231,9 @@ impl Relay {
         }
         tracing::info!("listening on https://{addr}");
         server::serve(listener, self.tls, self.app).await?;
+        if lost.is_cancelled() {
+            anyhow::bail!("stepped down: another relay holds the leader lease now");
+        }
         tracing::info!("relay stopped");
         Ok(())
     }

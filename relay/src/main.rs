@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use chathulp_relay::leader::Leadership;
 use chathulp_relay::{Config, Relay, Store, SystemClock, tls};
 use chathulp_relay::{accounts, backup};
 use chathulp_shared::Role;
@@ -344,27 +345,45 @@ async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyh
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    if let Some(url) = lease_url(&config) {
+        return serve_with_lease(url, config, identity, source, store, listener).await;
+    }
     if dev {
         create_demo_accounts(&store, listener.local_addr()?, &fingerprint).await?;
     }
-    let metrics = match config.metrics.listen {
-        None => None,
-        Some(addr) => match tokio::net::TcpListener::bind(addr).await {
-            Ok(listener) => Some(listener),
-            // Two demo relays on one machine: the second runs without metrics.
-            Err(e) if dev => {
-                tracing::warn!(%addr, error = %e, "cannot listen for metrics; running without");
-                None
-            }
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot listen for metrics on {addr}"));
-            }
-        },
-    };
+    let metrics = metrics_listener(dev, &config).await?;
     let mut relay = Relay::new(config, identity, store, Arc::new(SystemClock)).await?;
     if let Some(listener) = metrics {
         relay = relay.with_metrics(listener);
     }
+    serve_relay(relay, source, listener).await
+}
+
+/// The `[metrics]` listener, if one is configured.
+async fn metrics_listener(
+    dev: bool,
+    config: &Config,
+) -> anyhow::Result<Option<tokio::net::TcpListener>> {
+    let Some(addr) = config.metrics.listen else {
+        return Ok(None);
+    };
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => Ok(Some(listener)),
+        // Two demo relays on one machine: the second runs without metrics.
+        Err(e) if dev => {
+            tracing::warn!(%addr, error = %e, "cannot listen for metrics; running without");
+            Ok(None)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot listen for metrics on {addr}")),
+    }
+}
+
+/// Runs `relay` until SIGTERM or Ctrl-C.
+async fn serve_relay(
+    relay: Relay,
+    source: tls::CertSource,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<()> {
     // Before the relay listens: SIGHUP's default action would end the process.
     reload_on_hangup(relay.certificates(), source)?;
     let shutdown = relay.shutdown_token();
@@ -374,6 +393,80 @@ async fn serve(dev: bool, config: Config, data_dir: &Path, store: Store) -> anyh
         shutdown.cancel();
     });
     relay.serve(listener).await
+}
+
+/// The database the leader lease is kept in: the store's, when it is PostgreSQL, which
+/// other relays may share. `None` on SQLite: the relay is alone and always serves.
+fn lease_url(config: &Config) -> Option<String> {
+    match config.store.backend {
+        chathulp_relay::config::StoreBackend::Postgres => config.store.url.clone(),
+        chathulp_relay::config::StoreBackend::Sqlite => None,
+    }
+}
+
+/// Several relays on one PostgreSQL store: standby (503 only) until this one holds the
+/// leader lease, then fence the store, restore and serve; exits non-zero when the lease
+/// is lost (docs/operations.md, "Two relays and a load balancer").
+async fn serve_with_lease(
+    url: String,
+    config: Config,
+    identity: tls::Identity,
+    source: tls::CertSource,
+    store: Store,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<()> {
+    let holder = format!(
+        "{} pid {} {}",
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_default(),
+        std::process::id(),
+        listener.local_addr()?
+    );
+    let metrics = metrics_listener(false, &config).await?;
+    let lease = chathulp_relay::leader::start(&url, holder, config.leader.lease_settings())?;
+    let standby_tls = source.load()?.server_config()?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            stop.cancel();
+        });
+    }
+    let relay_stop = stop.clone();
+    let serving = chathulp_relay::standby::serve_with_lease(
+        listener,
+        standby_tls,
+        lease.leadership.clone(),
+        |epoch| async move {
+            store.fence(epoch)?;
+            let mut relay = Relay::new(config, identity, store, Arc::new(SystemClock)).await?;
+            if let Some(listener) = metrics {
+                relay = relay.with_metrics(listener);
+            }
+            reload_on_hangup(relay.certificates(), source)?;
+            let shutdown = relay.shutdown_token();
+            tokio::spawn(async move {
+                relay_stop.cancelled().await;
+                tracing::info!("shutting down: closing every connection");
+                shutdown.cancel();
+            });
+            Ok(relay)
+        },
+    );
+    tokio::pin!(serving);
+    tokio::select! {
+        result = &mut serving => result,
+        () = stop.cancelled() => {
+            if *lease.leadership.borrow() == Leadership::Standby {
+                // A standby has nothing to close.
+                Ok(())
+            } else {
+                serving.await
+            }
+        }
+    }
 }
 
 /// On SIGHUP, reads the certificate and key files again and serves them to new

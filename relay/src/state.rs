@@ -25,4 +25,6 @@ pub struct AppState {
     pub login_guard: Arc<LoginGuard>,
     /// What `/readyz` checks beyond the broker.
     pub health: Arc<crate::health::Health>,
+    /// Whether this relay may serve (the leader lease on PostgreSQL), for `/readyz`.
+    pub leadership: tokio::sync::watch::Receiver<crate::leader::Leadership>,
 }

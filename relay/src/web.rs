@@ -101,7 +101,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .route("/healthz", get(crate::health::healthz))
-        .route("/readyz", get(crate::health::readyz))
+        .route("/readyz", get(readyz))
         .route("/api/status", get(status))
         .route("/api/status/events", get(status_events))
         .route("/ws/visitor", get(visitor_ws))
@@ -141,6 +141,13 @@ async fn access_log(request: axum::extract::Request, next: axum::middleware::Nex
 
 async fn asset(body: &'static str, content_type: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// `GET /readyz`: every check of [`crate::health::readiness`], 200 only if all pass.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let leadership = *state.leadership.borrow();
+    let checks = crate::health::readiness(&state.broker, &state.health, leadership).await;
+    crate::health::respond(checks)
 }
 
 /// `/api/status`. Pages of the configured origins (the organisation's own site) may read

@@ -435,6 +435,7 @@ async fn readyz_lists_its_named_checks_and_passes_on_a_healthy_relay() -> anyhow
     assert_eq!(
         names,
         [
+            "leader",
             "store_writable",
             "certificate_loaded",
             "housekeeping_recent"

@@ -29,6 +29,8 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
 pub mod browser;
+pub mod failover;
+pub mod pg;
 
 /// How long a test waits for an expected event before failing. Not a timing assertion:
 /// it only turns a hang into a clear failure.
@@ -581,7 +583,8 @@ async fn tls_connect(
     Ok(connector.connect(name, tcp).await?)
 }
 
-async fn http_get(
+/// `GET path` from `addr` over TLS (`Connection: close`).
+pub async fn http_get(
     addr: std::net::SocketAddr,
     path: &str,
     headers: &[(&str, &str)],
