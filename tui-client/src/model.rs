@@ -149,6 +149,18 @@ pub enum Popup {
     },
 }
 
+/// What the counselor types between asking to take a visitor and the conversation
+/// opening: the focus is in the input at once, so that a greeting typed straight after
+/// `t` is never read as list shortcuts. It goes into the new conversation when the relay
+/// opens it.
+#[derive(Clone, Debug, Default)]
+pub struct TakeAhead {
+    /// The text being typed.
+    pub draft: ratatui_textarea::TextArea<'static>,
+    /// Texts already finished with Enter, oldest first: sent once the conversation opens.
+    pub sent: Vec<String>,
+}
+
 /// A line in the status bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
@@ -156,6 +168,9 @@ pub struct Notice {
     pub is_error: bool,
     /// It disappears at this time.
     pub until_ms: i64,
+    /// It says nobody waits ("niemand in de wachtrij"): it disappears as soon as a queue
+    /// snapshot shows somebody waiting, because then it no longer holds.
+    pub until_someone_waits: bool,
 }
 
 /// Where message ids come from: random in the app, counting in tests.

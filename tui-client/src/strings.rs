@@ -217,6 +217,12 @@ pub const NOT_CONNECTED: &str = "Geen verbinding met de relay: niet verzonden.";
 pub const READ_ONLY_REFUSED: &str = "Alleen lezen: dat mag jouw rol niet.";
 pub const NOTHING_SELECTED: &str = "Kies eerst een wachtrij of bezoeker.";
 pub const TAKING: &str = "Bezoeker nemen…";
+/// The conversation pane while a take is under way: what is typed already goes there.
+pub const TAKING_TITLE: &str = "Bezoeker nemen…";
+pub const TAKING_HINT: &str =
+    "Typ gerust al: je tekst komt in het gesprek zodra het opent, Enter verstuurt hem dan.";
+/// A take that failed, after the counselor typed ahead.
+pub const TAKE_AHEAD_LOST: &str = "Je getypte tekst is niet verstuurd.";
 pub const ENDING: &str = "Gesprek beëindigen…";
 pub const NO_RANDOM: &str = "Kon geen bericht-id maken; probeer opnieuw.";
 pub const CONNECTION_LOST: &str = "verbinding verbroken";

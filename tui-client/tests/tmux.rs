@@ -772,3 +772,64 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
     .expect("Lou on the dashboard");
     eprintln!("workbench test took {:?}", started.elapsed());
 }
+
+/// Issue 19: with a visitor waiting, `t`, the greeting and Enter go to the terminal in one
+/// `send-keys`, at full speed, before the relay can have answered the take. The visitor
+/// receives the greeting exactly, the relay stored it exactly, and none of its letters
+/// acted as a shortcut (the conversation is still open).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_greeting_typed_at_full_speed_after_t_reaches_the_visitor_whole() {
+    const GREETING: &str =
+        "Dag Lotte, ik ben er. Fijn dat je schrijft. Wil je vertellen wat er thuis gebeurt?";
+    let relay = TestRelay::start().await.expect("relay");
+    let term = Term::start(&relay, "an").await.expect("tmux");
+    term.wait_for("signed in, CAW online", |s| {
+        s.contains("● verbonden") && s.contains("CAW online · online")
+    })
+    .await
+    .expect("signed in");
+    let mut lotte = relay.queued_visitor("caw", "Lotte").await.expect("Lotte");
+    term.wait_text("Lotte").await.expect("Lotte in the queue");
+
+    // One send-keys: `t`, then the greeting as literal characters, then Enter.
+    term.keys(&[&format!("t{GREETING}"), "Enter"])
+        .await
+        .expect("keys");
+    lotte.expect("assigned").await.expect("Lotte assigned");
+    let got = lotte.expect("message").await.expect("the greeting arrives");
+    assert_eq!(got["message"]["text"], GREETING, "{got}");
+    assert_eq!(got["message"]["from"], "counselor", "{got}");
+    let screen = term
+        .wait_text("jij: Dag Lotte, ik ben er.")
+        .await
+        .expect("the greeting in the scrollback");
+    eprintln!("screen after the greeting:\n{screen}");
+    assert!(
+        !screen.contains("Bevestigen"),
+        "a letter of the greeting opened a question:\n{screen}"
+    );
+
+    let rows = relay
+        .query(
+            "SELECT m.sender, m.body, c.counselor, c.ended_by FROM messages m \
+             JOIN conversations c ON c.id = m.conversation \
+             WHERE c.nickname = 'Lotte' ORDER BY m.seq",
+            &[],
+        )
+        .await
+        .expect("query");
+    assert_eq!(
+        rows,
+        vec![json!({"sender":"counselor","body":GREETING,"counselor":"an","ended_by":null})],
+        "stored exactly once, and the conversation is still open"
+    );
+
+    // End it (Ctrl-e from the input, then the question that names Lotte).
+    term.keys(&["C-e"]).await.expect("keys");
+    term.wait_text("Gesprek met Lotte beëindigen?")
+        .await
+        .expect("end question");
+    term.keys(&["y"]).await.expect("keys");
+    lotte.expect("ended").await.expect("Lotte sees the end");
+    term.wait_text("Registratie").await.expect("wrap-up form");
+}

@@ -88,7 +88,13 @@ impl App {
             .into_iter()
             .find(|id| self.active.as_ref() != Some(id));
         match next {
-            Some(id) => self.activate(id),
+            Some(id) => {
+                self.activate(id);
+                // Straight to the answer, as after a take.
+                if self.can_write() {
+                    self.focus = Focus::Input;
+                }
+            }
             None => self.info(strings::HOTLIST_EMPTY.into()),
         }
     }
@@ -613,7 +619,7 @@ impl App {
         {
             self.info(strings::blocked(&nickname, until_ms));
         }
-        if self.focus == Focus::Input && !self.can_write() {
+        if self.focus == Focus::Input && !self.can_type() {
             self.focus = Focus::Conversations;
         }
     }
