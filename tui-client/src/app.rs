@@ -333,7 +333,9 @@ impl App {
                     searching: search.is_some(),
                 },
                 Popup::CloseReason { .. } | Popup::Compose { .. } => PopupKind::Reason,
-                Popup::ConfirmCompose { .. } | Popup::ConfirmAccount(_) => PopupKind::Confirm,
+                Popup::ConfirmCompose { .. }
+                | Popup::ConfirmAccount(_)
+                | Popup::ConfirmDossier { .. } => PopupKind::Confirm,
                 Popup::PickColleague { .. } | Popup::ToRegister { .. } | Popup::PickRole { .. } => {
                     PopupKind::Pick
                 }

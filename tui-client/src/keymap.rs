@@ -180,6 +180,11 @@ pub fn action_for(keys: &KeyConfig, ctx: &KeyContext, event: KeyEvent) -> Option
     {
         return Some(Action::Quit);
     }
+    // A question is answered by the next key: anything but "yes" means "no", so that
+    // text typed at speed into a question never answers it later on.
+    if ctx.popup == Some(PopupKind::Confirm) {
+        return Some(Action::Cancel);
+    }
     // The rest is text: for the input, a search, a reason, or the key of a canned
     // response (`update` decides which).
     let text_goes_somewhere = match ctx.popup {
@@ -294,7 +299,15 @@ mod tests {
             act(&c, KeyCode::Esc, KeyModifiers::NONE),
             Some(Action::Cancel)
         );
-        assert_eq!(act(&c, KeyCode::Char('q'), KeyModifiers::NONE), None);
+        // A question takes one key: any other is "no".
+        assert_eq!(
+            act(&c, KeyCode::Char('q'), KeyModifiers::NONE),
+            Some(Action::Cancel)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Enter, KeyModifiers::NONE),
+            Some(Action::Cancel)
+        );
         assert_eq!(
             act(&c, KeyCode::Char('c'), KeyModifiers::CONTROL),
             Some(Action::Quit)

@@ -97,7 +97,13 @@ pub enum Popup {
         purpose: Compose,
         text: String,
     },
-    /// The last question before a destructive `purpose` (reveal, block) goes out.
+    /// The last question before the dossier mark of `conversation` becomes `candidate`.
+    ConfirmDossier {
+        conversation: ConversationId,
+        candidate: bool,
+    },
+    /// The last question before a destructive `purpose` (reveal, block, transfer) goes
+    /// out.
     ConfirmCompose {
         purpose: Compose,
         text: String,
@@ -221,11 +227,15 @@ pub enum Compose {
 }
 
 impl Compose {
-    /// Whether a second "yes" is asked before the request goes out.
+    /// Whether a second "yes" is asked before the request goes out: for everything that
+    /// changes something for a visitor, and for lifting a block.
     pub fn is_destructive(&self) -> bool {
         matches!(
             self,
-            Compose::Reveal(_) | Compose::Block(_) | Compose::LiftBlock(_)
+            Compose::Reveal(_)
+                | Compose::Block(_)
+                | Compose::Transfer { .. }
+                | Compose::LiftBlock(_)
         )
     }
 

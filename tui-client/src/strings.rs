@@ -204,6 +204,14 @@ pub fn confirm_end(nickname: &str) -> String {
     format!("Gesprek met {nickname} beëindigen?")
 }
 
+pub fn confirm_dossier(nickname: &str, candidate: bool) -> String {
+    if candidate {
+        format!("Gesprek met {nickname} markeren als dossierkandidaat?")
+    } else {
+        format!("Dossiermarkering van het gesprek met {nickname} weghalen?")
+    }
+}
+
 pub fn confirm_quit(open: usize) -> String {
     let noun = if open == 1 { "gesprek" } else { "gesprekken" };
     format!(
@@ -616,6 +624,9 @@ pub fn confirm_compose(purpose: &crate::model::Compose, nickname: &str, text: &s
     match purpose {
         Compose::Block(_) => format!("{nickname} blokkeren? Reden: {text}. Het gesprek eindigt."),
         Compose::LiftBlock(id) => format!("Blokkade #{id} opheffen? Reden: {text}"),
+        Compose::Transfer { to, .. } => {
+            format!("Gesprek met {nickname} overdragen aan {to}? Notitie: {text}")
+        }
         _ => format!("IP-adres van {nickname} aanvragen bij een beheerder? Reden: {text}"),
     }
 }

@@ -1,12 +1,13 @@
 //! Issue 19, "the counselor's first words must reach the visitor whole", through the
 //! keymap and `App::update` the way the event loop drives them: a greeting typed straight
 //! after a take lands in the new conversation, `t` finds whoever waits longest, a stale
-//! "niemand in de wachtrij" goes, and the footer keeps `? help`.
+//! "niemand in de wachtrij" goes, and no single key changes anything for a visitor
+//! without a question that names them.
 
 mod common;
 
-use chathulp::app::{App, AppOptions, ClientIds, Focus};
-use chathulp::keymap::KeyConfig;
+use chathulp::app::{App, AppOptions, ClientIds, Focus, Popup};
+use chathulp::keymap::{Command, KeyConfig};
 use chathulp::net::NetCommand;
 use chathulp_shared::staff::{CounselorLoad, ServiceQueue, StaffEvent, StaffRequest};
 use chathulp_shared::{ErrorCode, ErrorReply, Intake, Party, Role, ServiceStatus};
@@ -263,6 +264,18 @@ fn the_hotlist_lands_in_the_input() {
     );
 }
 
+/// Requests that change something for a visitor.
+fn changes_visitor(request: &StaffRequest) -> bool {
+    matches!(
+        request,
+        StaffRequest::End { .. }
+            | StaffRequest::MarkDossier { .. }
+            | StaffRequest::Transfer { .. }
+            | StaffRequest::RequestReveal { .. }
+            | StaffRequest::Block { .. }
+    )
+}
+
 /// A counselor in an open conversation with Lotte, a colleague with room, the focus on
 /// the conversation list.
 fn desk(keys: KeyConfig) -> App {
@@ -289,6 +302,167 @@ fn desk(keys: KeyConfig) -> App {
     app.focus = Focus::Conversations;
     requests(&mut app);
     app
+}
+
+fn marked_commands() -> Vec<Command> {
+    Command::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.changes_for_visitor())
+        .collect()
+}
+
+#[test]
+fn the_command_table_marks_end_dossier_transfer_reveal_and_block() {
+    let names: Vec<&str> = marked_commands().iter().map(|c| c.name()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "end_conversation",
+            "toggle_dossier",
+            "transfer",
+            "request_reveal",
+            "block_visitor"
+        ]
+    );
+}
+
+/// Every key of every command marked as changing something for a visitor, from the
+/// defaults and from a `keys.toml` that binds it to a plain letter: pressed anywhere
+/// outside a popup, it sends nothing for the visitor; outside the input it opens a
+/// question or a form.
+#[test]
+fn no_single_key_changes_anything_for_a_visitor_without_a_question() {
+    for command in marked_commands() {
+        let toml = format!("{} = [\"x\"]\n", command.name());
+        let user = KeyConfig::from_toml(&toml, "keys.toml").expect("keys.toml");
+        assert_eq!(user.keys(command), &[chathulp::keymap::KeyPress::char('x')]);
+        for keys in [KeyConfig::default(), user] {
+            for key in keys.keys(command).to_vec() {
+                for focus in [Focus::Queue, Focus::Conversations, Focus::Input] {
+                    let mut app = desk(keys.clone());
+                    app.focus = focus;
+                    press(&mut app, key.code, key.modifiers);
+                    let sent = requests(&mut app);
+                    assert!(
+                        sent.iter().all(|r| !changes_visitor(r)),
+                        "{} on {} in {focus:?} sent {sent:?}",
+                        command.name(),
+                        key.label()
+                    );
+                    if focus != Focus::Input || !key.is_text() {
+                        assert!(
+                            app.popup.is_some(),
+                            "{} on {} in {focus:?} asked nothing",
+                            command.name(),
+                            key.label()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Each question names the visitor and what it confirms; its "yes" sends the request,
+/// and only then.
+#[test]
+fn every_visitor_change_goes_out_after_yes_to_a_question_that_names_the_visitor() {
+    let cases: [(Command, &str, &str); 5] = [
+        (
+            Command::EndConversation,
+            "",
+            "Gesprek met Lotte beëindigen?",
+        ),
+        (
+            Command::ToggleDossier,
+            "",
+            "Gesprek met Lotte markeren als dossierkandidaat?",
+        ),
+        (
+            Command::Transfer,
+            "loopt goed",
+            "Gesprek met Lotte overdragen aan bo?",
+        ),
+        (Command::RequestReveal, "dreigt", "IP-adres van Lotte"),
+        (Command::BlockVisitor, "spam", "Lotte blokkeren?"),
+    ];
+    for (command, reason, question) in cases {
+        let mut app = desk(KeyConfig::default());
+        let key = app.keys.keys(command)[0];
+        press(&mut app, key.code, key.modifiers);
+        if command == Command::Transfer {
+            assert!(matches!(app.popup, Some(Popup::PickColleague { .. })));
+            press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        }
+        if !reason.is_empty() {
+            assert!(
+                matches!(app.popup, Some(Popup::Compose { .. })),
+                "{:?}",
+                app.popup
+            );
+            press_text(&mut app, reason);
+            press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        }
+        let screen = render_at(&app, 100, 30);
+        assert!(screen.contains(question), "{}:\n{screen}", command.name());
+        assert!(screen.contains("y/j ja"), "{}:\n{screen}", command.name());
+        assert!(
+            requests(&mut app).iter().all(|r| !changes_visitor(r)),
+            "{} went out before the yes",
+            command.name()
+        );
+        press_char(&mut app, 'y');
+        let sent = requests(&mut app);
+        assert_eq!(
+            sent.iter().filter(|r| changes_visitor(r)).count(),
+            1,
+            "{}: {sent:?}",
+            command.name()
+        );
+    }
+}
+
+/// A question takes one key: anything but yes is no. So the greeting, typed at speed
+/// while the focus is still in a list, never ends, blocks, transfers, reveals or marks,
+/// even with the command on `e`, the greeting's most frequent letter (the hotlist, which
+/// would jump into the input, is a chord only here).
+#[test]
+fn a_greeting_typed_into_the_lists_changes_nothing_for_the_visitor() {
+    let fkeys = ["F2", "F3", "F4", "F5", "F6"];
+    for command in marked_commands() {
+        let mut toml = String::from("hotlist = [\"Alt-a\"]\n");
+        for (other, fkey) in marked_commands().into_iter().zip(fkeys) {
+            let key = if other == command { "e" } else { fkey };
+            toml.push_str(&format!("{} = [\"{key}\"]\n", other.name()));
+        }
+        let keys = KeyConfig::from_toml(&toml, "keys.toml").expect("keys.toml");
+        for focus in [Focus::Queue, Focus::Conversations] {
+            let mut app = desk(keys.clone());
+            app.focus = focus;
+            press_text(&mut app, GREETING);
+            press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+            let sent = requests(&mut app);
+            assert!(
+                sent.iter().all(|r| !changes_visitor(r)),
+                "{} on e, {focus:?}: {sent:?}",
+                command.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn any_key_but_yes_answers_a_question_with_no() {
+    let mut app = desk(KeyConfig::default());
+    press_char(&mut app, 'e');
+    assert!(matches!(app.popup, Some(Popup::ConfirmEnd(_))));
+    press_char(&mut app, 'r');
+    assert_eq!(app.popup, None);
+    press_char(&mut app, 'e');
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.popup, None);
+    assert!(requests(&mut app).iter().all(|r| !changes_visitor(r)));
 }
 
 /// At the smallest supported size, the footer keeps `? help` wherever `?` opens it.

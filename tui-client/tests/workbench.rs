@@ -182,6 +182,10 @@ fn transfer_picks_a_colleague_with_room_and_sends_the_handover_note() {
     app.update(Action::Accept);
     type_text_popup(&mut app, "loopt goed");
     app.update(Action::Accept);
+    // A transfer changes something for the visitor: it asks first.
+    assert!(matches!(app.popup, Some(Popup::ConfirmCompose { .. })));
+    assert!(requests(&mut app).is_empty());
+    app.update(Action::Confirm);
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::Transfer {

@@ -205,13 +205,20 @@ impl App {
             self.error(strings::DOSSIER_REFUSED.into());
             return;
         }
-        let request = StaffRequest::MarkDossier {
+        self.popup = Some(Popup::ConfirmDossier {
             conversation: c.id.clone(),
             candidate: !c.dossier_candidate,
+        });
+    }
+
+    /// "Yes" to the dossier question.
+    pub(super) fn mark_dossier(&mut self, conversation: ConversationId, candidate: bool) {
+        let request = StaffRequest::MarkDossier {
+            conversation: conversation.clone(),
+            candidate,
         };
-        let id = c.id.clone();
         if self.request(request) {
-            self.pending_dossier = Some(id);
+            self.pending_dossier = Some(conversation);
             self.info(strings::DOSSIER_UPDATING.into());
         }
     }

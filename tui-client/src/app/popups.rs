@@ -19,6 +19,10 @@ impl App {
                 strings::CLOSING_SERVICE,
             ),
             Some(Popup::ConfirmQuit) => return self.quit(),
+            Some(Popup::ConfirmDossier {
+                conversation,
+                candidate,
+            }) => return self.mark_dossier(conversation, candidate),
             Some(Popup::ConfirmCompose { purpose, text }) => {
                 return self.send_compose(purpose, text);
             }
