@@ -138,6 +138,9 @@ pub struct App {
     /// What the counselor typed after asking to take a visitor, before the relay opened
     /// the conversation; `Some` from the take until then (or until the take fails).
     pub take_ahead: Option<TakeAhead>,
+    /// The wrap-up form put aside while a name is tagged from it (Alt-m); it comes back
+    /// when the name is sent or the popup closed.
+    stashed_wrap_up: Option<WrapUpForm>,
     /// The conversation of our last `mark_dossier`, for a `dossier_refused` reply (which
     /// does not name it).
     pending_dossier: Option<ConversationId>,
@@ -180,6 +183,7 @@ impl App {
             clipboard: None,
             awaiting_take: false,
             take_ahead: None,
+            stashed_wrap_up: None,
             pending_dossier: None,
             client_ids: options.client_ids,
             outbox: Vec::new(),
@@ -486,7 +490,7 @@ impl App {
             Action::CopyId => self.copy_id(),
             Action::RequestReveal => self.open_compose(Compose::Reveal),
             Action::BlockVisitor => self.open_compose(Compose::Block),
-            Action::TagName => self.open_compose(Compose::TagName),
+            Action::TagName => self.tag_name(),
             Action::Preview => self.open_preview(),
             Action::ShowToRegister => self.show_to_register(),
             Action::ToggleTopic => self.toggle_topic(),

@@ -484,7 +484,10 @@ pub mod keys {
     pub const REVEAL: &str =
         "noodgeval: vraag het IP-adres van de bezoeker aan (met reden en bevestiging)";
     pub const BLOCK: &str = "bezoeker blokkeren (met reden en bevestiging)";
-    pub const TAG_NAME: &str = "naam markeren: een geanonimiseerde export toont ze als [naam]";
+    pub const TAG_NAME: &str =
+        "naam markeren: een geanonimiseerde export toont ze als [naam] (ook na het einde)";
+    pub const TAG_NAME_WRAP_UP: &str = "in de registratie: naam markeren voor de export";
+    pub const TAG_NAME_SHORT: &str = "naam";
     pub const PREVIEW: &str =
         "geanonimiseerd gesprek bekijken, zoals het naar het team gaat (mis je een naam: m)";
     pub const TO_REGISTER: &str = "gesprekken die nog geregistreerd moeten worden";

@@ -283,6 +283,19 @@ impl Term {
     }
 }
 
+/// The rows of `sql`, once there are any (or none, at the deadline): for what the relay
+/// stores after the app has shown that the request left.
+async fn rows_once_present(relay: &TestRelay, sql: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+    let start = Instant::now();
+    loop {
+        let rows = relay.query(sql, &[]).await?;
+        if !rows.is_empty() || start.elapsed() > DEADLINE {
+            return Ok(rows);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 /// A counselor takes a visitor whose first message tries to clear the screen, write the
 /// clipboard, ring the bell and change colour; the app shows it defused, the reply
 /// reaches the visitor, the conversation ends, the app quits cleanly, and the relay
@@ -776,7 +789,8 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
 /// Issue 19: with a visitor waiting, `t`, the greeting and Enter go to the terminal in one
 /// `send-keys`, at full speed, before the relay can have answered the take. The visitor
 /// receives the greeting exactly, the relay stored it exactly, and none of its letters
-/// acted as a shortcut (the conversation is still open).
+/// acted as a shortcut (the conversation is still open). Then, issue 18: after the end,
+/// Alt-m in the registration form tags a name, and the relay stores it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_greeting_typed_at_full_speed_after_t_reaches_the_visitor_whole() {
     const GREETING: &str =
@@ -832,4 +846,28 @@ async fn a_greeting_typed_at_full_speed_after_t_reaches_the_visitor_whole() {
     term.keys(&["y"]).await.expect("keys");
     lotte.expect("ended").await.expect("Lotte sees the end");
     term.wait_text("Registratie").await.expect("wrap-up form");
+
+    // In the form, letters are notes; Alt-m asks for a name to tag.
+    term.keys(&["M-m"]).await.expect("keys");
+    term.wait_text("Naam om weg te laten bij anonimiseren")
+        .await
+        .expect("tag-name popup");
+    term.type_text("Jonas").await.expect("type");
+    term.wait_text("> Jonas").await.expect("name typed");
+    term.keys(&["Enter"]).await.expect("keys");
+    let screen = term
+        .wait_for("the form back, and the name tagged", |s| {
+            s.contains("Registratie") && s.contains("weggelaten: Jonas")
+        })
+        .await
+        .expect("tagged from the form");
+    eprintln!("screen after tagging from the wrap-up form:\n{screen}");
+    let tagged = rows_once_present(
+        &relay,
+        "SELECT t.name, t.tagged_by FROM tagged_names t \
+         JOIN conversations c ON c.id = t.conversation WHERE c.nickname = 'Lotte'",
+    )
+    .await
+    .expect("query");
+    assert_eq!(tagged, vec![json!({"name":"Jonas","tagged_by":"an"})]);
 }

@@ -141,9 +141,10 @@ command_table! {
         action Action::BlockVisitor, changes visitor;
         | in [Global] for Writers: help BLOCK;
     /// Tag a name said in the conversation, for the anonymised export.
-    tag_name => TagName, keys vec![KeyPress::char('m')],
+    tag_name => TagName, keys vec![KeyPress::char('m'), KeyPress::alt('m')],
         action Action::TagName;
         | in [Global] for Writers: help TAG_NAME;
+        | in [WrapUpPopup] for Writers: help TAG_NAME_WRAP_UP, footer TAG_NAME_SHORT;
     /// The anonymised transcript, as the team would get it.
     preview => Preview, keys vec![KeyPress::char('P')],
         action Action::Preview;
