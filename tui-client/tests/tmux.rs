@@ -758,14 +758,15 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
     term.wait_text("Alle gesprekken zijn geregistreerd.")
         .await
         .expect("nothing left to register");
-    let rows = relay
-        .query(
-            "SELECT c.nickname, w.topics FROM wrapups w \
+    // "Registratie opgeslagen." shows as the request leaves; the relay stores it a moment
+    // later, so wait for the row rather than read once.
+    let rows = rows_once_present(
+        &relay,
+        "SELECT c.nickname, w.topics FROM wrapups w \
          JOIN conversations c ON c.id = w.conversation",
-            &[],
-        )
-        .await
-        .expect("query");
+    )
+    .await
+    .expect("query");
     assert_eq!(
         rows,
         vec![json!({"nickname":"Sam","topics":format!("[\"{topic}\"]")})]
