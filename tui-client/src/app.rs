@@ -428,7 +428,18 @@ impl App {
                     c.draft.insert_newline();
                 }
             }
-            Action::LeaveInput => self.focus = Focus::Conversations,
+            Action::LeaveInput => {
+                self.focus = Focus::Conversations;
+                // Nothing typed ahead: the pane need not wait for the take any more (the
+                // conversation still opens when the relay hands it over).
+                if self
+                    .take_ahead
+                    .as_ref()
+                    .is_some_and(|a| a.draft.is_empty() && a.sent.is_empty())
+                {
+                    self.take_ahead = None;
+                }
+            }
             Action::Input(input) if matches!(self.popup, Some(Popup::Canned { .. })) => {
                 self.canned_key(input);
             }

@@ -227,8 +227,8 @@ pub const NOTHING_SELECTED: &str = "Kies eerst een wachtrij of bezoeker.";
 pub const TAKING: &str = "Bezoeker nemen…";
 /// The conversation pane while a take is under way: what is typed already goes there.
 pub const TAKING_TITLE: &str = "Bezoeker nemen…";
-pub const TAKING_HINT: &str =
-    "Typ gerust al: je tekst komt in het gesprek zodra het opent, Enter verstuurt hem dan.";
+pub const TAKING_HINT: &str = "Typ gerust al: wat je nu typt komt in het gesprek zodra het \
+     opent, en wat je met Enter afsloot gaat dan meteen weg.";
 /// A take that failed, after the counselor typed ahead.
 pub const TAKE_AHEAD_LOST: &str = "Je getypte tekst is niet verstuurd.";
 pub const ENDING: &str = "Gesprek beëindigen…";

@@ -115,8 +115,9 @@ fn a_greeting_typed_straight_after_t_lands_whole_in_the_taken_conversation() {
         }],
         "the letters were not read as shortcuts, and nothing went out before the take"
     );
+    insta::assert_snapshot!("taking_pane_with_a_greeting_typed_ahead", render(&app));
     let screen = render_at(&app, 200, 30);
-    assert!(screen.contains("Bezoeker nemen…"), "{screen}");
+    assert!(screen.contains("Typ gerust al"), "{screen}");
     assert!(screen.contains(&format!("jij: {GREETING}")), "{screen}");
 
     // The relay opens the conversation: the greeting goes out whole, once.
@@ -176,6 +177,85 @@ fn a_refused_take_says_the_typed_text_was_not_sent_and_leaves_the_input() {
     assert!(
         notice.text.contains("niemand in de wachtrij") && notice.text.contains("niet verstuurd"),
         "{notice:?}"
+    );
+}
+
+/// While a take is under way with another conversation in view, what the counselor
+/// writes (a canned response included) is for the new visitor, never for the one in view.
+#[test]
+fn typing_ahead_with_another_conversation_active_never_writes_into_it() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(
+        &mut app,
+        conversation("c-kim", "jac", "Kim", kim_intake(), NOW, vec![]),
+    );
+    staff(&mut app, lotte_waits());
+    app.focus = Focus::Queue;
+    app.queue_cursor = Some(chathulp::app::QueueRow::Service(sid("caw")));
+    press_char(&mut app, 't');
+    press_text(&mut app, "Dag ");
+    // Ctrl-t, then the key of the first canned response.
+    press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    let canned = app.settings.canned[0].clone();
+    press_char(&mut app, canned.key);
+    let kim = |app: &App| {
+        app.conversations
+            .iter()
+            .find(|c| c.id == cid("c-kim"))
+            .map(|c| c.draft.lines().join("\n"))
+    };
+    assert_eq!(kim(&app), Some(String::new()), "Kim's draft stays empty");
+    let ahead = app.take_ahead.as_ref().expect("typing ahead");
+    assert_eq!(
+        ahead.draft.lines().join("\n"),
+        format!("Dag {}", canned.text)
+    );
+    requests(&mut app);
+    lotte_opens(&mut app);
+    assert_eq!(kim(&app), Some(String::new()));
+    let lotte = app.active_conversation().expect("Lotte in view");
+    assert_eq!(lotte.id, cid("c-lotte"));
+    assert_eq!(
+        lotte.draft.lines().join("\n"),
+        format!("Dag {}", canned.text)
+    );
+}
+
+/// Esc with nothing typed gives the pane back; an internal error on the take ends the
+/// wait too, so the taking pane cannot stay for good.
+#[test]
+fn the_taking_pane_goes_on_esc_with_nothing_typed_and_on_any_refusal() {
+    let mut app = app();
+    login(&mut app, Role::Counselor);
+    staff(&mut app, lotte_waits());
+    press_char(&mut app, 't');
+    assert!(app.take_ahead.is_some());
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.take_ahead.is_none());
+    assert!(
+        !render(&app).contains("Typ gerust al"),
+        "the taking pane is gone"
+    );
+    // The conversation still opens when the relay hands it over.
+    lotte_opens(&mut app);
+    assert_eq!(app.active, Some(cid("c-lotte")));
+
+    let mut app = app_with(KeyConfig::default());
+    login(&mut app, Role::Counselor);
+    staff(&mut app, lotte_waits());
+    press_char(&mut app, 't');
+    press_text(&mut app, "Dag");
+    staff(
+        &mut app,
+        StaffEvent::Error(ErrorReply::new(ErrorCode::Internal, "store failed")),
+    );
+    assert!(app.take_ahead.is_none());
+    assert_eq!(app.focus, Focus::Queue);
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("niet verstuurd"))
     );
 }
 

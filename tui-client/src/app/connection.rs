@@ -136,21 +136,21 @@ impl App {
 
     pub(super) fn relay_error(&mut self, reply: ErrorReply) {
         let message = sanitize::line(&reply.message);
-        if matches!(
-            reply.code,
-            ErrorCode::Forbidden
-                | ErrorCode::NotFound
-                | ErrorCode::AtCapacity
-                | ErrorCode::QueueEmpty
-                | ErrorCode::ServiceOffline
-                | ErrorCode::ServiceBusy
-        ) && self.take_failed()
-        {
-            // The take was refused: the greeting typed ahead had nowhere to go.
-            let text = strings::relay_error(reply.code, &message);
-            self.error(format!("{text} {}", strings::TAKE_AHEAD_LOST));
-            return;
-        }
+        // Maybe the refusal of our take (errors don't name their request; one with a
+        // `client_id` is about a message). Then the greeting typed ahead had nowhere to go.
+        let take_refused = reply.client_id.is_none()
+            && matches!(
+                reply.code,
+                ErrorCode::Forbidden
+                    | ErrorCode::NotFound
+                    | ErrorCode::AtCapacity
+                    | ErrorCode::QueueEmpty
+                    | ErrorCode::ServiceOffline
+                    | ErrorCode::ServiceBusy
+                    | ErrorCode::Internal
+                    | ErrorCode::RateLimited
+            );
+        let typed_lost = take_refused && self.take_failed();
         if reply.client_id.is_none()
             && matches!(
                 reply.code,
@@ -176,7 +176,10 @@ impl App {
             self.error(strings::DOSSIER_REFUSED.into());
             return;
         }
-        let text = strings::relay_error(reply.code, &message);
+        let mut text = strings::relay_error(reply.code, &message);
+        if typed_lost {
+            text = format!("{text} {}", strings::TAKE_AHEAD_LOST);
+        }
         if reply.code == ErrorCode::QueueEmpty {
             self.error(text);
             if let Some(notice) = &mut self.notice {
