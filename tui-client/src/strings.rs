@@ -479,7 +479,7 @@ pub mod keys {
     pub const HOTLIST_SHORT: &str = "actief";
     pub const NOTE: &str = "interne notitie bij dit gesprek (de bezoeker ziet ze nooit)";
     pub const NOTE_SHORT: &str = "notitie";
-    pub const TRANSFER: &str = "gesprek overdragen aan een collega, met een notitie";
+    pub const TRANSFER: &str = "gesprek overdragen aan een collega (met notitie en bevestiging)";
     pub const COPY_ID: &str = "gespreksnummer kopiëren";
     pub const REVEAL: &str =
         "noodgeval: vraag het IP-adres van de bezoeker aan (met reden en bevestiging)";
@@ -499,7 +499,7 @@ pub mod keys {
     pub const DENY_SHORT: &str = "weigeren";
     pub const TOGGLE_TOPIC: &str = "kies of schrap het gekozen onderwerp (registratie)";
     pub const TOGGLE_TOPIC_SHORT: &str = "onderwerp";
-    pub const DOSSIER: &str = "dossierkandidaat aan/uit (tenzij bezoeker weigert)";
+    pub const DOSSIER: &str = "dossierkandidaat aan/uit (met bevestiging)";
     pub const CLOSE_SERVICE: &str = "sluit de gekozen dienst nu, met reden (beheerder)";
     pub const CLOSE_SERVICE_SHORT: &str = "sluit dienst";
     pub const OPEN_SERVICE: &str = "open de gesloten dienst weer (beheerder)";
