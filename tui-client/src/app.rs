@@ -42,7 +42,7 @@ mod workbench;
 pub use crate::model::{
     Account, AccountChange, ClientIds, Compose, Connection, Conversation, Delivery, Ending, Entry,
     Focus, Guidance, HISTORY_PAGE, LIVE_WINDOW, Linked, Notice, Older, Popup, QueueRow, ROLES,
-    RevealView, TYPING_SHOWN_MS, WrapUpForm,
+    RevealView, TYPING_SHOWN_MS, TakeAhead, WrapUpForm,
 };
 
 /// We tell the relay "typing" at most this often.
@@ -135,6 +135,12 @@ pub struct App {
     clipboard: Option<String>,
     /// We asked to take a visitor; their conversation becomes the active one.
     awaiting_take: bool,
+    /// What the counselor typed after asking to take a visitor, before the relay opened
+    /// the conversation; `Some` from the take until then (or until the take fails).
+    pub take_ahead: Option<TakeAhead>,
+    /// The wrap-up form put aside while a name is tagged from it (Alt-m); it comes back
+    /// when the name is sent or the popup closed.
+    stashed_wrap_up: Option<WrapUpForm>,
     /// The conversation of our last `mark_dossier`, for a `dossier_refused` reply (which
     /// does not name it).
     pending_dossier: Option<ConversationId>,
@@ -176,6 +182,8 @@ impl App {
             notifications: options.notifications,
             clipboard: None,
             awaiting_take: false,
+            take_ahead: None,
+            stashed_wrap_up: None,
             pending_dossier: None,
             client_ids: options.client_ids,
             outbox: Vec::new(),
@@ -261,6 +269,17 @@ impl App {
         self.conversations.iter().filter(|c| c.is_open()).count()
     }
 
+    /// Whether the input takes text now: in an open conversation, or typed ahead while a
+    /// take is under way.
+    pub fn can_type(&self) -> bool {
+        self.can_write() || self.take_ahead.is_some()
+    }
+
+    /// Keys in the input go to the text typed ahead of a take, not to a conversation.
+    fn typing_ahead(&self) -> bool {
+        self.take_ahead.is_some() && self.focus == Focus::Input && self.popup.is_none()
+    }
+
     /// Whether the input can take text: a counselor with an open active conversation.
     pub fn can_write(&self) -> bool {
         !self.read_only()
@@ -318,7 +337,9 @@ impl App {
                     searching: search.is_some(),
                 },
                 Popup::CloseReason { .. } | Popup::Compose { .. } => PopupKind::Reason,
-                Popup::ConfirmCompose { .. } | Popup::ConfirmAccount(_) => PopupKind::Confirm,
+                Popup::ConfirmCompose { .. }
+                | Popup::ConfirmAccount(_)
+                | Popup::ConfirmDossier { .. } => PopupKind::Confirm,
                 Popup::PickColleague { .. } | Popup::ToRegister { .. } | Popup::PickRole { .. } => {
                     PopupKind::Pick
                 }
@@ -329,9 +350,12 @@ impl App {
                 Popup::Reveals { .. } => PopupKind::Reveals,
             }),
             focus: self.focus,
-            input_empty: self
-                .active_conversation()
-                .is_none_or(|c| c.draft.is_empty()),
+            input_empty: match &self.take_ahead {
+                Some(ahead) => ahead.draft.is_empty(),
+                None => self
+                    .active_conversation()
+                    .is_none_or(|c| c.draft.is_empty()),
+            },
             read_only: self.read_only(),
             admin: self.is_admin(),
         }
@@ -380,6 +404,22 @@ impl App {
             }
             Action::ScrollUp => self.scroll_up(),
             Action::ScrollDown => self.scroll_down(),
+            Action::Send if self.typing_ahead() => self.send_ahead(),
+            Action::Newline if self.typing_ahead() => {
+                if let Some(ahead) = &mut self.take_ahead {
+                    ahead.draft.insert_newline();
+                }
+            }
+            Action::Input(input) if self.typing_ahead() => {
+                if let Some(ahead) = &mut self.take_ahead {
+                    ahead.draft.input(input);
+                }
+            }
+            Action::Paste(text) if self.typing_ahead() => {
+                if let Some(ahead) = &mut self.take_ahead {
+                    ahead.draft.insert_str(sanitize::pasted(&text));
+                }
+            }
             Action::Send => self.send(),
             Action::Newline => {
                 if self.can_write()
@@ -388,7 +428,18 @@ impl App {
                     c.draft.insert_newline();
                 }
             }
-            Action::LeaveInput => self.focus = Focus::Conversations,
+            Action::LeaveInput => {
+                self.focus = Focus::Conversations;
+                // Nothing typed ahead: the pane need not wait for the take any more (the
+                // conversation still opens when the relay hands it over).
+                if self
+                    .take_ahead
+                    .as_ref()
+                    .is_some_and(|a| a.draft.is_empty() && a.sent.is_empty())
+                {
+                    self.take_ahead = None;
+                }
+            }
             Action::Input(input) if matches!(self.popup, Some(Popup::Canned { .. })) => {
                 self.canned_key(input);
             }
@@ -450,7 +501,7 @@ impl App {
             Action::CopyId => self.copy_id(),
             Action::RequestReveal => self.open_compose(Compose::Reveal),
             Action::BlockVisitor => self.open_compose(Compose::Block),
-            Action::TagName => self.open_compose(Compose::TagName),
+            Action::TagName => self.tag_name(),
             Action::Preview => self.open_preview(),
             Action::ShowToRegister => self.show_to_register(),
             Action::ToggleTopic => self.toggle_topic(),
@@ -507,6 +558,7 @@ impl App {
                 text,
                 is_error: false,
                 until_ms: self.now_ms + GUIDANCE_NOTICE_MS,
+                until_someone_waits: false,
             });
         }
     }
@@ -534,6 +586,7 @@ impl App {
             text,
             is_error: false,
             until_ms: self.now_ms + NOTICE_MS,
+            until_someone_waits: false,
         });
     }
 
@@ -542,6 +595,7 @@ impl App {
             text,
             is_error: true,
             until_ms: self.now_ms + ERROR_NOTICE_MS,
+            until_someone_waits: false,
         });
     }
 

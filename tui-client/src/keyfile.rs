@@ -250,7 +250,7 @@ mod tests {
         for name in names {
             assert!(keys.keys_mut(name).is_some(), "{name}");
         }
-        assert_eq!(names.len(), KeyConfig::default().bindings().len() - 1);
+        assert_eq!(names.len(), crate::keymap::Command::ALL.len());
     }
 
     #[test]

@@ -43,7 +43,7 @@ impl KeyConfig {
         let mut rows: Vec<(String, &'static str)> = self
             .bindings_for(read_only, admin)
             .iter()
-            .map(|b| (key_text(b, b.keys), b.help))
+            .map(|b| (key_text(b, &help_keys(b)), b.help))
             .collect();
         rows.push((String::new(), ""));
         rows.push((String::new(), strings::LEGEND_TITLE));
@@ -96,6 +96,24 @@ pub fn key_text(binding: &Binding<'_>, keys: &[KeyPress]) -> String {
         .map(KeyPress::label)
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The keys the help shows for a binding: a plain character only if it works in one of
+/// its places (not where letters are text, as in the wrap-up form's notes).
+fn help_keys(binding: &Binding<'_>) -> Vec<KeyPress> {
+    let letters_work = binding.command == Command::SearchCanned
+        || binding.scopes.iter().any(|s| {
+            !matches!(
+                s,
+                Scope::Input | Scope::ReasonPopup | Scope::WrapUpPopup | Scope::CannedPopup
+            )
+        });
+    binding
+        .keys
+        .iter()
+        .filter(|k| letters_work || !k.is_text())
+        .copied()
+        .collect()
 }
 
 fn applies(binding: &Binding<'_>, ctx: &KeyContext) -> bool {
@@ -179,6 +197,11 @@ pub fn action_for(keys: &KeyConfig, ctx: &KeyContext, event: KeyEvent) -> Option
         && !key.is_text()
     {
         return Some(Action::Quit);
+    }
+    // A question is answered by the next key: anything but "yes" means "no", so that
+    // text typed at speed into a question never answers it later on.
+    if ctx.popup == Some(PopupKind::Confirm) {
+        return Some(Action::Cancel);
     }
     // The rest is text: for the input, a search, a reason, or the key of a canned
     // response (`update` decides which).
@@ -294,7 +317,15 @@ mod tests {
             act(&c, KeyCode::Esc, KeyModifiers::NONE),
             Some(Action::Cancel)
         );
-        assert_eq!(act(&c, KeyCode::Char('q'), KeyModifiers::NONE), None);
+        // A question takes one key: any other is "no".
+        assert_eq!(
+            act(&c, KeyCode::Char('q'), KeyModifiers::NONE),
+            Some(Action::Cancel)
+        );
+        assert_eq!(
+            act(&c, KeyCode::Enter, KeyModifiers::NONE),
+            Some(Action::Cancel)
+        );
         assert_eq!(
             act(&c, KeyCode::Char('c'), KeyModifiers::CONTROL),
             Some(Action::Quit)
@@ -523,7 +554,7 @@ mod tests {
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 49);
+        assert_eq!(list.len(), 50);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)

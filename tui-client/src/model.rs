@@ -97,7 +97,13 @@ pub enum Popup {
         purpose: Compose,
         text: String,
     },
-    /// The last question before a destructive `purpose` (reveal, block) goes out.
+    /// The last question before the dossier mark of `conversation` becomes `candidate`.
+    ConfirmDossier {
+        conversation: ConversationId,
+        candidate: bool,
+    },
+    /// The last question before a destructive `purpose` (reveal, block, transfer) goes
+    /// out.
     ConfirmCompose {
         purpose: Compose,
         text: String,
@@ -149,6 +155,18 @@ pub enum Popup {
     },
 }
 
+/// What the counselor types between asking to take a visitor and the conversation
+/// opening: the focus is in the input at once, so that a greeting typed straight after
+/// `t` is never read as list shortcuts. It goes into the new conversation when the relay
+/// opens it.
+#[derive(Clone, Debug, Default)]
+pub struct TakeAhead {
+    /// The text being typed.
+    pub draft: ratatui_textarea::TextArea<'static>,
+    /// Texts already finished with Enter, oldest first: sent once the conversation opens.
+    pub sent: Vec<String>,
+}
+
 /// A line in the status bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
@@ -156,6 +174,9 @@ pub struct Notice {
     pub is_error: bool,
     /// It disappears at this time.
     pub until_ms: i64,
+    /// It says nobody waits ("niemand in de wachtrij"): it disappears as soon as a queue
+    /// snapshot shows somebody waiting, because then it no longer holds.
+    pub until_someone_waits: bool,
 }
 
 /// Where message ids come from: random in the app, counting in tests.
@@ -206,11 +227,15 @@ pub enum Compose {
 }
 
 impl Compose {
-    /// Whether a second "yes" is asked before the request goes out.
+    /// Whether a second "yes" is asked before the request goes out: for everything that
+    /// changes something for a visitor, and for lifting a block.
     pub fn is_destructive(&self) -> bool {
         matches!(
             self,
-            Compose::Reveal(_) | Compose::Block(_) | Compose::LiftBlock(_)
+            Compose::Reveal(_)
+                | Compose::Block(_)
+                | Compose::Transfer { .. }
+                | Compose::LiftBlock(_)
         )
     }
 

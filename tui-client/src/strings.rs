@@ -204,6 +204,14 @@ pub fn confirm_end(nickname: &str) -> String {
     format!("Gesprek met {nickname} beëindigen?")
 }
 
+pub fn confirm_dossier(nickname: &str, candidate: bool) -> String {
+    if candidate {
+        format!("Gesprek met {nickname} markeren als dossierkandidaat?")
+    } else {
+        format!("Dossiermarkering van het gesprek met {nickname} weghalen?")
+    }
+}
+
 pub fn confirm_quit(open: usize) -> String {
     let noun = if open == 1 { "gesprek" } else { "gesprekken" };
     format!(
@@ -217,6 +225,12 @@ pub const NOT_CONNECTED: &str = "Geen verbinding met de relay: niet verzonden.";
 pub const READ_ONLY_REFUSED: &str = "Alleen lezen: dat mag jouw rol niet.";
 pub const NOTHING_SELECTED: &str = "Kies eerst een wachtrij of bezoeker.";
 pub const TAKING: &str = "Bezoeker nemen…";
+/// The conversation pane while a take is under way: what is typed already goes there.
+pub const TAKING_TITLE: &str = "Bezoeker nemen…";
+pub const TAKING_HINT: &str = "Typ gerust al: wat je nu typt komt in het gesprek zodra het \
+     opent, en wat je met Enter afsloot gaat dan meteen weg.";
+/// A take that failed, after the counselor typed ahead.
+pub const TAKE_AHEAD_LOST: &str = "Je getypte tekst is niet verstuurd.";
 pub const ENDING: &str = "Gesprek beëindigen…";
 pub const NO_RANDOM: &str = "Kon geen bericht-id maken; probeer opnieuw.";
 pub const CONNECTION_LOST: &str = "verbinding verbroken";
@@ -465,12 +479,15 @@ pub mod keys {
     pub const HOTLIST_SHORT: &str = "actief";
     pub const NOTE: &str = "interne notitie bij dit gesprek (de bezoeker ziet ze nooit)";
     pub const NOTE_SHORT: &str = "notitie";
-    pub const TRANSFER: &str = "gesprek overdragen aan een collega, met een notitie";
+    pub const TRANSFER: &str = "gesprek overdragen aan een collega (met notitie en bevestiging)";
     pub const COPY_ID: &str = "gespreksnummer kopiëren";
     pub const REVEAL: &str =
         "noodgeval: vraag het IP-adres van de bezoeker aan (met reden en bevestiging)";
     pub const BLOCK: &str = "bezoeker blokkeren (met reden en bevestiging)";
-    pub const TAG_NAME: &str = "naam markeren: een geanonimiseerde export toont ze als [naam]";
+    pub const TAG_NAME: &str =
+        "naam markeren: een geanonimiseerde export toont ze als [naam] (ook na het einde)";
+    pub const TAG_NAME_WRAP_UP: &str = "in de registratie: naam markeren voor de export";
+    pub const TAG_NAME_SHORT: &str = "naam";
     pub const PREVIEW: &str =
         "geanonimiseerd gesprek bekijken, zoals het naar het team gaat (mis je een naam: m)";
     pub const TO_REGISTER: &str = "gesprekken die nog geregistreerd moeten worden";
@@ -482,7 +499,7 @@ pub mod keys {
     pub const DENY_SHORT: &str = "weigeren";
     pub const TOGGLE_TOPIC: &str = "kies of schrap het gekozen onderwerp (registratie)";
     pub const TOGGLE_TOPIC_SHORT: &str = "onderwerp";
-    pub const DOSSIER: &str = "dossierkandidaat aan/uit (tenzij bezoeker weigert)";
+    pub const DOSSIER: &str = "dossierkandidaat aan/uit (met bevestiging)";
     pub const CLOSE_SERVICE: &str = "sluit de gekozen dienst nu, met reden (beheerder)";
     pub const CLOSE_SERVICE_SHORT: &str = "sluit dienst";
     pub const OPEN_SERVICE: &str = "open de gesloten dienst weer (beheerder)";
@@ -610,6 +627,9 @@ pub fn confirm_compose(purpose: &crate::model::Compose, nickname: &str, text: &s
     match purpose {
         Compose::Block(_) => format!("{nickname} blokkeren? Reden: {text}. Het gesprek eindigt."),
         Compose::LiftBlock(id) => format!("Blokkade #{id} opheffen? Reden: {text}"),
+        Compose::Transfer { to, .. } => {
+            format!("Gesprek met {nickname} overdragen aan {to}? Notitie: {text}")
+        }
         _ => format!("IP-adres van {nickname} aanvragen bij een beheerder? Reden: {text}"),
     }
 }

@@ -37,6 +37,14 @@ use queue::{draw_queue, service_name};
 use status::draw_status_bar;
 
 /// Draws the whole app.
+/// The nickname of conversation `id`, or its id if we no longer hold it.
+fn nickname_of(app: &App, id: &chathulp_shared::ConversationId) -> String {
+    app.conversations
+        .iter()
+        .find(|c| &c.id == id)
+        .map_or_else(|| id.to_string(), |c| c.nickname.clone())
+}
+
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme { color: app.color };
     let area = frame.area();
@@ -74,12 +82,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
             messages, scroll, ..
         }) => draw_preview(frame, area, app, theme, messages.as_deref(), *scroll),
         Some(Popup::ConfirmEnd(id)) => {
-            let nickname = app
-                .conversations
-                .iter()
-                .find(|c| &c.id == id)
-                .map_or_else(|| id.to_string(), |c| c.nickname.clone());
-            draw_confirm(frame, area, app, theme, &strings::confirm_end(&nickname));
+            let question = strings::confirm_end(&nickname_of(app, id));
+            draw_confirm(frame, area, app, theme, &question);
+        }
+        Some(Popup::ConfirmDossier {
+            conversation,
+            candidate,
+        }) => {
+            let question = strings::confirm_dossier(&nickname_of(app, conversation), *candidate);
+            draw_confirm(frame, area, app, theme, &question);
         }
         Some(Popup::ConfirmQuit) => {
             draw_confirm(

@@ -283,6 +283,19 @@ impl Term {
     }
 }
 
+/// The rows of `sql`, once there are any (or none, at the deadline): for what the relay
+/// stores after the app has shown that the request left.
+async fn rows_once_present(relay: &TestRelay, sql: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+    let start = Instant::now();
+    loop {
+        let rows = relay.query(sql, &[]).await?;
+        if !rows.is_empty() || start.elapsed() > DEADLINE {
+            return Ok(rows);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 /// A counselor takes a visitor whose first message tries to clear the screen, write the
 /// clipboard, ring the bell and change colour; the app shows it defused, the reply
 /// reaches the visitor, the conversation ends, the app quits cleanly, and the relay
@@ -745,14 +758,15 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
     term.wait_text("Alle gesprekken zijn geregistreerd.")
         .await
         .expect("nothing left to register");
-    let rows = relay
-        .query(
-            "SELECT c.nickname, w.topics FROM wrapups w \
+    // "Registratie opgeslagen." shows as the request leaves; the relay stores it a moment
+    // later, so wait for the row rather than read once.
+    let rows = rows_once_present(
+        &relay,
+        "SELECT c.nickname, w.topics FROM wrapups w \
          JOIN conversations c ON c.id = w.conversation",
-            &[],
-        )
-        .await
-        .expect("query");
+    )
+    .await
+    .expect("query");
     assert_eq!(
         rows,
         vec![json!({"nickname":"Sam","topics":format!("[\"{topic}\"]")})]
@@ -771,4 +785,90 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
     .await
     .expect("Lou on the dashboard");
     eprintln!("workbench test took {:?}", started.elapsed());
+}
+
+/// Issue 19: with a visitor waiting, `t`, the greeting and Enter go to the terminal in one
+/// `send-keys`, at full speed, before the relay can have answered the take. The visitor
+/// receives the greeting exactly, the relay stored it exactly, and none of its letters
+/// acted as a shortcut (the conversation is still open). Then, issue 18: after the end,
+/// Alt-m in the registration form tags a name, and the relay stores it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_greeting_typed_at_full_speed_after_t_reaches_the_visitor_whole() {
+    const GREETING: &str =
+        "Dag Lotte, ik ben er. Fijn dat je schrijft. Wil je vertellen wat er thuis gebeurt?";
+    let relay = TestRelay::start().await.expect("relay");
+    let term = Term::start(&relay, "an").await.expect("tmux");
+    term.wait_for("signed in, CAW online", |s| {
+        s.contains("● verbonden") && s.contains("CAW online · online")
+    })
+    .await
+    .expect("signed in");
+    let mut lotte = relay.queued_visitor("caw", "Lotte").await.expect("Lotte");
+    term.wait_text("Lotte").await.expect("Lotte in the queue");
+
+    // One send-keys: `t`, then the greeting as literal characters, then Enter.
+    term.keys(&[&format!("t{GREETING}"), "Enter"])
+        .await
+        .expect("keys");
+    lotte.expect("assigned").await.expect("Lotte assigned");
+    let got = lotte.expect("message").await.expect("the greeting arrives");
+    assert_eq!(got["message"]["text"], GREETING, "{got}");
+    assert_eq!(got["message"]["from"], "counselor", "{got}");
+    let screen = term
+        .wait_text("jij: Dag Lotte, ik ben er.")
+        .await
+        .expect("the greeting in the scrollback");
+    eprintln!("screen after the greeting:\n{screen}");
+    assert!(
+        !screen.contains("Bevestigen"),
+        "a letter of the greeting opened a question:\n{screen}"
+    );
+
+    let rows = relay
+        .query(
+            "SELECT m.sender, m.body, c.counselor, c.ended_by FROM messages m \
+             JOIN conversations c ON c.id = m.conversation \
+             WHERE c.nickname = 'Lotte' ORDER BY m.seq",
+            &[],
+        )
+        .await
+        .expect("query");
+    assert_eq!(
+        rows,
+        vec![json!({"sender":"counselor","body":GREETING,"counselor":"an","ended_by":null})],
+        "stored exactly once, and the conversation is still open"
+    );
+
+    // End it (Ctrl-e from the input, then the question that names Lotte).
+    term.keys(&["C-e"]).await.expect("keys");
+    term.wait_text("Gesprek met Lotte beëindigen?")
+        .await
+        .expect("end question");
+    term.keys(&["y"]).await.expect("keys");
+    lotte.expect("ended").await.expect("Lotte sees the end");
+    term.wait_text("Registratie").await.expect("wrap-up form");
+
+    // In the form, letters are notes; Alt-m asks for a name to tag.
+    term.keys(&["M-m"]).await.expect("keys");
+    term.wait_text("Naam om weg te laten bij anonimiseren")
+        .await
+        .expect("tag-name popup");
+    term.type_text("Jonas").await.expect("type");
+    term.wait_text("> Jonas").await.expect("name typed");
+    term.keys(&["Enter"]).await.expect("keys");
+    let screen = term
+        .wait_for("the form back, and the name tagged", |s| {
+            s.contains("Registratie") && s.contains("weggelaten: Jonas")
+        })
+        .await
+        .expect("tagged from the form");
+    eprintln!("screen after tagging from the wrap-up form:\n{screen}");
+    let tagged = rows_once_present(
+        &relay,
+        "SELECT t.name, t.tagged_by FROM tagged_names t \
+         JOIN conversations c ON c.id = t.conversation WHERE c.nickname = 'Lotte'",
+    )
+    .await
+    .expect("query");
+    assert_eq!(tagged, vec![json!({"name":"Jonas","tagged_by":"an"})]);
 }

@@ -797,7 +797,11 @@ fn dossier_key_marks_and_unmarks_a_candidate() {
             .iter()
             .any(|r| matches!(r, StaffRequest::MarkDossier { .. }))
     );
+    // It asks first (it changes something for the visitor); `y` sends it.
     press(&mut app, KeyCode::Char('d'), KeyModifiers::CONTROL);
+    assert!(matches!(app.popup, Some(Popup::ConfirmDossier { .. })));
+    assert!(requests(&mut app).is_empty());
+    press_char(&mut app, 'y');
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::MarkDossier {
@@ -821,6 +825,7 @@ fn dossier_key_marks_and_unmarks_a_candidate() {
     // From the lists it is plain d; pressing again unmarks.
     app.update(Action::LeaveInput);
     press_char(&mut app, 'd');
+    press_char(&mut app, 'y');
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::MarkDossier {
@@ -854,6 +859,7 @@ fn a_refusal_from_the_relay_or_the_visitor_shows_on_the_conversation() {
     );
     // The visitor refused just before our request arrived.
     app.update(Action::ToggleDossier);
+    app.update(Action::Confirm);
     assert_eq!(requests(&mut app).len(), 1);
     staff(
         &mut app,

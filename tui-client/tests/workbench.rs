@@ -182,6 +182,10 @@ fn transfer_picks_a_colleague_with_room_and_sends_the_handover_note() {
     app.update(Action::Accept);
     type_text_popup(&mut app, "loopt goed");
     app.update(Action::Accept);
+    // A transfer changes something for the visitor: it asks first.
+    assert!(matches!(app.popup, Some(Popup::ConfirmCompose { .. })));
+    assert!(requests(&mut app).is_empty());
+    app.update(Action::Confirm);
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::Transfer {
@@ -367,6 +371,83 @@ fn p_asks_the_relay_for_the_anonymised_transcript_and_shows_only_that_conversati
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(app.popup, None);
     assert!(requests(&mut app).is_empty());
+}
+
+/// Issue 18: after the chat has ended, during wrap-up, a name can still be tagged: with
+/// Alt-m from the registration form (where `m` is a letter of the notes), which then
+/// comes back as it was; and with `m` or `P` on the ended conversation.
+#[test]
+fn a_name_can_be_tagged_after_the_end_from_the_wrap_up_form_and_the_ended_conversation() {
+    let mut app = app();
+    three(&mut app);
+    staff(
+        &mut app,
+        StaffEvent::Ended {
+            conversation: cid("c-sam"),
+            by: Party::Counselor,
+            reason: None,
+        },
+    );
+    let Some(Popup::WrapUp(form)) = app.popup.clone() else {
+        panic!("the wrap-up form opens: {:?}", app.popup);
+    };
+    assert_eq!(form.conversation, cid("c-sam"));
+    app.update(Action::ToggleTopic);
+    press_char(&mut app, 'm');
+    let Some(Popup::WrapUp(typed)) = app.popup.clone() else {
+        panic!("m is a letter of the notes: {:?}", app.popup);
+    };
+    assert_eq!(typed.notes, "m");
+    press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
+    assert_eq!(
+        app.popup,
+        Some(Popup::Compose {
+            purpose: Compose::TagName(cid("c-sam")),
+            text: String::new(),
+        })
+    );
+    type_text_popup(&mut app, "Jonas");
+    app.update(Action::Accept);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::TagName {
+            conversation: cid("c-sam"),
+            name: "Jonas".into(),
+        }]
+    );
+    assert_eq!(
+        app.popup,
+        Some(Popup::WrapUp(typed.clone())),
+        "form as it was"
+    );
+
+    // Esc on the name also goes back to the form, and sends nothing.
+    press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.popup, Some(Popup::WrapUp(typed)));
+    assert!(requests(&mut app).is_empty());
+
+    // Postponed, the ended conversation still takes `m` and `P`.
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.popup, None);
+    app.focus = chathulp::app::Focus::Conversations;
+    press_char(&mut app, 'm');
+    type_text_popup(&mut app, "Mila");
+    app.update(Action::Accept);
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::TagName {
+            conversation: cid("c-sam"),
+            name: "Mila".into(),
+        }]
+    );
+    press_char(&mut app, 'P');
+    assert_eq!(
+        requests(&mut app),
+        vec![StaffRequest::AnonymisedPreview {
+            conversation: cid("c-sam"),
+        }]
+    );
 }
 
 #[test]

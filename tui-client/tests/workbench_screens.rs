@@ -11,6 +11,7 @@ use chathulp_shared::staff::{
 };
 use chathulp_shared::{Party, Role, ServiceStatus};
 use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
 
 /// A counselor with two conversations: Sam (active, a note, visitor unanswered) and
 /// Kim (typing, unread).
@@ -149,6 +150,39 @@ fn tag_name_popup_over_a_conversation_with_a_tagged_name() {
         press_char(&mut app, c);
     }
     insta::assert_snapshot!(render(&app));
+}
+
+/// After the end, during wrap-up: Alt-m in the registration form asks for a name (the
+/// form's letters are notes), and the form comes back as it was once the name is sent.
+#[test]
+fn tagging_a_name_from_the_wrap_up_form_after_the_end() {
+    let mut app = counselor();
+    staff(
+        &mut app,
+        StaffEvent::Ended {
+            conversation: cid("c-sam"),
+            by: Party::Counselor,
+            reason: None,
+        },
+    );
+    app.update(Action::ToggleTopic);
+    for c in "verwezen".chars() {
+        press_char(&mut app, c);
+    }
+    press(&mut app, KeyCode::Char('m'), KeyModifiers::ALT);
+    for c in "Jonas".chars() {
+        press_char(&mut app, c);
+    }
+    insta::assert_snapshot!("tag_name_from_wrap_up", render(&app));
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    staff(
+        &mut app,
+        StaffEvent::NamesTagged {
+            conversation: cid("c-sam"),
+            names: vec!["Jonas".into()],
+        },
+    );
+    insta::assert_snapshot!("wrap_up_form_after_tagging", render(&app));
 }
 
 #[test]

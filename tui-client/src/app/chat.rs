@@ -57,6 +57,54 @@ impl App {
         }
     }
 
+    /// Enter while typing ahead of a take: the text waits for the conversation to open.
+    pub(super) fn send_ahead(&mut self) {
+        let Some(ahead) = &mut self.take_ahead else {
+            return;
+        };
+        let text = ahead.draft.lines().join("\n");
+        if !text.trim().is_empty() {
+            ahead.sent.push(text);
+            ahead.draft = new_draft();
+        }
+    }
+
+    /// The taken conversation is the active one now: what was finished with Enter goes
+    /// out, in order, and the rest is its draft. A text that cannot go stays in the draft,
+    /// with everything after it.
+    pub(super) fn land_take_ahead(&mut self) {
+        let Some(ahead) = self.take_ahead.take() else {
+            return;
+        };
+        let mut left: Vec<String> = Vec::new();
+        for text in ahead.sent {
+            if !left.is_empty() {
+                left.push(text);
+                continue;
+            }
+            if let Some(c) = self.active_mut() {
+                c.draft = new_draft();
+                c.draft.insert_str(&text);
+            }
+            self.send();
+            if self
+                .active_conversation()
+                .is_none_or(|c| !c.draft.is_empty())
+            {
+                left.push(text);
+            }
+        }
+        let draft = ahead.draft.lines().join("\n");
+        if !draft.is_empty() {
+            left.push(draft);
+        }
+        if let Some(c) = self.active_mut() {
+            c.draft = new_draft();
+            c.draft.insert_str(left.join("\n"));
+        }
+        self.typed();
+    }
+
     /// The counselor changed the draft: tell the relay, at most every 3 seconds.
     pub(super) fn typed(&mut self) {
         let now_ms = self.now_ms;

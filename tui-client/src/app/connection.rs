@@ -17,13 +17,17 @@ impl App {
             NetEvent::Staff(event) => self.on_staff(*event),
             NetEvent::Disconnected { reason, retrying } => {
                 let reason = sanitize::line(&reason);
-                self.error(strings::connection_lost(&reason));
+                if self.take_failed() {
+                    let lost = strings::connection_lost(&reason);
+                    self.error(format!("{lost} {}", strings::TAKE_AHEAD_LOST));
+                } else {
+                    self.error(strings::connection_lost(&reason));
+                }
                 self.connection = if retrying {
                     Connection::Reconnecting { reason }
                 } else {
                     Connection::Offline { reason }
                 };
-                self.awaiting_take = false;
                 self.older_not_coming();
                 for c in &mut self.conversations {
                     c.visitor_typing_at_ms = None;
@@ -55,7 +59,7 @@ impl App {
         self.account = Some(account);
         self.settings = effective_settings(info.settings);
         self.connection = Connection::Connected;
-        if self.focus == Focus::Input && !self.can_write() {
+        if self.focus == Focus::Input && !self.can_type() {
             self.focus = Focus::Queue;
         }
         if reconnected {
@@ -116,19 +120,37 @@ impl App {
         }
     }
 
+    /// The take we asked for will not come: the focus leaves the input, so that what is
+    /// typed next cannot land in another conversation. True if typed-ahead text was
+    /// dropped (it was never sent).
+    pub(super) fn take_failed(&mut self) -> bool {
+        self.awaiting_take = false;
+        let Some(ahead) = self.take_ahead.take() else {
+            return false;
+        };
+        if self.focus == Focus::Input {
+            self.focus = Focus::Queue;
+        }
+        !ahead.draft.is_empty() || !ahead.sent.is_empty()
+    }
+
     pub(super) fn relay_error(&mut self, reply: ErrorReply) {
         let message = sanitize::line(&reply.message);
-        if matches!(
-            reply.code,
-            ErrorCode::Forbidden
-                | ErrorCode::NotFound
-                | ErrorCode::AtCapacity
-                | ErrorCode::QueueEmpty
-                | ErrorCode::ServiceOffline
-                | ErrorCode::ServiceBusy
-        ) {
-            self.awaiting_take = false;
-        }
+        // Maybe the refusal of our take (errors don't name their request; one with a
+        // `client_id` is about a message). Then the greeting typed ahead had nowhere to go.
+        let take_refused = reply.client_id.is_none()
+            && matches!(
+                reply.code,
+                ErrorCode::Forbidden
+                    | ErrorCode::NotFound
+                    | ErrorCode::AtCapacity
+                    | ErrorCode::QueueEmpty
+                    | ErrorCode::ServiceOffline
+                    | ErrorCode::ServiceBusy
+                    | ErrorCode::Internal
+                    | ErrorCode::RateLimited
+            );
+        let typed_lost = take_refused && self.take_failed();
         if reply.client_id.is_none()
             && matches!(
                 reply.code,
@@ -154,7 +176,17 @@ impl App {
             self.error(strings::DOSSIER_REFUSED.into());
             return;
         }
-        let text = strings::relay_error(reply.code, &message);
+        let mut text = strings::relay_error(reply.code, &message);
+        if typed_lost {
+            text = format!("{text} {}", strings::TAKE_AHEAD_LOST);
+        }
+        if reply.code == ErrorCode::QueueEmpty {
+            self.error(text);
+            if let Some(notice) = &mut self.notice {
+                notice.until_someone_waits = true;
+            }
+            return;
+        }
         if let Some(client_id) = &reply.client_id {
             for c in &mut self.conversations {
                 // `internal`: not stored, safe to resend (after a reconnect we do).

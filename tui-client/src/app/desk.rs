@@ -2,17 +2,17 @@
 //! taking a visitor from the queue, ending and closing a conversation, and the dossier
 //! mark.
 
-use chathulp_shared::ConversationId;
 use chathulp_shared::staff::StaffRequest;
+use chathulp_shared::{ConversationId, ServiceId};
 
-use super::{App, step_in};
-use crate::model::{Focus, Popup, QueueRow};
+use super::{App, new_draft, step_in};
+use crate::model::{Focus, Popup, QueueRow, TakeAhead};
 use crate::strings;
 
 impl App {
     pub(super) fn cycle_focus(&mut self, forward: bool) {
         let mut order = vec![Focus::Queue, Focus::Conversations];
-        if self.can_write() {
+        if self.can_type() {
             order.push(Focus::Input);
         }
         let at = order.iter().position(|f| *f == self.focus).unwrap_or(0);
@@ -85,7 +85,7 @@ impl App {
             self.conversation_cursor = Some(id.clone());
             self.active = Some(id);
         }
-        if self.focus == Focus::Input && !self.can_write() {
+        if self.focus == Focus::Input && !self.can_type() {
             self.focus = Focus::Conversations;
         }
     }
@@ -95,22 +95,64 @@ impl App {
             self.error(strings::READ_ONLY_REFUSED.into());
             return;
         }
-        let Some(row) = self.queue_cursor.clone() else {
-            self.error(strings::NOTHING_SELECTED.into());
-            return;
-        };
-        let conversation = match &row {
-            QueueRow::Visitor(_, conversation) if !next_of_service => Some(conversation.clone()),
-            _ => None,
-        };
-        let request = StaffRequest::Take {
-            service: row.service().clone(),
-            conversation,
+        let row = self.queue_cursor.clone();
+        let request = match row {
+            Some(QueueRow::Visitor(service, conversation)) if !next_of_service => {
+                StaffRequest::Take {
+                    service,
+                    conversation: Some(conversation),
+                }
+            }
+            Some(row) if !next_of_service => StaffRequest::Take {
+                service: row.service().clone(),
+                conversation: None,
+            },
+            row => {
+                // `t`: the highlighted service's longest-waiting visitor; if nobody waits
+                // there, the longest-waiting one of all our services.
+                let highlighted = row.as_ref().map(|r| r.service().clone());
+                let Some(service) = highlighted
+                    .clone()
+                    .filter(|s| self.waiting_in(s) > 0)
+                    .or_else(|| self.longest_waiting_service())
+                    .or(highlighted)
+                else {
+                    self.error(strings::NOTHING_SELECTED.into());
+                    return;
+                };
+                StaffRequest::Take {
+                    service,
+                    conversation: None,
+                }
+            }
         };
         if self.request(request) {
             self.awaiting_take = true;
             self.info(strings::TAKING.into());
+            // What follows is the greeting: it goes to the input, never to the lists.
+            self.take_ahead.get_or_insert_with(|| TakeAhead {
+                draft: new_draft(),
+                sent: Vec::new(),
+            });
+            self.focus = Focus::Input;
         }
+    }
+
+    /// How many visitors wait at `service`, as the last snapshot showed.
+    fn waiting_in(&self, service: &ServiceId) -> usize {
+        self.services
+            .iter()
+            .find(|s| &s.service == service)
+            .map_or(0, |s| s.waiting.len())
+    }
+
+    /// The service whose first visitor has waited longest, of all ours.
+    fn longest_waiting_service(&self) -> Option<ServiceId> {
+        self.services
+            .iter()
+            .filter_map(|s| s.waiting.first().map(|e| (e.since_ms, &s.service)))
+            .min_by_key(|(since, _)| *since)
+            .map(|(_, service)| service.clone())
     }
 
     pub(super) fn ask_end(&mut self) {
@@ -146,7 +188,7 @@ impl App {
         if self.conversation_cursor.as_ref() == Some(id) {
             self.conversation_cursor = self.active.clone().or(next);
         }
-        if self.focus == Focus::Input && !self.can_write() {
+        if self.focus == Focus::Input && !self.can_type() {
             self.focus = Focus::Conversations;
         }
     }
@@ -163,13 +205,20 @@ impl App {
             self.error(strings::DOSSIER_REFUSED.into());
             return;
         }
-        let request = StaffRequest::MarkDossier {
+        self.popup = Some(Popup::ConfirmDossier {
             conversation: c.id.clone(),
             candidate: !c.dossier_candidate,
+        });
+    }
+
+    /// "Yes" to the dossier question.
+    pub(super) fn mark_dossier(&mut self, conversation: ConversationId, candidate: bool) {
+        let request = StaffRequest::MarkDossier {
+            conversation: conversation.clone(),
+            candidate,
         };
-        let id = c.id.clone();
         if self.request(request) {
-            self.pending_dossier = Some(id);
+            self.pending_dossier = Some(conversation);
             self.info(strings::DOSSIER_UPDATING.into());
         }
     }

@@ -232,6 +232,11 @@ impl App {
                 .unwrap_or(0);
             self.queue_cursor = rows.get(at.min(rows.len().saturating_sub(1))).cloned();
         }
+        if self.notice.as_ref().is_some_and(|n| n.until_someone_waits)
+            && self.services.iter().any(|s| !s.waiting.is_empty())
+        {
+            self.notice = None;
+        }
         self.queue_news(&old);
     }
 
@@ -289,6 +294,7 @@ impl App {
                 self.info(strings::conversation_started(&nickname));
                 if self.can_write() {
                     self.focus = Focus::Input;
+                    self.land_take_ahead();
                 }
             }
         } else if self.conversation_cursor.is_none() {
@@ -332,7 +338,7 @@ impl App {
         if self.popup == Some(Popup::ConfirmEnd(id.clone())) {
             self.popup = None;
         }
-        if self.focus == Focus::Input && !self.can_write() {
+        if self.focus == Focus::Input && !self.can_type() {
             self.focus = Focus::Conversations;
         }
         self.info(text);

@@ -39,6 +39,7 @@ impl App {
             text,
             is_error,
             until_ms: self.now_ms + NOTIFY_NOTICE_MS,
+            until_someone_waits: false,
         });
     }
 

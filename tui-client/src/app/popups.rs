@@ -19,6 +19,10 @@ impl App {
                 strings::CLOSING_SERVICE,
             ),
             Some(Popup::ConfirmQuit) => return self.quit(),
+            Some(Popup::ConfirmDossier {
+                conversation,
+                candidate,
+            }) => return self.mark_dossier(conversation, candidate),
             Some(Popup::ConfirmCompose { purpose, text }) => {
                 return self.send_compose(purpose, text);
             }
@@ -37,7 +41,7 @@ impl App {
     pub(super) fn open_canned(&mut self) {
         if self.read_only() {
             self.error(strings::READ_ONLY_REFUSED.into());
-        } else if !self.can_write() {
+        } else if !self.can_type() {
             self.error(strings::NO_CONVERSATION.into());
         } else if self.settings.canned.is_empty() {
             self.info(strings::NO_CANNED.into());
@@ -80,9 +84,16 @@ impl App {
         }
     }
 
-    /// Puts a canned text in the active draft, unsent, for the counselor to edit.
+    /// Puts a canned text in the active draft, unsent, for the counselor to edit; while a
+    /// take is under way, in the text typed ahead for it.
     pub(super) fn insert_canned(&mut self, text: &str) {
         self.popup = None;
+        if self.focus == Focus::Input
+            && let Some(ahead) = &mut self.take_ahead
+        {
+            ahead.draft.insert_str(text);
+            return;
+        }
         if !self.can_write() {
             self.error(strings::NO_CONVERSATION.into());
             return;

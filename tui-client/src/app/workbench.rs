@@ -88,7 +88,13 @@ impl App {
             .into_iter()
             .find(|id| self.active.as_ref() != Some(id));
         match next {
-            Some(id) => self.activate(id),
+            Some(id) => {
+                self.activate(id);
+                // Straight to the answer, as after a take.
+                if self.can_write() {
+                    self.focus = Focus::Input;
+                }
+            }
             None => self.info(strings::HOTLIST_EMPTY.into()),
         }
     }
@@ -98,6 +104,10 @@ impl App {
     pub(super) fn close_popup(&mut self) {
         match self.popup.take() {
             Some(Popup::WrapUp(_)) => self.info(strings::WRAP_UP_POSTPONED.into()),
+            Some(Popup::Compose {
+                purpose: Compose::TagName(_),
+                ..
+            }) => self.popup = self.stashed_wrap_up.take().map(Popup::WrapUp),
             Some(Popup::ConfirmAccount(change)) => self.back_to_accounts(Some(change.user())),
             Some(Popup::AccountSecret { user, .. } | Popup::PickRole { user, .. }) => {
                 self.back_to_accounts(Some(&user));
@@ -122,6 +132,47 @@ impl App {
         id
     }
 
+    /// Our active conversation, live or ended (not one we only watch), for the tools that
+    /// still make sense after the end: tagging a name and the anonymised preview.
+    fn own_active_or_ended(&mut self) -> Option<ConversationId> {
+        if self.read_only() {
+            self.error(strings::READ_ONLY_REFUSED.into());
+            return None;
+        }
+        let id = self
+            .active_conversation()
+            .filter(|c| !c.watching)
+            .map(|c| c.id.clone());
+        if id.is_none() {
+            self.error(strings::NO_CONVERSATION.into());
+        }
+        id
+    }
+
+    /// `m`: tag a name said in our active conversation, live or ended. Alt-m in the
+    /// wrap-up form tags one in the conversation being registered, and the form comes
+    /// back afterwards as it was.
+    pub(super) fn tag_name(&mut self) {
+        let conversation = match self.popup.take() {
+            Some(Popup::WrapUp(form)) => {
+                let id = form.conversation.clone();
+                self.stashed_wrap_up = Some(form);
+                id
+            }
+            other => {
+                self.popup = other;
+                let Some(id) = self.own_active_or_ended() else {
+                    return;
+                };
+                id
+            }
+        };
+        self.popup = Some(Popup::Compose {
+            purpose: Compose::TagName(conversation),
+            text: String::new(),
+        });
+    }
+
     pub(super) fn open_compose(&mut self, purpose: fn(ConversationId) -> Compose) {
         if let Some(id) = self.own_active() {
             self.popup = Some(Popup::Compose {
@@ -134,7 +185,7 @@ impl App {
     /// Asks the relay for the active conversation's anonymised transcript, to check
     /// before it goes to the team; the popup shows it once it arrives.
     pub(super) fn open_preview(&mut self) {
-        let Some(conversation) = self.own_active() else {
+        let Some(conversation) = self.own_active_or_ended() else {
             return;
         };
         if !self.request(StaffRequest::AnonymisedPreview {
@@ -409,6 +460,10 @@ impl App {
         if self.request(request) {
             self.info(doing.into());
         }
+        // Tagged from the wrap-up form: back to it.
+        if let Some(form) = self.stashed_wrap_up.take() {
+            self.popup = Some(Popup::WrapUp(form));
+        }
     }
 
     /// Opens the registration form of an ended conversation.
@@ -613,7 +668,7 @@ impl App {
         {
             self.info(strings::blocked(&nickname, until_ms));
         }
-        if self.focus == Focus::Input && !self.can_write() {
+        if self.focus == Focus::Input && !self.can_type() {
             self.focus = Focus::Conversations;
         }
     }

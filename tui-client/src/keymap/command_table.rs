@@ -10,6 +10,9 @@
 /// /// What the field is for (optional).
 /// name_in_keys_toml => CommandVariant, keys <default keys>,
 ///     action <the Action>;                      (or: by_key <fn(&KeyPress) -> Action>;)
+///     (`action <the Action>, changes visitor;` marks a command that changes something
+///     for a visitor: whatever key runs it, it asks a question that names the visitor
+///     before anything goes to the relay; see [`Command::changes_for_visitor`])
 ///     | in [<Scope>, ...] for <Who>: help <strings::keys const>, footer <const>;
 ///     (one `| in` row or more; `footer` is optional: without it, the footer leaves it out)
 /// ```
@@ -28,10 +31,16 @@ macro_rules! command_table {
     (@action $key:ident, , $action:expr) => {
         $action
     };
+    (@changes) => {
+        false
+    };
+    (@changes visitor) => {
+        true
+    };
     ($(
         $(#[$meta:meta])*
         $name:ident => $command:ident, keys $keys:expr,
-            $(by_key $by_key:ident)? $(action $action:expr)?;
+            $(by_key $by_key:ident)? $(action $action:expr)? $(, changes $changes:ident)?;
         $(
             | in [$($scope:ident),+ $(,)?] for $who:ident:
                 help $help:ident $(, footer $footer:ident)?;
@@ -51,6 +60,17 @@ macro_rules! command_table {
             pub fn name(self) -> &'static str {
                 match self {
                     $(Command::$command => stringify!($name),)*
+                }
+            }
+
+            /// Whether the command changes something for a visitor (ends, blocks,
+            /// reveals, transfers, marks a dossier). Such a command never acts on one key:
+            /// `update` asks a question that names the visitor and the change first, and
+            /// only its "yes" sends the request, whichever key (default or `keys.toml`)
+            /// started it.
+            pub fn changes_for_visitor(self) -> bool {
+                match self {
+                    $(Command::$command => command_table!(@changes $($changes)?),)*
                 }
             }
 

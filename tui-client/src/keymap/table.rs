@@ -99,10 +99,10 @@ command_table! {
         by_key jump_action;
         | in [Global] for Everyone: help JUMP_CONVERSATION;
     end_conversation => EndConversation, keys vec![KeyPress::char('e'), KeyPress::ctrl('e')],
-        action Action::EndConversation;
+        action Action::EndConversation, changes visitor;
         | in [Global] for Writers: help END, footer END_SHORT;
     toggle_dossier => ToggleDossier, keys vec![KeyPress::char('d'), KeyPress::ctrl('d')],
-        action Action::ToggleDossier;
+        action Action::ToggleDossier, changes visitor;
         | in [Global] for Writers: help DOSSIER;
     scroll_up => ScrollUp, keys vec![KeyPress::key(PageUp)],
         action Action::ScrollUp;
@@ -129,21 +129,22 @@ command_table! {
         action Action::AddNote;
         | in [Global] for Writers: help NOTE, footer NOTE_SHORT;
     transfer => Transfer, keys vec![KeyPress::char('g')],
-        action Action::Transfer;
+        action Action::Transfer, changes visitor;
         | in [Global] for Writers: help TRANSFER;
     copy_id => CopyId, keys vec![KeyPress::char('c')],
         action Action::CopyId;
         | in [Global] for Everyone: help COPY_ID;
     request_reveal => RequestReveal, keys vec![KeyPress::char('R')],
-        action Action::RequestReveal;
+        action Action::RequestReveal, changes visitor;
         | in [Global] for Writers: help REVEAL;
     block_visitor => BlockVisitor, keys vec![KeyPress::char('B')],
-        action Action::BlockVisitor;
+        action Action::BlockVisitor, changes visitor;
         | in [Global] for Writers: help BLOCK;
     /// Tag a name said in the conversation, for the anonymised export.
-    tag_name => TagName, keys vec![KeyPress::char('m')],
+    tag_name => TagName, keys vec![KeyPress::char('m'), KeyPress::alt('m')],
         action Action::TagName;
         | in [Global] for Writers: help TAG_NAME;
+        | in [WrapUpPopup] for Writers: help TAG_NAME_WRAP_UP, footer TAG_NAME_SHORT;
     /// The anonymised transcript, as the team would get it.
     preview => Preview, keys vec![KeyPress::char('P')],
         action Action::Preview;

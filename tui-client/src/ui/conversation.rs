@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::layout::{self, ConversationAreas};
-use crate::model::{Conversation, Focus, Guidance};
+use crate::model::{Conversation, Focus, Guidance, TakeAhead};
 use crate::strings;
 use crate::text::format_duration;
 use crate::theme::{Theme, block, titled_block};
@@ -50,6 +50,9 @@ pub(super) fn conversation_title(app: &App, c: &Conversation, theme: Theme) -> L
 }
 
 pub(super) fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    if let Some(ahead) = &app.take_ahead {
+        return draw_taking(frame, area, app, ahead, theme);
+    }
     let Some(c) = app.active_conversation() else {
         let outer = block(strings::NO_ACTIVE_TITLE.to_owned(), false, theme);
         let hint = if app.read_only() {
@@ -108,6 +111,37 @@ pub(super) fn draw_conversation(frame: &mut Frame, area: Rect, app: &App, theme:
     }
 
     draw_input(frame, input_area, app, c, theme);
+}
+
+/// While a take is under way: what the counselor typed already, in the input, and
+/// whatever they finished with Enter, waiting to go.
+fn draw_taking(frame: &mut Frame, area: Rect, app: &App, ahead: &TakeAhead, theme: Theme) {
+    let input_lines = ahead.draft.lines().len().clamp(1, 4) as u16;
+    let [top, input_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(input_lines + 2)]).areas(area);
+    let mut text = vec![Line::styled(strings::TAKING_HINT, theme.dim())];
+    for sent in &ahead.sent {
+        text.push(Line::raw(""));
+        text.push(Line::styled(
+            format!("{}: {}", strings::YOU, sent.replace('\n', " ")),
+            theme.counselor(),
+        ));
+    }
+    let outer = block(strings::TAKING_TITLE.to_owned(), false, theme);
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(outer),
+        top,
+    );
+    let focused = app.focus == Focus::Input && app.popup.is_none();
+    let mut input = ahead.draft.clone();
+    input.set_block(block(strings::INPUT_TITLE.to_owned(), focused, theme));
+    input.set_placeholder_style(theme.dim());
+    input.set_cursor_style(if focused {
+        theme.selected()
+    } else {
+        Style::default()
+    });
+    frame.render_widget(&input, input_area);
 }
 
 /// Intake and talking time; near and past the 1-hour guidance the time is marked, and
