@@ -4,6 +4,11 @@
 Usage: anonymiser-eval-deduce.py deduce|belgian_deduce CORPUS.jsonl OUT.jsonl
 Writes one line per corpus sentence: {"spans": [[start, end, tag], ...]} in character
 offsets, untagged (no patient names given), with each package's default configuration.
+Checked against deduce 3.0.6 and belgian-deduce 5.0.0: both are docdeid 1.0.1
+`DocDeid`s whose `deidentify(text)` returns a Document with `annotations`, each with
+`start_char`, `end_char` (Python string offsets, that is characters) and `tag`.
+Both log to standard output (deduce calls logging.basicConfig(stream=sys.stdout)), so
+the spans go to OUT.jsonl, never to standard output.
 """
 import importlib
 import json
@@ -16,5 +21,6 @@ with open(corpus, encoding="utf-8") as f, open(out, "w", encoding="utf-8") as o:
     for line in f:
         text = json.loads(line)["text"]
         doc = deduce.deidentify(text)
-        spans = [[a.start_char, a.end_char, a.tag] for a in doc.annotations]
+        # doc.annotations is a set: sort, so that two runs write the same file.
+        spans = sorted([a.start_char, a.end_char, a.tag] for a in doc.annotations)
         o.write(json.dumps({"spans": spans}) + "\n")

@@ -85,7 +85,8 @@ words!(SOCIAL, "Prepositions before a person: \"met X\", \"bij X\", \"tegen X\".
     "met" "bij" "aan" "tegen" "voor" "naast" "zonder" "van" "op" "achter");
 
 words!(KEEP, "Words the team needs that the lists may take for names: months, days, feasts, \
-    the services and other help.",
+    the services and other help, countries and their adjectives (OpenTaal writes these with a \
+    capital, so dutch_words.txt, which holds its lowercase words, lacks \"turkse\").",
     "januari" "februari" "maart" "april" "mei" "juni" "juli" "augustus" "september" "oktober"
     "november" "december" "maandag" "dinsdag" "woensdag" "donderdag" "vrijdag" "zaterdag"
     "zondag" "kerstmis" "kerst" "pasen" "pinksteren" "ramadan" "suikerfeest" "offerfeest"
@@ -94,7 +95,9 @@ words!(KEEP, "Words the team needs that the lists may take for names: months, da
     "tiktok" "whatsapp" "discord" "facebook" "youtube" "netflix" "google" "nederland"
     "belgie" "vlaanderen" "wallonie" "brussel" "marokko" "turkije" "syrie" "spanje"
     "frankrijk" "duitsland" "polen" "europa" "frans" "engels" "nederlands" "arabisch"
-    "turks" "marokkaans" "islam" "moslim" "chiro" "ksa" "kla" "scouts" "fortnite"
+    "turks" "marokkaans" "turkse" "marokkaanse" "franse" "engelse" "nederlandse" "arabische"
+    "belgisch" "belgische" "vlaams" "vlaamse" "waals" "waalse" "syrisch" "syrische" "spaans"
+    "spaanse" "duits" "duitse" "pools" "poolse" "europees" "europese" "islam" "moslim" "chiro" "ksa" "kla" "scouts" "fortnite"
     "minecraft" "roblox" "playstation" "xbox" "colruyt" "delhaize" "aldi" "lidl" "mcdonalds"
     "kinepolis" "spotify" "telenet" "proximus" "nmbs" "vdab" "tejo" "jongerenwelzijn"
     "vertrouwenscentrum" "kind" "gezin" "jeugdhulp" "zorgband" "bib" "school");

@@ -110,8 +110,11 @@ pub fn find(words: &[Word], taken: &[bool]) -> Vec<Range<usize>> {
         let candidate = f.any_listed || f.unknown || w.capitalised;
         let listed_here = f.listed || (f.any_listed && !after_determiner);
         let is = if f.place && !(naming || role) {
-            // A town is kept unless something says it is a person.
-            !after_place_preposition && (speech || verb || capital_mid) && f.any_listed
+            // A town is kept unless something says it is a person. A plain verb after it
+            // is not enough when the town is also a common word that only a surname list
+            // holds: "niet meer gaat" (Meer, a village and a surname) is no person.
+            !after_place_preposition
+                && (((speech || capital_mid) && f.any_listed) || (verb && f.listed))
         } else {
             (f.listed && !after_place_preposition)
                 || naming

@@ -307,6 +307,33 @@ fn roles_places_dates_and_services_stay() {
             "in mei verhuizen we naar brugge",
         ),
         ("ik woon in Brecht", "", &[], "ik woon in Brecht"),
+        // "meer" is a village and a surname, and a Dutch word: a verb after it does not
+        // make it a person (a name of the lists still is one: "Brecht heeft").
+        (
+            "bel 112 als het echt niet meer gaat",
+            "",
+            &[],
+            "bel 112 als het echt niet meer gaat",
+        ),
+        (
+            "brecht heeft het gezegd",
+            "",
+            &[],
+            "[naam 1] heeft het gezegd",
+        ),
+        // An adjective of origin after "van" or "met" is no name the lists lack.
+        (
+            "mijn papa is van marokkaanse afkomst en mijn mama van belgische",
+            "",
+            &[],
+            "mijn papa is van marokkaanse afkomst en mijn mama van belgische",
+        ),
+        (
+            "ik zit met poolse en syrische jongens in de klas",
+            "",
+            &[],
+            "ik zit met poolse en syrische jongens in de klas",
+        ),
         (
             "ik heb al met het CAW en het JAC gepraat",
             "",

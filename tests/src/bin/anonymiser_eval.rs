@@ -7,8 +7,10 @@
 //!
 //! A span that must go counts as found when every letter and digit of it is inside
 //! something the tool replaced (for names, particles such as "van" or "el" may stay). A
-//! span that must stay counts as kept when nothing the tool replaced touches it. Every
-//! sentence is anonymised on its own, with no nickname and no tagged names.
+//! span that must stay counts as kept when nothing the tool replaced touches it. The
+//! precision is the share of the tool's replacements that touch a span labelled to go;
+//! the others are listed with the misses, as "other". Every sentence is anonymised on its
+//! own, with no nickname and no tagged names.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -43,6 +45,8 @@ struct Score {
     kept: (usize, usize),
     /// Replacements that touch nothing labelled to go.
     extra: usize,
+    /// All replacements.
+    replaced: usize,
     misses: Vec<String>,
 }
 
@@ -107,10 +111,16 @@ fn score(corpus: &[Sentence], found: &[Vec<Range<usize>>]) -> Score {
                 s.kept.0 += 1;
             }
         }
-        s.extra += found
-            .iter()
-            .filter(|r| !gold.iter().any(|g| r.start < g.end && g.start < r.end))
-            .count();
+        s.replaced += found.len();
+        for r in found {
+            if !gold.iter().any(|g| r.start < g.end && g.start < r.end) {
+                s.extra += 1;
+                s.misses.push(format!(
+                    "other: {:?} replaced in {text:?}",
+                    &text[r.clone()]
+                ));
+            }
+        }
     }
     s
 }
@@ -207,6 +217,11 @@ fn main() -> Result<()> {
     print!("| other replacements (not labelled) | |");
     for (_, s) in &tools {
         print!(" {} |", s.extra);
+    }
+    println!();
+    print!("| precision (replacements on a labelled span) | |");
+    for (_, s) in &tools {
+        print!(" {} |", pct((s.replaced - s.extra, s.replaced)));
     }
     println!();
     for (name, s) in &tools {
