@@ -30,7 +30,7 @@ const SYSTEMS = ['ours', 'ceiling', 'peer'];
 function chatNs() {
   const ns = new Set();
   for (const f of fs.readdirSync(dir)) {
-    const m = /^(ours|ceiling|peer)-chat-(\d+)\.json$/.exec(f);
+    const m = /^(ours-pg|ours|ceiling|peer)-chat-(\d+)\.json$/.exec(f);
     if (m) ns.add(Number(m[2]));
   }
   return [...ns].sort((a, b) => a - b);
@@ -271,6 +271,32 @@ if (integrity.length) {
         })
         .join('; '),
   );
+}
+// The relay on the PostgreSQL store (`--systems ...,ours-pg`), beside ours on SQLite.
+const pg = collect('ours-pg');
+const pgNs = ns.filter((n) => pg.chat[n]);
+if (pgNs.length) {
+  lines.push('');
+  lines.push('The PostgreSQL store (ours-pg) beside SQLite (ours), same harness, same run:');
+  lines.push('');
+  lines.push('| conversations | ours knee msgs/s (p99 ms) | ours-pg knee msgs/s (p99 ms) | ours-pg/ours | p99 at 1,000 × 1 msg/s/side, ms: ours | ours-pg | ours-pg acks / stored |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const n of pgNs) {
+    const o = res.ours.chat[n];
+    const q = pg.chat[n];
+    const cell = (c) => (c ? `${fmtVal(c.knee_msgs_per_s, 0, c.knee_lower_bound)} (${fmtVal(c.knee_p99_ms, 1)})` : '–');
+    const r = o && o.knee_msgs_per_s ? q.knee_msgs_per_s / o.knee_msgs_per_s : null;
+    lines.push(
+      `| ${n.toLocaleString('en-US')} | ${cell(o)} | ${cell(q)} | ${fmtRatio(r)} | ${o ? fmtVal(o.p99_at_1_per_side_ms, 1) : '–'} | ${fmtVal(q.p99_at_1_per_side_ms, 1)} | ${q.total_acked} / ${q.stored == null ? '?' : q.stored}${q.stored != null && q.stored < q.total_acked ? ' **acks missing**' : ''} |`,
+    );
+  }
+  const q = pg.chat[1000];
+  const o = res.ours.chat[1000];
+  if (q && o) {
+    const r = o.knee_msgs_per_s ? q.knee_msgs_per_s / o.knee_msgs_per_s : null;
+    lines.push('');
+    lines.push(`Targets: ours-pg knee ≥ 0.5 × ours: ${fmtRatio(r)} (${r == null ? 'not measured' : r >= 0.5 ? 'met' : '**not met**'}); p99 at 1,000 × 1 msg/s/side < 15 ms: ${fmtVal(q.p99_at_1_per_side_ms, 1)} ms (${q.p99_at_1_per_side_ms == null ? 'not measured' : q.p99_at_1_per_side_ms < 15 ? 'met' : '**not met**'}).`);
+  }
 }
 const probe = read('fsync-probe.json');
 if (probe && probe.fsync && probe.fsync.count) {

@@ -5,7 +5,10 @@
 #   tests/bench/run.sh            # full run (about 10 to 15 minutes)
 #   tests/bench/run.sh --quick    # under 90 seconds once the binaries are built
 #
-# Options: --quick, --systems ours,ceiling,peer (default: all three), --out DIR.
+# Options: --quick, --systems ours,ceiling,peer,ours-pg (default: the first three),
+# --out DIR. `ours-pg` is the relay on the PostgreSQL store: a throwaway cluster
+# (scripts/pg-cluster) pinned to CPU 0 with the relay, a fresh database per run, and only
+# the chat scenario (what the store changes); its knee and p99 are reported beside ours.
 #
 # What it does:
 #   1. builds target/release/{chathulp-relay,loadgen,ceiling} and runs `npm ci` for the
@@ -50,8 +53,10 @@ OUT="$(cd "$OUT" && pwd)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/chathulp-bench.XXXXXX")"
 SERVER_PID=""
+PG_STARTED=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then stop_server; fi
+  if [ -n "$PG_STARTED" ]; then "$ROOT/scripts/pg-cluster" stop "$WORK/pg" || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -233,6 +238,20 @@ server() {
       relay_config "$WORK/relay-$RUN.toml" "$PORT" "$dir" "$services"
       start_server ours "$OUT/ours-server-$RUN.log" "$RELAY" --config "$WORK/relay-$RUN.toml"
       ;;
+    ours-pg)
+      local dir="$WORK/relay-$RUN" db="bench_$RUN"
+      RELAY_DIR="$dir"
+      mkdir -p "$dir"
+      psql -q "$PG_URL" -c "CREATE DATABASE $db" >/dev/null
+      PG_DB_URL="${PG_URL%/*}/$db?sslmode=require"
+      relay_config "$WORK/relay-$RUN.toml" "$PORT" "$dir" "$services"
+      printf '[store]\nbackend = "postgres"\nurl = "%s"\n' "$PG_DB_URL" >>"$WORK/relay-$RUN.toml"
+      local i
+      for i in $(seq 0 $((COUNSELORS - 1))); do
+        echo "$PASSWORD" | "$RELAY" --config "$WORK/relay-$RUN.toml" user add "bench$i" --role counselor >/dev/null
+      done
+      start_server ours-pg "$OUT/ours-pg-server-$RUN.log" "$RELAY" --config "$WORK/relay-$RUN.toml"
+      ;;
     ceiling)
       start_server ceiling "$OUT/ceiling-server-$RUN.log" \
         "$CEILING" serve --listen "127.0.0.1:$PORT" --cert "$CERT" --key "$KEY"
@@ -279,8 +298,12 @@ run_system() {
     if [ "$system" = ours ]; then
       # Every acknowledged message must be in the database: count what is stored.
       sqlite3 "$RELAY_DIR/chathulp.db" "SELECT COUNT(*) FROM messages;" >"$OUT/ours-chat-$n.stored" || true
+    elif [ "$system" = ours-pg ]; then
+      psql -qtA "$PG_DB_URL" -c "SELECT COUNT(*) FROM messages" >"$OUT/ours-pg-chat-$n.stored" || true
     fi
   done
+  # Waiting visitors and new sessions don't touch the store's write path: on SQLite only.
+  [ "$system" = ours-pg ] && return 0
 
   server "$system" "$IDLE_SERVICES"
   loadgen "$system" idle "$([ "$MODE" = quick ] && echo 40 || echo 600)" \
@@ -357,9 +380,18 @@ STARTED=$(date +%s)
 } >"$OUT/run.json"
 
 IFS=',' read -r -a WANT <<<"$SYSTEMS"
+if [[ ",$SYSTEMS," == *,ours-pg,* ]]; then
+  # The cluster runs as `postgres`, who must reach its folder.
+  chmod 0755 "$WORK"
+  PG_URL="$("$ROOT/scripts/pg-cluster" start "$WORK/pg")"
+  PG_STARTED=1
+  # The database is part of the server side: CPU 0, with the relay. Backends inherit it.
+  taskset -a -cp 0 "$(head -1 "$WORK/pg/data/postmaster.pid")" >/dev/null
+  log "PostgreSQL for ours-pg: $(psql -qtA "$PG_URL" -c 'SHOW server_version') (synchronous_commit $(psql -qtA "$PG_URL" -c 'SHOW synchronous_commit'))"
+fi
 for system in "${WANT[@]}"; do
   case "$system" in
-    ours|ceiling|peer) run_system "$system" ;;
+    ours|ceiling|peer|ours-pg) run_system "$system" ;;
     *) echo "run.sh: unknown system $system" >&2; exit 2 ;;
   esac
   if [ "$system" = ours ]; then run_startup; fi

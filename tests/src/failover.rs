@@ -62,6 +62,9 @@ connect_timeout_ms = 3000
 
 [limits]
 counselor_capacity = 20
+# The final check compares every acked message with the counselor's snapshot: the soak's
+# 20 cycles write ~1000 messages a conversation, more than the default page of 200.
+snapshot_messages = 100000
 visitor_messages_per_sec = 200
 visitor_message_burst = 400
 new_sessions_per_minute = 1000
