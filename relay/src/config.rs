@@ -108,18 +108,6 @@ impl LeaderConfig {
     }
 }
 
-impl StoreConfig {
-    /// The store this config names, with the data folder for SQLite's file.
-    pub fn location(&self, data_dir: &Path) -> crate::store::Location {
-        match self.backend {
-            StoreBackend::Sqlite => crate::store::Location::Sqlite(data_dir.join("chathulp.db")),
-            StoreBackend::Postgres => {
-                crate::store::Location::Postgres(self.url.clone().unwrap_or_default())
-            }
-        }
-    }
-}
-
 /// The Prometheus endpoint (`/metrics`, see docs/operations.md).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]

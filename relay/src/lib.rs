@@ -51,6 +51,7 @@ pub mod login_guard;
 pub mod metrics;
 pub mod permissions;
 pub mod rotation;
+pub mod scrape;
 pub mod scrub;
 pub mod server;
 mod socket;
@@ -223,7 +224,7 @@ impl Relay {
             let broker = self.app.broker.clone();
             let shutdown = self.app.shutdown.clone();
             self.app.tracker.spawn(async move {
-                if let Err(e) = metrics::serve(listener, broker, shutdown).await {
+                if let Err(e) = scrape::serve(listener, broker, shutdown).await {
                     tracing::error!(error = %e, "the metrics listener failed");
                 }
             });

@@ -238,7 +238,7 @@ fn main() -> anyhow::Result<()> {
     if let Command::Store(StoreCommand::Copy { from, to }) = &command {
         return runtime.block_on(copy_store(from, to));
     }
-    let location = config.store.location(&data_dir);
+    let location = chathulp_relay::store::Location::of(&config.store, &data_dir);
     let store = runtime
         .block_on(Store::open_at(&location, &data_dir))
         .with_context(|| format!("cannot open the {} store", config.store.backend.as_str()))?;

@@ -21,11 +21,6 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing;
 use chathulp_shared::{ErrorCode, ErrorReply, ServiceId, ServiceStatus};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -33,14 +28,35 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
-
-use crate::broker::Broker;
 
 /// prometheus-client writes the OpenMetrics text format (`# EOF` at the end, counter
 /// families named without `_total`); Prometheus reads it when told so.
-const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// One service's queue and conversations now.
+#[derive(Debug)]
+pub struct ServiceFigures {
+    pub service: ServiceId,
+    /// Visitors in the queue.
+    pub waiting: usize,
+    /// How long the first in the queue has waited (0 when nobody waits).
+    pub longest_wait_ms: i64,
+    /// Conversations a counselor holds.
+    pub live: usize,
+}
+
+/// The relay's state in numbers when Prometheus scrapes (`scrape.rs` gathers them from
+/// the broker and the store), so the hot path updates no gauge.
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub services: Vec<ServiceFigures>,
+    /// Distinct counselor accounts signed in (a counselor serves every service).
+    pub counselors_online: usize,
+    /// Reveal requests waiting for an administrator; `None` if the store didn't answer.
+    pub reveals_pending: Option<usize>,
+    /// Blocks in force; `None` if the store didn't answer.
+    pub blocks_active: Option<usize>,
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ServiceLabel {
@@ -436,9 +452,8 @@ impl Metrics {
         self.certificate_reload_failures.inc();
     }
 
-    /// Reads the gauges from `broker` and the process, then encodes every family.
-    pub async fn render(&self, broker: &Broker) -> String {
-        let figures = broker.figures();
+    /// Sets the gauges from `figures` and the process's own, then encodes every family.
+    pub fn render(&self, figures: &Figures) -> String {
         for s in &figures.services {
             let label = service(&s.service);
             self.waiting.get_or_create(&label).set(s.waiting as i64);
@@ -448,13 +463,11 @@ impl Metrics {
             self.live.get_or_create(&label).set(s.live as i64);
         }
         self.counselors_online.set(figures.counselors_online as i64);
-        let store = broker.store();
-        // Only pending requests: none was decided after the end of time.
-        if let Ok(pending) = store.reveal_requests(i64::MAX).await {
-            self.reveals_pending.set(pending.len() as i64);
+        if let Some(pending) = figures.reveals_pending {
+            self.reveals_pending.set(pending as i64);
         }
-        if let Ok(blocks) = store.active_blocks(broker.now_ms()).await {
-            self.blocks_active.set(blocks.len() as i64);
+        if let Some(blocks) = figures.blocks_active {
+            self.blocks_active.set(blocks as i64);
         }
         if let Some(rss) = resident_memory_bytes() {
             self.resident_memory.set(rss);
@@ -495,30 +508,4 @@ fn resident_memory_bytes() -> Option<i64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: i64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
-}
-
-/// The metrics listener's routes: `/metrics` only.
-pub fn router(broker: Broker) -> Router {
-    Router::new()
-        .route("/metrics", routing::get(scrape))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
-        .with_state(broker)
-}
-
-async fn scrape(State(broker): State<Broker>) -> Response {
-    let text = get().render(&broker).await;
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response()
-}
-
-/// Serves `/metrics` over plain HTTP on `listener` until `shutdown`. Meant for loopback
-/// or a private network that only Prometheus reaches.
-pub async fn serve(
-    listener: TcpListener,
-    broker: Broker,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    enable();
-    axum::serve(listener, router(broker))
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
 }

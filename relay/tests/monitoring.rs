@@ -86,7 +86,8 @@ async fn the_rules_and_the_dashboard_name_only_metrics_the_relay_exports() -> an
     chathulp_relay::metrics::enable();
     let refused = chathulp_shared::ErrorReply::new(chathulp_shared::ErrorCode::BadFrame, "x");
     chathulp_relay::metrics::refused(refused);
-    let text = chathulp_relay::metrics::get().render(&relay.broker).await;
+    let figures = chathulp_relay::scrape::figures(&relay.broker).await;
+    let text = chathulp_relay::metrics::get().render(&figures);
     relay.stop().await?;
     // The relay's own output lints clean. promtool reads the classic text format, where
     // a counter's TYPE and HELP name its samples; prometheus-client writes OpenMetrics

@@ -9,11 +9,17 @@
 #
 #   tests/bench/metrics-cost.sh            # 2 rounds
 #   ROUNDS=3 tests/bench/metrics-cost.sh
+#   FIXED=4000 RATES=2000,4000,6000,8000 tests/bench/metrics-cost.sh
+#
+# Besides the knee it prints the server CPU per message at one fixed offered rate that
+# every run passes (FIXED, default 4000 msgs/s): the knee moves in rate steps, and CPU per
+# message depends on the rate (batching), so the like-for-like cost is CPU at one rate.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 ROUNDS="${ROUNDS:-2}"
 RATES="${RATES:-2000,4000,8000,12000,16000,24000}"
+FIXED="${FIXED:-4000}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/chathulp-metrics-cost.XXXXXX")"
 SERVER_PID=""
 SCRAPER_PID=""
@@ -96,15 +102,26 @@ for round in $(seq 1 "$ROUNDS"); do
     node -e '
       const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       const k = r.knee || {};
+      const at = (r.steps || []).filter((s) => Math.abs(s.offered_msgs_per_s - Number(process.argv[4])) < 1e-6);
+      const f = at.length ? at[at.length - 1] : null;
+      const us = (x) => (x ? (x * 1e6).toFixed(1) : "-");
       console.log([process.argv[2], process.argv[3], Math.round(k.msgs_per_s || 0),
-        k.p99_ms ?? "-", k.cpu_s_per_msg ? (k.cpu_s_per_msg * 1e6).toFixed(1) : "-"].join("\t"));
-    ' "$WORK/chat.json" "$round" "$mode" >>"$RESULTS"
+        k.p99_ms ?? "-", us(k.cpu_s_per_msg), f ? us(f.server_cpu_s_per_msg) : "-",
+        f && f.e2e ? f.e2e.p99_ms : "-"].join("\t"));
+    ' "$WORK/chat.json" "$round" "$mode" "$FIXED" >>"$RESULTS"
   done
 done
 echo "load at end: $(uptime)"
 echo
-echo "| round | metrics | chat knee, msgs/s | p99 at the knee, ms | server CPU per message, µs |"
-echo "|---:|---|---:|---:|---:|"
-while IFS=$'\t' read -r round mode knee p99 cpu; do
-  echo "| $round | $mode | $knee | $p99 | $cpu |"
+echo "| round | metrics | chat knee, msgs/s | p99 at the knee, ms | CPU/msg at the knee, µs | CPU/msg at $FIXED msgs/s, µs | p99 at $FIXED msgs/s, ms |"
+echo "|---:|---|---:|---:|---:|---:|---:|"
+while IFS=$'\t' read -r round mode knee p99 cpu fcpu fp99; do
+  echo "| $round | $mode | $knee | $p99 | $cpu | $fcpu | $fp99 |"
 done <"$RESULTS"
+# The like-for-like figure: mean CPU per message at FIXED, on against off.
+node -e '
+  const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split("\t"));
+  const mean = (m) => { const v = rows.filter((r) => r[1] === m && r[5] !== "-").map((r) => Number(r[5])); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null; };
+  const off = mean("off"), on = mean("on");
+  if (off && on) console.log(`\nCPU per message at ${process.argv[2]} msgs/s: off ${off.toFixed(1)} µs, on ${on.toFixed(1)} µs, metrics cost ${(((on - off) / off) * 100).toFixed(1)} %`);
+' "$RESULTS" "$FIXED"

@@ -215,7 +215,7 @@ async fn scrape_metrics(relay: &TestRelay) -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let stop = tokio_util::sync::CancellationToken::new();
-    let server = tokio::spawn(chathulp_relay::metrics::serve(
+    let server = tokio::spawn(chathulp_relay::scrape::serve(
         listener,
         relay.broker.clone(),
         stop.clone(),

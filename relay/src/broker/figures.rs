@@ -1,28 +1,10 @@
 //! The broker's state in numbers, for `/metrics` ([`crate::metrics`]): read when
 //! Prometheus scrapes, so the hot path updates no gauge.
 
-use chathulp_shared::{Role, ServiceId};
+use chathulp_shared::Role;
 
 use super::Broker;
-
-/// One service's queue and conversations now.
-#[derive(Debug)]
-pub struct ServiceFigures {
-    pub service: ServiceId,
-    /// Visitors in the queue.
-    pub waiting: usize,
-    /// How long the first in the queue has waited (0 when nobody waits).
-    pub longest_wait_ms: i64,
-    /// Conversations a counselor holds.
-    pub live: usize,
-}
-
-#[derive(Debug)]
-pub struct Figures {
-    pub services: Vec<ServiceFigures>,
-    /// Distinct counselor accounts signed in (a counselor serves every service).
-    pub counselors_online: usize,
-}
+use crate::metrics::{Figures, ServiceFigures};
 
 impl Broker {
     pub fn figures(&self) -> Figures {
@@ -55,6 +37,7 @@ impl Broker {
         Figures {
             services,
             counselors_online: counselors.len(),
+            ..Figures::default()
         }
     }
 }

@@ -16,7 +16,7 @@ mod privacy;
 mod reconnect;
 mod workbench;
 
-pub use figures::{Figures, ServiceFigures};
+pub use crate::metrics::{Figures, ServiceFigures};
 pub use privacy::BLOCKED_TEXT;
 
 pub use reconnect::Resumption;

@@ -273,6 +273,17 @@ pub enum Location {
     Postgres(String),
 }
 
+impl Location {
+    /// The store `[store]` names, with the data folder for SQLite's file.
+    pub fn of(config: &crate::config::StoreConfig, data_dir: &Path) -> Location {
+        use crate::config::StoreBackend;
+        match config.backend {
+            StoreBackend::Sqlite => Location::Sqlite(data_dir.join("chathulp.db")),
+            StoreBackend::Postgres => Location::Postgres(config.url.clone().unwrap_or_default()),
+        }
+    }
+}
+
 /// Handle to the store; cheap to clone.
 ///
 /// An enum rather than a trait object: the set of backends is closed and known here,
