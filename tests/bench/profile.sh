@@ -10,6 +10,12 @@
 #
 # Needs valgrind (callgrind_control, callgrind_annotate) or perf, and taskset. The relay
 # runs pinned to CPU 0 and the load generator to CPU 1, as in run.sh.
+#
+#   METRICS=1 tests/bench/profile.sh callgrind chat   # with a [metrics] listener,
+#                                                     # scraped every second
+#
+# Run once without and once with METRICS=1 to count what the metrics cost a message:
+# instructions are repeatable where wall-clock knees are not (docs/performance.md).
 set -euo pipefail
 TOOL="${1:?callgrind or perf}"
 MODE="${2:?chat or connect}"
@@ -32,6 +38,7 @@ visitor_messages_per_sec = 1000000
 visitor_message_burst = 1000000
 new_sessions_per_minute = 1000000000
 connections_per_network = 1000000
+$([ -n "${METRICS:-}" ] && printf '[metrics]\nlisten = "127.0.0.1:18778"\n')
 [[services]]
 id = "caw"
 name = "Profile caw"
@@ -65,6 +72,11 @@ esac
 timeout 300 taskset -c 1 "$R/loadgen" --addr "127.0.0.1:$PORT" --cert "$D/cert/cert.pem" \
   --pid "$RELAY" --system ours "${ARGS[@]}" >"$D/loadgen.json" 2>"$D/loadgen.log" &
 LOADGEN=$!
+SCRAPER=""
+if [ -n "${METRICS:-}" ]; then
+  (while :; do curl -fsS http://127.0.0.1:18778/metrics >/dev/null 2>&1 || true; sleep 1; done) &
+  SCRAPER=$!
+fi
 # Measure the steps only, not the set-up (chat) or from the first session (connect).
 if [ "$MODE" = chat ]; then
   for _ in $(seq 1 600); do grep -q "set up in" "$D/loadgen.log" 2>/dev/null && break; sleep 0.2; done
@@ -77,6 +89,7 @@ else
   perf record -e cpu-clock -F 1000 -g -p "$RELAY" -o "$D/perf.data" -- sleep 5 >/dev/null 2>&1
   wait "$LOADGEN" || true
 fi
+[ -z "$SCRAPER" ] || { kill "$SCRAPER" 2>/dev/null || true; wait "$SCRAPER" 2>/dev/null || true; }
 kill -TERM "$RELAY"; wait "$RELAY" || true
 trap - EXIT
 tail -2 "$D/loadgen.log"
