@@ -208,6 +208,11 @@ pub struct WebConfig {
     /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed.
     /// Empty: the TCP peer is the visitor's address.
     pub trusted_proxies: Vec<crate::forwarded::Network>,
+    /// Load balancers (addresses or CIDR networks) that open every connection with a
+    /// PROXY protocol v2 header (HAProxy's `send-proxy-v2`), which carries the visitor's
+    /// address through a TLS passthrough. A connection from these must send one; from
+    /// anywhere else a header is not read. Empty (the default): no PROXY protocol.
+    pub proxy_protocol_from: Vec<crate::forwarded::Network>,
     /// Origins (e.g. `https://chat.caw.be`) whose pages may open the visitor WebSocket,
     /// besides the relay's own origin (`https://` + the request's Host), which is always
     /// allowed. Any other or a missing `Origin` gets 403, so another site can't open a

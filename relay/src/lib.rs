@@ -50,6 +50,7 @@ pub mod logging;
 pub mod login_guard;
 pub mod metrics;
 pub mod permissions;
+pub mod proxy_protocol;
 pub mod rotation;
 pub mod scrape;
 pub mod scrub;

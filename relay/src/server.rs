@@ -35,9 +35,10 @@ pub async fn serve(
     let router = crate::web::router(app.clone());
     let limits = app.broker.config().limits.clone();
     let handshake_deadline = Duration::from_secs(limits.tls_handshake_deadline_secs);
+    let proxies = Arc::new(app.broker.config().web.proxy_protocol_from.clone());
     let mut backoff = Duration::from_millis(10);
     loop {
-        let (tcp, peer) = tokio::select! {
+        let (mut tcp, mut peer) = tokio::select! {
             () = app.shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
@@ -57,11 +58,32 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let router = router.clone();
         let shutdown = app.shutdown.clone();
+        let proxies = Arc::clone(&proxies);
         // Every log line of this connection, and of the WebSocket session it may become
         // (see `web::upgrade`), carries this id, so one visitor's or counselor's lines can
         // be followed. Never the address.
         let span = tracing::info_span!("conn", id = next_connection_id());
         let connection = async move {
+            // A load balancer of `[web] proxy_protocol_from` says whose connection it is.
+            if proxies.iter().any(|n| n.contains(peer.ip())) {
+                match tokio::time::timeout(
+                    handshake_deadline,
+                    crate::proxy_protocol::read(&mut tcp),
+                )
+                .await
+                {
+                    Ok(Ok(Some(client))) => peer = client,
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "no valid PROXY header; closing");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!("PROXY header timed out");
+                        return;
+                    }
+                }
+            }
             let tls = match tokio::time::timeout(handshake_deadline, acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {

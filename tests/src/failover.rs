@@ -48,9 +48,17 @@ pub fn relay_binary() -> anyhow::Result<PathBuf> {
 }
 
 /// A relay's TOML config on the shared database `url`.
-pub fn relay_config(url: &str) -> String {
+/// `behind_haproxy`: the relay requires HAProxy's PROXY v2 header from 127.0.0.1
+/// (`packaging/haproxy.cfg` sends it), so tests then reach it only through HAProxy.
+pub fn relay_config(url: &str, behind_haproxy: bool) -> String {
+    let web = if behind_haproxy {
+        "[web]\nproxy_protocol_from = [\"127.0.0.1/32\"]\n"
+    } else {
+        ""
+    };
     format!(
         r#"
+{web}
 [store]
 backend = "postgres"
 url = "{url}"
@@ -183,12 +191,16 @@ impl RelayProcess {
 
 /// Makes two data folders that share the vault key and the certificate, as
 /// docs/operations.md tells an operator to, each with the config for `url`.
-pub fn shared_folders(root: &Path, url: &str) -> anyhow::Result<[PathBuf; 2]> {
+pub fn shared_folders(
+    root: &Path,
+    url: &str,
+    behind_haproxy: bool,
+) -> anyhow::Result<[PathBuf; 2]> {
     let a = root.join("relay-a");
     let b = root.join("relay-b");
     for dir in [&a, &b] {
         std::fs::create_dir_all(dir)?;
-        std::fs::write(dir.join("relay.toml"), relay_config(url))?;
+        std::fs::write(dir.join("relay.toml"), relay_config(url, behind_haproxy))?;
     }
     chathulp_relay::tls::dev_identity(&a)?;
     drop(chathulp_relay::vault::Vault::open(&a)?);

@@ -276,6 +276,41 @@ impl TestRelay {
             .await
     }
 
+    /// A visitor socket as a load balancer at `balancer` opens it: a PROXY protocol v2
+    /// header saying the connection is on behalf of `client`, then TLS and the WebSocket
+    /// (as HAProxy's `send-proxy-v2` does).
+    pub async fn visitor_proxied_for(
+        &self,
+        balancer: std::net::Ipv4Addr,
+        client: std::net::SocketAddrV4,
+    ) -> anyhow::Result<Client> {
+        use tokio::io::AsyncWriteExt;
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((balancer, 0).into())?;
+        let mut tcp = socket.connect(self.addr).await?;
+        let mut header = b"\r\n\r\n\0\r\nQUIT\n".to_vec();
+        header.extend([0x21, 0x11, 0, 12]); // PROXY, TCP over IPv4, 12 address bytes
+        header.extend(client.ip().octets());
+        header.extend([127, 0, 0, 1]);
+        header.extend(client.port().to_be_bytes());
+        header.extend(self.addr.port().to_be_bytes());
+        tcp.write_all(&header).await?;
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                self.url("/ws/visitor"),
+            )?;
+        let origin = format!("https://{}", self.addr);
+        request.headers_mut().insert("origin", origin.parse()?);
+        let (ws, _) = tokio_tungstenite::client_async_tls_with_config(
+            request,
+            tcp,
+            None,
+            Some(Connector::Rustls(self.client_tls()?)),
+        )
+        .await?;
+        Ok(Client { ws })
+    }
+
     /// A socket to `path` (`/ws/visitor` or `/ws/staff`) from source address `source`,
     /// with the relay's own Origin, optionally sending `X-Forwarded-For: forwarded_for`.
     pub async fn connect_from(

@@ -59,7 +59,7 @@ async fn the_standby_takes_over_and_every_acknowledged_message_survives() -> any
     let cluster = pg::cluster()?;
     let url = cluster.database("failover").await?;
     let root = tempfile::tempdir()?;
-    let dirs = shared_folders(root.path(), &url)?;
+    let dirs = shared_folders(root.path(), &url, true)?;
     add_counselor(&dirs[0], "an")?;
     let tls = client_tls(&dirs[0])?;
     let ports = [free_port()?, free_port()?];
@@ -307,7 +307,7 @@ async fn a_stopped_leader_that_wakes_up_steps_down_without_writing() -> anyhow::
     let cluster = pg::cluster()?;
     let url = cluster.database("splitbrain").await?;
     let root = tempfile::tempdir()?;
-    let dirs = shared_folders(root.path(), &url)?;
+    let dirs = shared_folders(root.path(), &url, false)?;
     add_counselor(&dirs[0], "an")?;
     let tls = client_tls(&dirs[0])?;
     let ports = [free_port()?, free_port()?];

@@ -374,6 +374,51 @@ async fn x_forwarded_for_counts_only_from_a_trusted_proxy() -> anyhow::Result<()
     relay.stop().await
 }
 
+/// Behind HAProxy with `send-proxy-v2` (TLS passthrough) every connection comes from the
+/// balancer; the PROXY header says whose it is. A block hits that visitor only, never the
+/// balancer and the other visitors behind it, and a connection from the balancer's
+/// address without a header is refused.
+#[tokio::test]
+async fn behind_a_proxy_protocol_balancer_a_block_hits_only_the_visitor_it_names()
+-> anyhow::Result<()> {
+    let hello = json!({"type":"hello","protocol":1,"service":"caw","nickname":"V"});
+    let mut config = Config::default();
+    // The balancer is 127.0.0.2; staff (and the test's other sockets) come from 127.0.0.1.
+    let balancer = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    config.web.proxy_protocol_from = vec!["127.0.0.2/32".parse().unwrap()];
+    let relay = TestRelay::start_with(config).await?;
+    let mut an = relay.staff("an").await?;
+    let mut first = relay
+        .visitor_proxied_for(balancer, "198.51.100.5:40001".parse()?)
+        .await?;
+    first.send(hello.clone()).await?;
+    first.expect("welcome").await?;
+    an.send(json!({"type":"take","service":"caw"})).await?;
+    let id = an.expect("conversation").await?["conversation"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    an.send(json!({"type":"block","conversation":id,"reason":"spam"}))
+        .await?;
+    an.expect("blocked").await?;
+
+    let mut same = relay
+        .visitor_proxied_for(balancer, "198.51.100.5:40002".parse()?)
+        .await?;
+    same.send(hello.clone()).await?;
+    assert_eq!(same.next().await?["code"], "blocked");
+    let mut neighbour = relay
+        .visitor_proxied_for(balancer, "198.51.100.6:40003".parse()?)
+        .await?;
+    neighbour.send(hello.clone()).await?;
+    neighbour.expect("welcome").await?;
+    assert!(
+        relay.visitor_from(balancer, None).await.is_err(),
+        "a connection from the balancer's address without a PROXY header is refused"
+    );
+    relay.stop().await
+}
+
 /// Whether conversation `id` is stored, how many messages it has, and whether its sealed
 /// address is stored.
 async fn stored(store: &chathulp_relay::Store, id: &str) -> anyhow::Result<(bool, usize, bool)> {
