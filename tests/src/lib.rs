@@ -285,9 +285,7 @@ impl TestRelay {
         client: std::net::SocketAddrV4,
     ) -> anyhow::Result<Client> {
         use tokio::io::AsyncWriteExt;
-        let socket = tokio::net::TcpSocket::new_v4()?;
-        socket.bind((balancer, 0).into())?;
-        let mut tcp = socket.connect(self.addr).await?;
+        let mut tcp = self.tcp_from(balancer).await?;
         let mut header = b"\r\n\r\n\0\r\nQUIT\n".to_vec();
         header.extend([0x21, 0x11, 0, 12]); // PROXY, TCP over IPv4, 12 address bytes
         header.extend(client.ip().octets());
@@ -295,20 +293,7 @@ impl TestRelay {
         header.extend(client.port().to_be_bytes());
         header.extend(self.addr.port().to_be_bytes());
         tcp.write_all(&header).await?;
-        let mut request =
-            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
-                self.url("/ws/visitor"),
-            )?;
-        let origin = format!("https://{}", self.addr);
-        request.headers_mut().insert("origin", origin.parse()?);
-        let (ws, _) = tokio_tungstenite::client_async_tls_with_config(
-            request,
-            tcp,
-            None,
-            Some(Connector::Rustls(self.client_tls()?)),
-        )
-        .await?;
-        Ok(Client { ws })
+        self.websocket_over(tcp, "/ws/visitor", None).await
     }
 
     /// A socket to `path` (`/ws/visitor` or `/ws/staff`) from source address `source`,
@@ -319,9 +304,24 @@ impl TestRelay {
         source: std::net::Ipv4Addr,
         forwarded_for: Option<&str>,
     ) -> anyhow::Result<Client> {
+        let tcp = self.tcp_from(source).await?;
+        self.websocket_over(tcp, path, forwarded_for).await
+    }
+
+    /// A TCP connection to the relay from source address `source`.
+    async fn tcp_from(&self, source: std::net::Ipv4Addr) -> anyhow::Result<TcpStream> {
         let socket = tokio::net::TcpSocket::new_v4()?;
         socket.bind((source, 0).into())?;
-        let tcp = socket.connect(self.addr).await?;
+        Ok(socket.connect(self.addr).await?)
+    }
+
+    /// TLS and the WebSocket to `path` over `tcp`, with the relay's own Origin.
+    async fn websocket_over(
+        &self,
+        tcp: TcpStream,
+        path: &str,
+        forwarded_for: Option<&str>,
+    ) -> anyhow::Result<Client> {
         let mut request =
             tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
                 self.url(path),
