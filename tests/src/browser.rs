@@ -361,10 +361,27 @@ impl Browser {
     /// Navigates to `path` on the relay, e.g. `/`.
     pub async fn open(&self, path: &str) -> anyhow::Result<()> {
         let url = format!("{}{path}", self.origin);
-        self.client
-            .goto(&url)
-            .await
-            .with_context(|| format!("opening {url}"))?;
+        let mut attempts = 0;
+        loop {
+            match self.client.goto(&url).await {
+                // Firefox's driver reports a navigation that an earlier one (still
+                // settling, as after "Snel weg" with the network shut off) turned into
+                // an error page for *another* site as this navigation's failure. Ours
+                // did not happen yet: go again, a bounded number of times.
+                Err(e)
+                    if self.engine == Engine::Firefox
+                        && attempts < 3
+                        && e.to_string().contains("Reached error page")
+                        && !e.to_string().contains("127.0.0.1") =>
+                {
+                    attempts += 1;
+                }
+                other => {
+                    other.with_context(|| format!("opening {url}"))?;
+                    break;
+                }
+            }
+        }
         // The certificate interstitial: the pinned key did not match. (Firefox's
         // driver refuses the navigation itself, with "insecure certificate".)
         if self.client.title().await? == "Privacy error" {
