@@ -295,7 +295,16 @@ impl ErrorReply {
 
 /// Checks that a text a client wrote (a message, a note, a reason) is at most
 /// `max_bytes` of UTF-8: the one rule of the text-size limit. `what` names it in the error.
+///
+/// A NUL character is refused too: JSON can carry it (`"\u0000"`), but it is no text
+/// anyone typed, and PostgreSQL can't store it.
 pub fn check_size(what: &str, text: &str, max_bytes: usize) -> Result<(), ErrorReply> {
+    if text.contains('\0') {
+        return Err(ErrorReply::new(
+            ErrorCode::Invalid,
+            format!("{what} holds a NUL character"),
+        ));
+    }
     if text.len() > max_bytes {
         return Err(ErrorReply::new(
             ErrorCode::TooLarge,
@@ -317,13 +326,16 @@ pub fn check_text(text: &str, max_bytes: usize) -> Result<(), ErrorReply> {
     Ok(())
 }
 
-/// Checks a client-chosen message id: 1 to 64 bytes.
+/// Checks a client-chosen message id: 1 to 64 bytes, no NUL.
 pub fn check_client_id(client_id: &str) -> Result<(), ErrorReply> {
-    if client_id.is_empty() || client_id.len() > limits::MAX_CLIENT_ID_BYTES {
+    if client_id.is_empty()
+        || client_id.len() > limits::MAX_CLIENT_ID_BYTES
+        || client_id.contains('\0')
+    {
         return Err(ErrorReply::new(
             ErrorCode::Invalid,
             format!(
-                "client_id must be 1 to {} bytes",
+                "client_id must be 1 to {} bytes, without NUL",
                 limits::MAX_CLIENT_ID_BYTES
             ),
         ));

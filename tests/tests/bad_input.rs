@@ -41,6 +41,19 @@ async fn malformed_unknown_oversized_and_forbidden_frames_get_typed_errors_and_l
         .send(json!({"type":"send","client_id":"blank","text":"   "}))
         .await?;
     assert_eq!(visitor.expect("error").await?["code"], "invalid");
+    // A NUL is valid JSON ("\u0000") but no text: PostgreSQL could not store it.
+    visitor
+        .send(json!({"type":"send","client_id":"nul","text":"a\u{0}b"}))
+        .await?;
+    let e = visitor.expect("error").await?;
+    assert_eq!(
+        (e["code"].as_str(), e["client_id"].as_str()),
+        (Some("invalid"), Some("nul"))
+    );
+    visitor
+        .send(json!({"type":"send","client_id":"n\u{0}l","text":"hoi"}))
+        .await?;
+    assert_eq!(visitor.expect("error").await?["code"], "invalid");
     visitor
         .send_raw(Message::Binary(vec![1, 2, 3].into()))
         .await?;
