@@ -95,6 +95,88 @@ async fn concurrent_appends_to_one_conversation_get_distinct_consecutive_seqs() 
     assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
 }
 
+/// Messages sent together are committed together (both backends batch them), but each
+/// keeps its own outcome: a message for a conversation the store lacks fails alone, and
+/// a resend in the same batch finds the first copy.
+#[tokio::test]
+async fn in_one_burst_a_bad_message_fails_alone_and_a_resend_is_stored_once() {
+    let t = fresh().await;
+    for c in ["c1", "c2"] {
+        t.store.create_conversation(conv(c)).await.unwrap();
+    }
+    let burst = [
+        ("c1", "a"),
+        ("nowhere", "b"),
+        ("c2", "c"),
+        ("c1", "a"),
+        ("c1", "d"),
+        ("c2", "e"),
+    ];
+    let appends = burst.iter().map(|&(c, client_id)| {
+        t.store.append_message(
+            ConversationId(c.into()),
+            Party::Visitor,
+            client_id.into(),
+            format!("text {client_id}"),
+            1,
+        )
+    });
+    let results = futures_util::future::join_all(appends).await;
+    assert!(results[1].is_err(), "{:?}", results[1]);
+    let stored: Vec<(u64, bool)> = [0, 2, 3, 4, 5]
+        .iter()
+        .map(|&i| {
+            let a = results[i].as_ref().expect("stored");
+            (a.message.seq, a.is_new)
+        })
+        .collect();
+    // c1: a=1, the resend of a is a again, d=2; c2: c=1, e=2.
+    assert_eq!(
+        stored,
+        vec![(1, true), (1, true), (1, false), (2, true), (2, true)]
+    );
+    let c1 = t.store.messages(ConversationId("c1".into())).await.unwrap();
+    let texts: Vec<&str> = c1.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["text a", "text d"]);
+    let c2 = t.store.messages(ConversationId("c2".into())).await.unwrap();
+    assert_eq!(c2.len(), 2);
+}
+
+/// On PostgreSQL a statement that fails aborts the batch's transaction: the writer rolls
+/// it back and stores the others one by one, so only the failing message gets the error.
+/// (A NUL is one such statement; the broker refuses it before the store, see bad_input.)
+#[tokio::test]
+async fn on_postgresql_a_failing_statement_in_a_burst_fails_alone() {
+    if testing::backend() != "postgres" {
+        return;
+    }
+    let t = fresh().await;
+    t.store.create_conversation(conv("c1")).await.unwrap();
+    let id = ConversationId("c1".into());
+    let texts = ["een", "twee\0", "drie"];
+    let appends = texts.iter().enumerate().map(|(i, text)| {
+        t.store.append_message(
+            id.clone(),
+            Party::Visitor,
+            format!("m{i}"),
+            (*text).into(),
+            1,
+        )
+    });
+    let results = futures_util::future::join_all(appends).await;
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(results[1].is_err(), "{results:?}");
+    let stored: Vec<String> = t
+        .store
+        .messages(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(stored, ["een", "drie"]);
+}
+
 #[tokio::test]
 async fn survey_is_stored_once_and_only_after_a_taken_conversation_ended() {
     let t = fresh().await;

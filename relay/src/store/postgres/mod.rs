@@ -11,11 +11,12 @@
 //! [`StoreError::Fenced`] and writes nothing. The row lock also makes a new leader's epoch
 //! bump wait for the old leader's transactions in flight, so none commits after it.
 //!
-//! Each write is its own transaction, committed with `synchronous_commit = on` before the
-//! caller resumes (so before a message is acknowledged). Concurrent commits share WAL
-//! flushes in PostgreSQL itself (group commit), which is why there is no batching
-//! writer here as on SQLite; docs/performance.md has the figures.
+//! Every write is committed with `synchronous_commit = on` before the caller resumes (so
+//! before a message is acknowledged). Chat messages, the hot path, go through one writer
+//! task that commits them in batches ([`appender`]); every other write is its own
+//! transaction. docs/performance.md has the figures.
 
+mod appender;
 mod privacy;
 mod schema;
 mod tls;
@@ -55,6 +56,8 @@ pub struct PgStore {
     pool: Pool,
     /// The epoch this relay writes under, or [`NO_FENCE`].
     fence: Arc<AtomicI64>,
+    /// The batching writer of chat messages.
+    appender: appender::Appender,
     /// The runtime the pool's connections run on, for the `*_blocking` methods that the
     /// command line and `accounts` call from outside async code.
     runtime: tokio::runtime::Handle,
@@ -111,6 +114,33 @@ impl WriteTx<'_> {
     }
 }
 
+/// A pooled connection.
+async fn pool_client(pool: &Pool) -> Result<deadpool_postgres::Object> {
+    pool.get()
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+/// The one place a write transaction starts: see the module doc.
+async fn begin_tx<'a>(
+    fence: &AtomicI64,
+    client: &'a mut deadpool_postgres::Object,
+) -> Result<WriteTx<'a>> {
+    let tx = WriteTx(client.build_transaction().read_only(false).start().await?);
+    let mine = fence.load(Ordering::SeqCst);
+    if mine != NO_FENCE {
+        let current: i64 = tx
+            .one("SELECT epoch FROM relay_leader WHERE id = 1 FOR SHARE", &[])
+            .await?
+            .try_get(0)?;
+        if current != mine {
+            // Dropping `tx` rolls it back: nothing was written.
+            return Err(StoreError::Fenced { mine, current });
+        }
+    }
+    Ok(tx)
+}
+
 impl PgStore {
     /// Connects to `url` (see [`tls::target`] for `sslmode`), applies the migrations the
     /// database lacks, and refuses a database made by a newer relay.
@@ -132,9 +162,11 @@ impl PgStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Config(e.to_string()))?;
+        let fence = Arc::new(AtomicI64::new(NO_FENCE));
         let store = PgStore {
+            appender: appender::Appender::start(pool.clone(), fence.clone()),
             pool,
-            fence: Arc::new(AtomicI64::new(NO_FENCE)),
+            fence,
             runtime: tokio::runtime::Handle::current(),
         };
         store.migrate().await?;
@@ -147,10 +179,7 @@ impl PgStore {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        pool_client(&self.pool).await
     }
 
     pub(super) async fn reader(&self) -> Result<Reader> {
@@ -162,19 +191,7 @@ impl PgStore {
         &self,
         client: &'a mut deadpool_postgres::Object,
     ) -> Result<WriteTx<'a>> {
-        let tx = WriteTx(client.build_transaction().read_only(false).start().await?);
-        let mine = self.fence.load(Ordering::SeqCst);
-        if mine != NO_FENCE {
-            let current: i64 = tx
-                .one("SELECT epoch FROM relay_leader WHERE id = 1 FOR SHARE", &[])
-                .await?
-                .try_get(0)?;
-            if current != mine {
-                // Dropping `tx` rolls it back: nothing was written.
-                return Err(StoreError::Fenced { mine, current });
-            }
-        }
-        Ok(tx)
+        begin_tx(&self.fence, client).await
     }
 
     /// Runs `f` on the pool's runtime and waits for it: for callers outside async code
@@ -543,8 +560,8 @@ impl PgStore {
             .collect()
     }
 
-    /// Stores one message with the next seq of its conversation. The conversation's row
-    /// is locked first, so two relays (or two tasks) can't take the same seq.
+    /// Stores one message with the next seq of its conversation, or returns the copy
+    /// stored earlier under the same `client_id`; committed in a batch ([`appender`]).
     pub async fn append_message(
         &self,
         id: ConversationId,
@@ -553,52 +570,7 @@ impl PgStore {
         text: String,
         at_ms: i64,
     ) -> Result<Appended> {
-        let sender = party_str(from);
-        let mut c = self.client().await?;
-        let tx = self.begin(&mut c).await?;
-        tx.opt(
-            "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE",
-            &[&id.0],
-        )
-        .await?;
-        let existing = tx
-            .opt(
-                "SELECT seq, body, at_ms FROM messages
-                 WHERE conversation = $1 AND sender = $2 AND client_id = $3",
-                &[&id.0, &sender, &client_id],
-            )
-            .await?;
-        if let Some(r) = existing {
-            return Ok(Appended {
-                message: ChatMessage {
-                    seq: seq_u64(r.try_get(0)?)?,
-                    from,
-                    text: r.try_get(1)?,
-                    at_ms: r.try_get(2)?,
-                },
-                is_new: false,
-            });
-        }
-        let seq: i64 = tx
-            .one(
-                "INSERT INTO messages (conversation, seq, sender, client_id, body, at_ms)
-                 SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5
-                 FROM messages WHERE conversation = $1
-                 RETURNING seq",
-                &[&id.0, &sender, &client_id, &text, &at_ms],
-            )
-            .await?
-            .try_get(0)?;
-        tx.commit().await?;
-        Ok(Appended {
-            message: ChatMessage {
-                seq: seq_u64(seq)?,
-                from,
-                text,
-                at_ms,
-            },
-            is_new: true,
-        })
+        self.appender.append(id, from, client_id, text, at_ms).await
     }
 
     pub async fn messages_after(
