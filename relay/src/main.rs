@@ -439,12 +439,10 @@ async fn serve_with_lease(
         listener,
         standby_tls,
         lease.leadership.clone(),
+        metrics,
         |epoch| async move {
             store.fence(epoch)?;
-            let mut relay = Relay::new(config, identity, store, Arc::new(SystemClock)).await?;
-            if let Some(listener) = metrics {
-                relay = relay.with_metrics(listener);
-            }
+            let relay = Relay::new(config, identity, store, Arc::new(SystemClock)).await?;
             reload_on_hangup(relay.certificates(), source)?;
             let shutdown = relay.shutdown_token();
             tokio::spawn(async move {

@@ -56,6 +56,8 @@ pub struct Figures {
     pub reveals_pending: Option<usize>,
     /// Blocks in force; `None` if the store didn't answer.
     pub blocks_active: Option<usize>,
+    /// This relay serves (the leader, or alone on SQLite); `false` on a standby.
+    pub leader: bool,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -119,6 +121,7 @@ pub struct Metrics {
     counselors_online: Gauge,
     reveals_pending: Gauge,
     blocks_active: Gauge,
+    leader: Gauge,
     resident_memory: Gauge,
     open_fds: Gauge,
 }
@@ -173,6 +176,7 @@ impl Metrics {
             counselors_online: Gauge::default(),
             reveals_pending: Gauge::default(),
             blocks_active: Gauge::default(),
+            leader: Gauge::default(),
             resident_memory: Gauge::default(),
             open_fds: Gauge::default(),
         };
@@ -287,6 +291,11 @@ impl Metrics {
             "chathulp_blocks_active",
             "Visitor blocks in force",
             m.blocks_active.clone(),
+        );
+        r.register(
+            "chathulp_leader",
+            "1 while this relay serves (the leader, or alone on SQLite), 0 on a standby",
+            m.leader.clone(),
         );
         r.register(
             "chathulp_process_resident_memory_bytes",
@@ -469,6 +478,7 @@ impl Metrics {
         if let Some(blocks) = figures.blocks_active {
             self.blocks_active.set(blocks as i64);
         }
+        self.leader.set(i64::from(figures.leader));
         if let Some(rss) = resident_memory_bytes() {
             self.resident_memory.set(rss);
         }

@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
 
 use crate::leader::{self, Leadership};
 
@@ -90,10 +91,15 @@ async fn unavailable() -> Response {
 /// it the leader, then calls `open(epoch)` (fence the store with the epoch, then
 /// [`crate::Relay::new`], which restores the open conversations as after a restart) and
 /// serves that relay on the same listener until it shuts down or loses the lease.
+///
+/// `metrics`, if given, serves `/metrics` from the start: on a standby the process's own
+/// figures with `chathulp_leader 0`, so Prometheus can tell a standby from a dead relay;
+/// from the takeover on, the relay's figures as on any relay.
 pub async fn serve_with_lease<F, Fut>(
     listener: TcpListener,
     standby_tls: Arc<rustls::ServerConfig>,
     leadership: watch::Receiver<Leadership>,
+    metrics: Option<TcpListener>,
     open: F,
 ) -> anyhow::Result<()>
 where
@@ -104,10 +110,23 @@ where
         "standby on https://{}: waiting for the leader lease",
         listener.local_addr()?
     );
+    let slot = crate::scrape::Slot::default();
+    let metrics_stop = CancellationToken::new();
+    let _stop_metrics = metrics_stop.clone().drop_guard();
+    if let Some(metrics) = metrics {
+        tracing::info!("metrics on http://{}/metrics", metrics.local_addr()?);
+        let slot = slot.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::scrape::serve_slot(metrics, slot, metrics_stop).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        });
+    }
     let epoch = match serve_until_leader(&listener, standby_tls, leadership.clone()).await {
         Leadership::Leader { epoch } => epoch,
         other => anyhow::bail!("the leader lease ended before this relay served ({other:?})"),
     };
     let relay = open(epoch).await?.with_leadership(leadership);
+    let _ = slot.set(relay.broker().clone());
     relay.serve(listener).await
 }

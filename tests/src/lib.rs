@@ -618,6 +618,20 @@ async fn tls_connect(
     Ok(connector.connect(name, tcp).await?)
 }
 
+/// `GET /metrics` over plain HTTP from a metrics listener at `addr`, as Prometheus
+/// does; the whole response, status line and headers included. Fails unless it is 200.
+pub async fn metrics_get(addr: std::net::SocketAddr) -> anyhow::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await?;
+    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    anyhow::ensure!(text.starts_with("HTTP/1.1 200"), "{text}");
+    Ok(text)
+}
+
 /// `GET path` from `addr` over TLS (`Connection: close`).
 pub async fn http_get(
     addr: std::net::SocketAddr,

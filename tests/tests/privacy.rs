@@ -211,7 +211,6 @@ async fn only_the_approved_counselor_ever_sees_the_address() -> anyhow::Result<(
 
 /// `GET /metrics` from a metrics listener serving `relay`'s broker, as Prometheus would.
 async fn scrape_metrics(relay: &TestRelay) -> anyhow::Result<String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let stop = tokio_util::sync::CancellationToken::new();
@@ -220,16 +219,10 @@ async fn scrape_metrics(relay: &TestRelay) -> anyhow::Result<String> {
         relay.broker.clone(),
         stop.clone(),
     ));
-    let mut tcp = tokio::net::TcpStream::connect(addr).await?;
-    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
-        .await?;
-    let mut raw = Vec::new();
-    tcp.read_to_end(&mut raw).await?;
+    let text = chathulp_tests::metrics_get(addr).await;
     stop.cancel();
     server.await??;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    anyhow::ensure!(text.starts_with("HTTP/1.1 200"), "{text}");
-    Ok(text)
+    text
 }
 
 #[tokio::test]

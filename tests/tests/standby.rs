@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 use chathulp_relay::leader::{self, LeaseSettings};
 use chathulp_relay::{Clock, Config, ManualClock, Relay, Store, standby, tls};
-use chathulp_tests::{Client, OPEN_HOUR, http_get, install_crypto, pg};
+use chathulp_tests::{Client, OPEN_HOUR, http_get, install_crypto, metrics_get, pg};
 use tokio::net::TcpListener;
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -58,10 +58,13 @@ async fn a_standby_answers_503_until_it_holds_the_lease_then_serves() -> anyhow:
     let store = Store::open(&dir.path().join("chathulp.db"))?;
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(OPEN_HOUR.parse()?));
     let (fenced_tx, fenced) = tokio::sync::oneshot::channel();
+    let metrics = TcpListener::bind("127.0.0.1:0").await?;
+    let metrics_addr = metrics.local_addr()?;
     let serving = tokio::spawn(standby::serve_with_lease(
         listener,
         standby_tls,
         lease.leadership.clone(),
+        Some(metrics),
         move |epoch| async move {
             let _ = fenced_tx.send(epoch);
             Relay::new(Config::default(), identity, store, clock).await
@@ -76,6 +79,11 @@ async fn a_standby_answers_503_until_it_holds_the_lease_then_serves() -> anyhow:
         http_get(addr, "/healthz", &[], tls.clone()).await?.status,
         200
     );
+    // Prometheus sees a live standby, not a dead relay: `chathulp_leader 0`, and no
+    // service figures, which only the leader has.
+    let scraped = metrics_get(metrics_addr).await?;
+    assert!(scraped.contains("\nchathulp_leader 0\n"), "{scraped}");
+    assert!(!scraped.contains("chathulp_visitors_waiting{"), "{scraped}");
     let url_visitor = format!("wss://{addr}/ws/visitor");
     assert!(
         Client::connect(&url_visitor, tls.clone()).await.is_err(),
@@ -95,6 +103,12 @@ async fn a_standby_answers_503_until_it_holds_the_lease_then_serves() -> anyhow:
     let ready = http_get(addr, "/readyz", &[], tls.clone()).await?;
     assert_eq!(ready.status, 200, "{}", ready.body);
     assert!(ready.body.contains("\"leader\""), "{}", ready.body);
+    let scraped = metrics_get(metrics_addr).await?;
+    assert!(scraped.contains("\nchathulp_leader 1\n"), "{scraped}");
+    assert!(
+        scraped.contains("chathulp_visitors_waiting{service=\"caw\"} 0"),
+        "{scraped}"
+    );
     assert_eq!(
         http_get(addr, "/api/status", &[], tls.clone())
             .await?

@@ -4,8 +4,8 @@
 //! ## Writes, fencing, commits
 //!
 //! Pool connections are opened with `default_transaction_read_only = on`, so a statement
-//! that writes outside [`PgStore::begin`] fails in PostgreSQL itself. `begin` is the one
-//! place a write transaction starts (`BEGIN READ WRITE`), and when a fencing epoch is set
+//! that writes outside [`begin_tx`] fails in PostgreSQL itself. `begin_tx` (behind
+//! [`PgStore::begin`], and the message writer's) is the one place a write transaction starts (`BEGIN READ WRITE`), and when a fencing epoch is set
 //! ([`PgStore::fence`]) its first statement is `SELECT epoch FROM relay_leader WHERE id = 1
 //! FOR SHARE`: a relay whose epoch is no longer the leader's gets
 //! [`StoreError::Fenced`] and writes nothing. The row lock also makes a new leader's epoch
@@ -63,7 +63,7 @@ pub struct PgStore {
     runtime: tokio::runtime::Handle,
 }
 
-/// A write transaction, made only by [`PgStore::begin`] (after the fence check).
+/// A write transaction, made only by [`begin_tx`] (after the fence check).
 pub(super) struct WriteTx<'a>(deadpool_postgres::Transaction<'a>);
 
 /// A pooled connection for reads (read-only by default, see the module doc).
