@@ -18,6 +18,7 @@
 
 mod privacy;
 mod schema;
+mod tally;
 mod tls;
 mod workbench;
 
