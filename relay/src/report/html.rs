@@ -58,9 +58,12 @@ pub fn to_html(report: &Report) -> String {
     ];
     for (id, title, svg) in charts {
         page.push_str(&figure(id, title, svg));
-        if id == "heatmap" {
-            page.push_str(&format!("<p class=\"note\">{}</p>", nl::HEATMAP_NOTE));
-        }
+        let note = if id == "heatmap" {
+            nl::HEATMAP_NOTE
+        } else {
+            nl::GAPS_NOTE
+        };
+        page.push_str(&format!("<p class=\"note\">{note}</p>"));
     }
     page.push_str(&format!("<h2>{}</h2>", nl::INTAKE));
     for d in report
@@ -240,13 +243,15 @@ fn heatmap(report: &Report) -> Svg {
             .y_labels(7)
             .x_label_formatter(&|h| format!("{h}"))
             .y_label_formatter(&|d| {
-                nl::WEEKDAYS
-                    .get(usize::try_from(6 - *d).unwrap_or(0))
+                usize::try_from(6 - *d)
+                    .ok()
+                    .and_then(|i| nl::WEEKDAYS.get(i))
                     .copied()
                     .unwrap_or("")
                     .to_owned()
             })
-            .y_label_offset(-8)
+            // Each label names the row above its tick: move it to the row's middle.
+            .y_label_offset(-14)
             .draw()
             .map_err(err)?;
         let cells = report.heatmap.iter().enumerate().flat_map(|(day, hours)| {
@@ -377,11 +382,23 @@ fn line_chart(report: &Report, lines: &[Line<'_>], y_max: f64) -> Svg {
             .map_err(err)?;
         for (name, color, points) in lines {
             let color = *color;
+            // A suppressed period is a gap: lines join only neighbouring shown periods.
+            let mut runs: Vec<Vec<(i32, f64)>> = Vec::new();
+            for &(x, y) in points {
+                match runs.last_mut() {
+                    Some(run) if run.last().is_some_and(|&(px, _)| px + 1 == x) => {
+                        run.push((x, y));
+                    }
+                    _ => runs.push(vec![(x, y)]),
+                }
+            }
+            for run in &runs {
+                chart
+                    .draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)))
+                    .map_err(err)?;
+            }
             chart
-                .draw_series(LineSeries::new(
-                    points.iter().copied(),
-                    color.stroke_width(2),
-                ))
+                .draw_series(points.iter().map(|&p| Circle::new(p, 2, color.filled())))
                 .map_err(err)?
                 .label(*name)
                 .legend(move |(x, y)| {

@@ -28,6 +28,8 @@ pub const BLOCKS: &str = "Blokkeringen";
 pub const HEATMAP: &str = "Gemiddelde wachttijd per uur van de week (minuten)";
 pub const HEATMAP_NOTE: &str =
     "Lege vakjes: minder dan 5 opgenomen gesprekken in dat uur, of geen.";
+pub const GAPS_NOTE: &str = "Een ontbrekend punt: dat aantal is verborgen (\"<5\" of \"x\") \
+om kleine aantallen te beschermen.";
 pub const DEMAND: &str = "Vraag en opgenomen gesprekken";
 pub const DEMAND_LEGEND: &str = "vraag (begonnen gesprekken)";
 pub const SERVED_LEGEND: &str = "opgenomen";
