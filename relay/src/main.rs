@@ -88,6 +88,25 @@ enum Command {
     /// Put backup SRC in place as the data folder's database, after checking its
     /// integrity and audit chain. Refused while a relay runs on the data folder.
     Restore { src: PathBuf },
+    /// The figures of a period from the anonymous counts that outlive the purge, with
+    /// small numbers suppressed (docs/reports.md). Dates are local days, both included.
+    Report {
+        #[arg(long)]
+        from: jiff::civil::Date,
+        #[arg(long)]
+        to: jiff::civil::Date,
+        /// One service (its id); all services when left out.
+        #[arg(long)]
+        service: Option<String>,
+        /// The length of one row of the time series.
+        #[arg(long, value_enum, default_value = "day")]
+        by: chathulp_relay::report::Period,
+        #[arg(long, value_enum, default_value = "html")]
+        format: ReportFormat,
+        /// Write the report to FILE instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write transcripts to stdout. `--anonymise`: for team consultation, without
     /// nickname, intake or address, with names, phone numbers, e-mail and street
     /// addresses, national register numbers and IBANs replaced by placeholders.
@@ -110,6 +129,13 @@ enum Command {
         #[arg(long, requires = "dossier")]
         reason: Option<String>,
     },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ReportFormat {
+    Html,
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -261,6 +287,28 @@ fn main() -> anyhow::Result<()> {
             dossier: _,
             reason,
         } => runtime.block_on(export(&config, &store, conversation, since, reason)),
+        Command::Report {
+            from,
+            to,
+            service,
+            by,
+            format,
+            out,
+        } => runtime.block_on(write_report(
+            &config,
+            &store,
+            chathulp_relay::report::Request {
+                from,
+                to,
+                service: service.map(chathulp_shared::ServiceId),
+                by,
+                tz: jiff::tz::TimeZone::get(&config.timezone)?,
+                survey: config.survey.clone(),
+                topics: config.wrapup.topics.clone(),
+            },
+            format,
+            out,
+        )),
         Command::Serve => runtime.block_on(serve(cli.dev, config, &data_dir, store)),
         Command::Backup { .. } | Command::Restore { .. } => Ok(()),
     }
@@ -700,11 +748,45 @@ async fn manage_reveals(store: &Store, command: RevealCommand) -> anyhow::Result
         .decide_reveal(id, approve, cli_actor(), reason, now)
         .await?
     {
-        Some(r) => println!(
-            "Request {id} {:?}. A running relay tells {} within a few seconds.",
-            r.state, r.counselor
-        ),
+        Some(r) => {
+            let step = if approve { "approved" } else { "denied" };
+            store
+                .add_tallies(chathulp_relay::tally::reveal(&r.service, now, step))
+                .await?;
+            println!(
+                "Request {id} {:?}. A running relay tells {} within a few seconds.",
+                r.state, r.counselor
+            );
+        }
         None => bail!("no pending reveal request {id}"),
+    }
+    Ok(())
+}
+
+/// `report`: builds the report from the store's counts and writes it.
+async fn write_report(
+    config: &chathulp_relay::config::Config,
+    store: &Store,
+    request: chathulp_relay::report::Request,
+    format: ReportFormat,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use chathulp_relay::report;
+    if let Some(service) = &request.service
+        && !config.services.iter().any(|s| &s.id == service)
+    {
+        bail!("no service {:?} in the config", service.0);
+    }
+    let built = report::report(store, &request).await?;
+    let text = match format {
+        ReportFormat::Html => report::html::to_html(&built),
+        ReportFormat::Csv => report::to_csv(&built),
+        ReportFormat::Json => report::to_json(&built),
+    };
+    match out {
+        Some(path) => std::fs::write(&path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
     }
     Ok(())
 }

@@ -41,7 +41,8 @@ use crate::accounts::{random_hex, token_digest};
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::hours::OpeningHours;
-use crate::store::{NewConversation, ServiceClosure, Store, StoreError, TakenToday};
+use crate::store::{NewConversation, ServiceClosure, Store, StoreError, TakenToday, Tally};
+use crate::tally;
 use crate::vault::{ClientIp, Vault};
 
 /// The sending half of one client connection's outbound queue.
@@ -317,6 +318,15 @@ impl Broker {
         self.shared.clock.now_ms()
     }
 
+    /// Adds an event's anonymous counts (`crate::tally`), right after the event's own
+    /// write. A failure is logged and not passed on: the event itself is stored, and a
+    /// visitor must not lose a conversation over a report figure.
+    async fn count(&self, tallies: Vec<Tally>) {
+        if let Err(e) = self.shared.store.add_tallies(tallies).await {
+            tracing::error!(error = %e, "could not add to the report counts");
+        }
+    }
+
     /// The text-size limit (`limits.max_text_bytes`) of everything a client writes that
     /// is stored: checked here, at the broker's entry points, and nowhere else.
     fn check_size(&self, what: &str, text: &str) -> Result<(), ErrorReply> {
@@ -449,30 +459,25 @@ impl Broker {
     ) -> Result<VisitorSession, ErrorReply> {
         let (ip_hash, earlier_contacts) = self.admit_address(ip).await?;
         let now = self.shared.clock.now();
-        {
+        let status = {
             let state = self.state();
             let s = state
                 .service(&service)
                 .ok_or_else(|| not_found("service"))?;
-            let status = state.status_of(s, now);
-            if status != ServiceStatus::Online {
-                crate::metrics::get().refused(&service, status);
-            }
-            match status {
-                ServiceStatus::Online => {}
-                ServiceStatus::Busy => {
-                    return Err(ErrorReply::new(
-                        ErrorCode::ServiceBusy,
-                        status_message(ServiceStatus::Busy),
-                    ));
-                }
-                ServiceStatus::Offline => {
-                    return Err(ErrorReply::new(
-                        ErrorCode::ServiceOffline,
-                        status_message(ServiceStatus::Offline),
-                    ));
-                }
-            }
+            state.status_of(s, now)
+        };
+        if status != ServiceStatus::Online {
+            crate::metrics::get().refused(&service, status);
+        }
+        let (code, reason) = match status {
+            ServiceStatus::Online => (None, ""),
+            ServiceStatus::Busy => (Some(ErrorCode::ServiceBusy), "busy"),
+            ServiceStatus::Offline => (Some(ErrorCode::ServiceOffline), "closed"),
+        };
+        if let Some(code) = code {
+            self.count(tally::refused(&service, now.as_millisecond(), reason))
+                .await;
+            return Err(ErrorReply::new(code, status_message(status)));
         }
         let id = ConversationId(random_hex(16));
         let resume_token = random_hex(32);
@@ -495,6 +500,13 @@ impl Broker {
             .await
             .map_err(internal)?;
         crate::metrics::get().started(&service);
+        self.count(tally::hello(
+            &service,
+            queued_at_ms,
+            &intake,
+            earlier_contacts > 0,
+        ))
+        .await;
         self.store_address(&id, ip, ip_hash).await?;
         let socket = {
             let mut state = self.state();
@@ -618,12 +630,33 @@ impl Broker {
             .await
             .map_err(internal)?;
         if saved {
+            self.count_by_arrival(conversation, |service, queued_at_ms| {
+                tally::survey(service, queued_at_ms, &self.shared.config.survey, &answers)
+            })
+            .await;
             Ok(())
         } else {
             Err(ErrorReply::new(
                 ErrorCode::SurveyClosed,
                 "the survey was already answered or is not open for this conversation",
             ))
+        }
+    }
+
+    /// Counts what `counts` makes of a stored conversation's service and arrival time
+    /// (for steps after it ended: the survey, the wrap-up).
+    async fn count_by_arrival(
+        &self,
+        conversation: &ConversationId,
+        counts: impl FnOnce(&ServiceId, i64) -> Vec<Tally>,
+    ) {
+        match self.shared.store.conversation(conversation.clone()).await {
+            Ok(Some(record)) => {
+                self.count(counts(&record.service, record.queued_at_ms))
+                    .await
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "could not read a conversation to count it"),
         }
     }
 
@@ -808,13 +841,18 @@ impl Broker {
         for outbox in &self.user_outboxes(user) {
             self.send_conversation(id, outbox, false).await?;
         }
-        {
+        let served = {
             let state = self.state();
-            if let Some(live) = state.conversations.get(id) {
+            let served = state.conversations.get(id).map(|live| {
                 crate::metrics::get().served(service, now.as_millisecond() - live.queued_at_ms);
                 live.to_visitor(VisitorEvent::Assigned);
-            }
+                tally::served(service, live.queued_at_ms, now.as_millisecond())
+            });
             state.queue_changed();
+            served
+        };
+        if let Some(served) = served {
+            self.count(served).await;
         }
         self.refresh_today().await;
         Ok(())
@@ -1036,7 +1074,7 @@ impl Broker {
             )
             .await
             .map_err(internal)?;
-        let counselor = {
+        let (counselor, counts) = {
             let mut state = self.state();
             let Some(live) = state.conversations.get(conversation) else {
                 return Ok(());
@@ -1055,6 +1093,13 @@ impl Broker {
                 return Ok(());
             };
             crate::metrics::get().ended(&live.service, live.started_at_ms, now.as_millisecond());
+            let counts = tally::ended(
+                &live.service,
+                live.queued_at_ms,
+                live.started_at_ms,
+                now.as_millisecond(),
+                live.no_dossier,
+            );
             let survey = if offer_survey && live.counselor.is_some() {
                 self.shared.config.survey.clone()
             } else {
@@ -1079,8 +1124,9 @@ impl Broker {
                 s.queue.retain(|id| id != conversation);
             }
             state.queue_changed();
-            counselor
+            (counselor, counts)
         };
+        self.count(counts).await;
         if let Some(counselor) = counselor {
             self.send_to_register(&counselor, None).await;
         }

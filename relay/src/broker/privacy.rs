@@ -132,6 +132,12 @@ impl Broker {
             .await
             .map_err(internal)?;
         tracing::info!(request = request.id, "emergency reveal requested");
+        self.count(crate::tally::reveal(
+            &request.service,
+            self.now_ms(),
+            "requested",
+        ))
+        .await;
         self.state().to_user(
             &member.user,
             &StaffEvent::Reveal {
@@ -155,12 +161,16 @@ impl Broker {
         require_admin(member)?;
         self.check_size("reason", &reason)
             .and_then(|()| require_reason(&reason))?;
-        self.shared
+        let decided = self
+            .shared
             .store
             .decide_reveal(request, approve, member.user.clone(), reason, self.now_ms())
             .await
             .map_err(internal)?
             .ok_or_else(|| not_found("pending reveal request"))?;
+        let step = if approve { "approved" } else { "denied" };
+        self.count(crate::tally::reveal(&decided.service, self.now_ms(), step))
+            .await;
         self.deliver_reveal_decisions().await.map_err(internal)
     }
 
@@ -290,6 +300,7 @@ impl Broker {
             .map_err(internal)?
             .ok_or_else(|| not_found("visitor address for this conversation"))?;
         tracing::info!(block = block.id, "visitor blocked");
+        self.count(crate::tally::block(&block.service, now)).await;
         // The visitor reads the block text and where else to find help, but is not asked
         // for the survey (and the store refuses one, see `Store::save_survey`).
         self.end_with(

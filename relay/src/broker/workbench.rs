@@ -156,12 +156,21 @@ impl Broker {
             }
         }
         self.check_size("notes", &notes)?;
+        // Only the first registration is counted: a correction changes the notes of
+        // the conversation, not the report's topic counts (docs/reports.md).
+        let first = self
+            .store()
+            .to_register(member.user.clone())
+            .await
+            .map_err(internal)?
+            .iter()
+            .any(|p| &p.conversation == conversation);
         let saved = self
             .store()
             .save_wrap_up(
                 conversation.clone(),
                 member.user.clone(),
-                topics,
+                topics.clone(),
                 notes,
                 self.now_ms(),
             )
@@ -169,6 +178,12 @@ impl Broker {
             .map_err(internal)?;
         if !saved {
             return Err(not_found("ended conversation of yours"));
+        }
+        if first {
+            self.count_by_arrival(conversation, |service, queued_at_ms| {
+                crate::tally::topics(service, queued_at_ms, &topics)
+            })
+            .await;
         }
         self.send_to_register(&member.user, None).await;
         Ok(())

@@ -183,6 +183,17 @@ const TABLES: &[Table] = &[
         &[("id", Int), ("key_id", Text), ("rotated_at_ms", Int)],
         "id",
     ),
+    (
+        "tallies",
+        &[
+            ("service", Text),
+            ("hour_ms", Int),
+            ("metric", Text),
+            ("value", Text),
+            ("n", Int),
+        ],
+        "service, hour_ms, metric, value",
+    ),
 ];
 
 /// What was copied: rows per table.

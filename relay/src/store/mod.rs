@@ -263,6 +263,29 @@ pub struct TakenToday {
     pub total_wait_ms: i64,
 }
 
+/// One anonymous count that outlives the retention purge (see `crate::tally` and
+/// docs/reports.md): how many times `metric` had `value` in `service` in the hour that
+/// starts at `hour_ms` (UTC, a multiple of 3 600 000). It never holds a nickname, an
+/// address, a text or a conversation id, and nothing finer than an hour. For the
+/// `*_ms` metrics `n` is a sum of milliseconds rather than a count.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Tally {
+    pub service: ServiceId,
+    pub hour_ms: i64,
+    pub metric: String,
+    /// The label counted (`""` where the metric has none), from a closed list: an age
+    /// band, a region, a topic from the config, a survey answer, a bucket.
+    pub value: String,
+    pub n: i64,
+}
+
+/// The start of the UTC hour `at_ms` falls in.
+pub fn hour_of(at_ms: i64) -> i64 {
+    at_ms.div_euclid(HOUR_MS) * HOUR_MS
+}
+
+pub const HOUR_MS: i64 = 3_600_000;
+
 /// Where the store is: what `[store]` in the config names, resolved against the data
 /// folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -545,6 +568,14 @@ impl Store {
         /// all that references it, audit rows older than `audit_before_ms`, and expired
         /// sessions.
         async fn purge(&self, conversations_before_ms: i64, audit_before_ms: i64, now_ms: i64) -> Result<Purged>;
+
+        // ---- anonymous aggregates (reports) ----
+        /// Adds each tally's `n` to its (service, hour, metric, value) count, in one
+        /// transaction. The purge never deletes these.
+        async fn add_tallies(&self, tallies: Vec<Tally>) -> Result<()>;
+        /// The counts of hours in `[from_ms, to_ms)`, of one service or all, ordered by
+        /// service, hour, metric and value.
+        async fn tallies(&self, from_ms: i64, to_ms: i64, service: Option<ServiceId>) -> Result<Vec<Tally>>;
 
         // ---- for tests and diagnostics ----
         /// Rows of a read-only query as JSON objects keyed by column name (integers as

@@ -19,6 +19,7 @@
 mod appender;
 mod privacy;
 mod schema;
+mod tally;
 mod tls;
 mod workbench;
 

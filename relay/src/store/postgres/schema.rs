@@ -5,7 +5,7 @@
 //! migration by appending to [`MIGRATIONS`]; never change one that has shipped.
 
 /// Migration `i + 1` is `MIGRATIONS[i]`.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema of the SQLite store as it was when PostgreSQL came, in PostgreSQL's types:
 /// BIGINT for SQLite's INTEGER, BOOLEAN for its 0/1 flags, BYTEA for its BLOB. `ord`
@@ -147,4 +147,17 @@ CREATE TABLE relay_leader (
     since_ms BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO relay_leader (id, epoch) VALUES (1, 0);
+"#;
+
+/// The anonymous aggregates of the reports (`crate::tally`): no reference to a
+/// conversation, so the purge never reaches them.
+const V2: &str = r#"
+CREATE TABLE tallies (
+    service TEXT NOT NULL,
+    hour_ms BIGINT NOT NULL,
+    metric  TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    n       BIGINT NOT NULL,
+    PRIMARY KEY (service, hour_ms, metric, value)
+);
 "#;

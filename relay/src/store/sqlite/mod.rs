@@ -32,6 +32,7 @@
 //! statement cache, so the SQL is parsed once per connection).
 
 mod privacy;
+mod tally;
 #[cfg(test)]
 mod tests;
 mod workbench;
@@ -123,7 +124,8 @@ CREATE TABLE IF NOT EXISTS messages (
 "#;
 
 /// Migration `i + 1` is `MIGRATIONS[i]`; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: &[fn(&Connection) -> Result<()>] = &[v1_schema_before_versions];
+const MIGRATIONS: &[fn(&Connection) -> Result<()>] =
+    &[v1_schema_before_versions, tally::v2_tallies];
 
 /// The schema as it was before versions were kept. It also upgrades a database made by
 /// that relay (user_version 0, tables present): every statement is `IF NOT EXISTS`, and
