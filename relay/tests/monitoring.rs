@@ -74,7 +74,7 @@ fn promtool_accepts_the_scrape_config_and_the_alert_rules_and_their_tests() {
     let config = promtool(&["check", "config", "prometheus.yml"], &dir, None);
     assert!(config.contains("SUCCESS"), "{config}");
     let rules = promtool(&["check", "rules", "chathulp-rules.yml"], &dir, None);
-    assert!(rules.contains("4 rules found"), "{rules}");
+    assert!(rules.contains("5 rules found"), "{rules}");
     let tests = promtool(&["test", "rules", "chathulp-rules.test.yml"], &dir, None);
     assert!(tests.contains("SUCCESS"), "{tests}");
 }
