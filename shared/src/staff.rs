@@ -472,6 +472,33 @@ pub struct ServiceDashboard {
     pub today_conversations: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub today_mean_wait_ms: Option<i64>,
+    /// The figures over time for the "Cijfers" screen. Missing from an older relay.
+    #[serde(default)]
+    pub trends: ServiceTrends,
+}
+
+/// One service's figures over time, for supervisors and administrators: counts only,
+/// never a nickname, an address or a conversation id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceTrends {
+    /// How many visitors waited at each sample, oldest first: one every
+    /// `sample_every_ms`, the newest at `last_sample_at_ms`. Kept in the relay's memory
+    /// only, so it starts again empty after a restart.
+    pub waiting_samples: Vec<u32>,
+    pub sample_every_ms: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_sample_at_ms: Option<i64>,
+    /// Conversations taken today per hour of the day, local time: 24 entries, the first
+    /// for 00:00–01:00.
+    pub today_per_hour: Vec<u32>,
+    /// Conversations taken this week (since Monday 00:00) per hour of the day, summed
+    /// over the days: 24 entries.
+    pub week_per_hour: Vec<u32>,
+    /// Conversations taken this week, and their mean wait in the queue.
+    pub week_conversations: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub week_mean_wait_ms: Option<i64>,
 }
 
 /// One staff account, as administrators see it. Never holds a password hash.
@@ -522,4 +549,37 @@ pub struct BlockInfo {
     pub reason: String,
     pub created_at_ms: i64,
     pub until_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dashboard_from_an_older_relay_has_empty_trends() {
+        let old = r#"{"type":"dashboard","services":[{"service":"caw","name":"CAW online",
+            "status":"online","waiting":0,"in_progress":[],"today_conversations":7}]}"#;
+        let Ok(StaffEvent::Dashboard { services }) = serde_json::from_str::<StaffEvent>(old) else {
+            panic!("an older dashboard must still decode");
+        };
+        assert_eq!(services[0].trends, ServiceTrends::default());
+    }
+
+    #[test]
+    fn trends_go_out_as_counts_and_come_back_the_same() {
+        let trends = ServiceTrends {
+            waiting_samples: vec![0, 2, 3],
+            sample_every_ms: 300_000,
+            last_sample_at_ms: Some(1_795_820_400_000),
+            today_per_hour: vec![1; 24],
+            week_per_hour: vec![4; 24],
+            week_conversations: 96,
+            week_mean_wait_ms: Some(95_000),
+        };
+        let json = serde_json::to_string(&trends).unwrap_or_default();
+        assert_eq!(
+            serde_json::from_str::<ServiceTrends>(&json).ok(),
+            Some(trends)
+        );
+    }
 }

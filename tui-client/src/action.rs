@@ -85,6 +85,8 @@ pub enum Action {
     ToggleTopic,
     /// Supervisors and administrators: the reveal requests.
     ShowReveals,
+    /// Supervisors and administrators: the "Cijfers" screen, charts per service.
+    ShowFigures,
     /// Administrators, in the reveal list: approve (`true`) or deny the highlighted one.
     DecideReveal(bool),
     /// Supervisors and administrators: follow the selected live conversation read-only.

@@ -348,6 +348,7 @@ impl App {
                 Popup::Blocks { .. } => PopupKind::Blocks,
                 Popup::WrapUp(_) => PopupKind::WrapUp,
                 Popup::Reveals { .. } => PopupKind::Reveals,
+                Popup::Figures { .. } => PopupKind::Figures,
             }),
             focus: self.focus,
             input_empty: match &self.take_ahead {
@@ -506,6 +507,7 @@ impl App {
             Action::ShowToRegister => self.show_to_register(),
             Action::ToggleTopic => self.toggle_topic(),
             Action::ShowReveals => self.show_reveals(),
+            Action::ShowFigures => self.show_figures(),
             Action::DecideReveal(approve) => self.open_decide(approve),
             Action::Watch => self.watch_selected(),
             Action::ShowAccounts => self.show_accounts(),

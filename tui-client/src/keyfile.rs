@@ -236,6 +236,7 @@ mod tests {
             "show_to_register",
             "toggle_topic",
             "show_reveals",
+            "show_figures",
             "approve_reveal",
             "deny_reveal",
             "watch",

@@ -132,6 +132,7 @@ fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
         (Some(PopupKind::Accounts), s) => s == Scope::AccountsPopup,
         (Some(PopupKind::Blocks), s) => s == Scope::BlocksPopup,
         (Some(PopupKind::Secret), s) => s == Scope::SecretPopup,
+        (Some(PopupKind::Figures), s) => s == Scope::FiguresPopup,
         (None, Scope::Global) => true,
         (None, Scope::Lists) => matches!(ctx.focus, Focus::Queue | Focus::Conversations),
         (None, Scope::Queue) => ctx.focus == Focus::Queue,
@@ -148,7 +149,8 @@ fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
             | Scope::RevealsPopup
             | Scope::AccountsPopup
             | Scope::BlocksPopup
-            | Scope::SecretPopup,
+            | Scope::SecretPopup
+            | Scope::FiguresPopup,
         ) => false,
     }
 }
@@ -521,6 +523,7 @@ mod tests {
             Some(PopupKind::Accounts),
             Some(PopupKind::Blocks),
             Some(PopupKind::Secret),
+            Some(PopupKind::Figures),
         ];
         for popup in popups {
             for focus in [Queue, Conversations, Input] {
@@ -554,7 +557,7 @@ mod tests {
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 50);
+        assert_eq!(list.len(), 51);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)

@@ -38,6 +38,16 @@ pub fn body_columns(body: Rect, screen_width: u16) -> [Rect; 2] {
     Layout::horizontal([Constraint::Length(left_width), Constraint::Min(0)]).areas(body)
 }
 
+/// The rows one service needs on the "Cijfers" screen; with room for more, more show.
+pub const FIGURES_SERVICE_ROWS: u16 = 19;
+
+/// How many services the "Cijfers" screen shows at once on a screen of `screen` (columns,
+/// rows), over the panes and inside its border. The reveal banner stays in view.
+pub fn figures_per_page(screen: (u16, u16), banner: bool, services: usize) -> usize {
+    let [_, _, body, _, _] = screen_rows(Rect::new(0, 0, screen.0, screen.1), banner);
+    usize::from(body.height.saturating_sub(2) / FIGURES_SERVICE_ROWS).clamp(1, services.max(1))
+}
+
 /// The parts of the conversation pane.
 pub struct ConversationAreas {
     /// The bordered scrollback with its title.

@@ -146,6 +146,11 @@ pub enum Popup {
     Blocks {
         selected: usize,
     },
+    /// Supervisors and administrators: the "Cijfers" screen; `first` indexes
+    /// `App::dashboard`, the first service shown.
+    Figures {
+        first: usize,
+    },
     /// The anonymised transcript of `conversation`, as the team would get it: `None`
     /// until the relay answers. `scroll` is the first line shown.
     Preview {

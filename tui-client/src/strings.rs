@@ -493,6 +493,8 @@ pub mod keys {
     pub const TO_REGISTER: &str = "gesprekken die nog geregistreerd moeten worden";
     pub const REVEALS: &str = "aanvragen om een IP-adres te onthullen";
     pub const REVEALS_SHORT: &str = "aanvragen";
+    pub const FIGURES: &str = "cijfers per dienst: wachtenden, gesprekken per uur, wachttijden";
+    pub const FIGURES_SHORT: &str = "cijfers";
     pub const APPROVE: &str = "keur de gekozen aanvraag goed (met reden)";
     pub const APPROVE_SHORT: &str = "goedkeuren";
     pub const DENY: &str = "weiger de gekozen aanvraag (met reden)";
@@ -654,6 +656,61 @@ pub fn today_line(conversations: u32, mean_wait: Option<&str>) -> String {
     match mean_wait {
         Some(mean) => format!("{TODAY}: {conversations} gesprekken, gem. wacht {mean}"),
         None => format!("{TODAY}: {conversations} gesprekken"),
+    }
+}
+
+// ---- the "Cijfers" screen -----------------------------------------------------------
+
+pub const FIGURES_TITLE: &str = "Cijfers";
+pub const FIGURES_ONLY: &str = "Alleen supervisors en beheerders zien de cijfers.";
+pub const FIGURES_NONE: &str = "Nog geen cijfers van de relay.";
+pub const FIGURES_NO_SAMPLES: &str = "Wachtenden: nog geen metingen (elke 5 minuten één).";
+pub const FIGURES_NO_HOURS: &str = "geen cijfers per uur (oudere relay)";
+
+/// The queue right now: how many wait, and how long the longest has waited.
+pub fn figures_now(waiting: u32, longest: Option<&str>) -> String {
+    match (waiting, longest) {
+        (0, _) => "Nu: niemand wacht".to_owned(),
+        (n, Some(longest)) => format!("Nu: {n} wachtend, langst wachtend {longest}"),
+        (n, None) => format!("Nu: {n} wachtend"),
+    }
+}
+
+/// Above the sparkline: the time it covers, how often it was measured, and its peak.
+pub fn figures_waiting(from: &str, to: &str, every_mins: i64, peak: u32) -> String {
+    format!("Wachtenden {from}–{to} (elke {every_mins} min, hoogst {peak})")
+}
+
+pub fn figures_today(conversations: u32, mean_wait: Option<&str>) -> String {
+    figures_total("Vandaag", conversations, mean_wait)
+}
+
+pub const FIGURES_WEEK: &str = "Deze week (sinds maandag)";
+
+pub fn figures_week(conversations: u32, mean_wait: Option<&str>) -> String {
+    figures_total(FIGURES_WEEK, conversations, mean_wait)
+}
+
+fn figures_total(when: &str, conversations: u32, mean_wait: Option<&str>) -> String {
+    let noun = if conversations == 1 {
+        "gesprek"
+    } else {
+        "gesprekken"
+    };
+    match mean_wait {
+        Some(mean) => {
+            format!("{when}: {conversations} {noun}, gem. wachttijd {mean} · per uur")
+        }
+        None => format!("{when}: {conversations} {noun} · per uur"),
+    }
+}
+
+/// Which services show, when not all fit: `dienst 1 van 2 (j/k)`.
+pub fn figures_page(first: usize, shown: usize, of: usize, keys: &str) -> String {
+    if shown == 1 {
+        format!("dienst {first} van {of} ({keys})")
+    } else {
+        format!("diensten {first}–{} van {of} ({keys})", first + shown - 1)
     }
 }
 

@@ -90,6 +90,12 @@ pub fn day_time(at_ms: i64) -> String {
     brussels(at_ms, "%d-%m %H:%M")
 }
 
+/// The hour of the day (0–23) in Brussels time.
+pub fn hour_of_day(at_ms: i64) -> Option<usize> {
+    let t = Timestamp::from_millisecond(at_ms).ok()?;
+    usize::try_from(t.to_zoned_datetime(BRUSSELS.clone()).hour()).ok()
+}
+
 fn brussels(at_ms: i64, format: &str) -> String {
     Timestamp::from_millisecond(at_ms)
         .map(|t| {

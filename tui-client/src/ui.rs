@@ -1,6 +1,6 @@
 //! Drawing the app. [`draw`] reads the state and never changes it: it lays the screen
 //! out with [`crate::layout`] and hands each part to its own module (`status`, `queue`,
-//! `conversations`, `conversation`, `footer`, `help`, `popup`).
+//! `conversations`, `conversation`, `footer`, `help`, `popup`, `figures`).
 //!
 //! Layout (usable from 80×24 up): a status bar on top; the queue (wachtrij) and the
 //! conversation list (gesprekken) on the left; the active conversation and its input on
@@ -19,6 +19,7 @@ use crate::theme::Theme;
 
 mod conversation;
 mod conversations;
+mod figures;
 mod footer;
 mod help;
 mod popup;
@@ -27,6 +28,7 @@ mod status;
 
 use conversation::draw_conversation;
 use conversations::draw_conversation_list;
+use figures::draw_figures;
 use footer::{draw_footer, draw_notice};
 use help::draw_help;
 use popup::{
@@ -78,6 +80,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
     match &app.popup {
         Some(Popup::Help) => draw_help(frame, area, app, theme),
+        Some(Popup::Figures { first }) => draw_figures(frame, app, theme, *first),
         Some(Popup::Preview {
             messages, scroll, ..
         }) => draw_preview(frame, area, app, theme, messages.as_deref(), *scroll),

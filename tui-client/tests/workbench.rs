@@ -918,6 +918,7 @@ pub fn dashboard() -> StaffEvent {
             }],
             today_conversations: 5,
             today_mean_wait_ms: Some(3 * MINUTE),
+            trends: Default::default(),
         }],
     }
 }

@@ -311,6 +311,7 @@ fn overseer(role: Role) -> App {
                 }],
                 today_conversations: 5,
                 today_mean_wait_ms: Some(3 * MINUTE),
+                trends: Default::default(),
             }],
         },
     );

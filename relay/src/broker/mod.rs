@@ -14,6 +14,7 @@
 mod figures;
 mod privacy;
 mod reconnect;
+mod trends;
 mod workbench;
 
 pub use crate::metrics::{Figures, ServiceFigures};
@@ -41,7 +42,7 @@ use crate::accounts::{random_hex, token_digest};
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::hours::OpeningHours;
-use crate::store::{NewConversation, ServiceClosure, Store, StoreError, TakenToday, Tally};
+use crate::store::{NewConversation, ServiceClosure, Store, StoreError, Tally};
 use crate::tally;
 use crate::vault::{ClientIp, Vault};
 
@@ -189,6 +190,8 @@ struct Service {
     queue: VecDeque<ConversationId>,
     /// Set while an administrator has closed the service: their reason.
     closed: Option<String>,
+    /// The queue length at every 5-minute mark, for the "Cijfers" screen.
+    waiting_samples: trends::WaitingSamples,
 }
 
 struct State {
@@ -210,8 +213,9 @@ struct State {
     restart_grace_until_ms: i64,
     /// The latest `/api/status`, for the page's live status stream.
     status_tx: watch::Sender<StatusResponse>,
-    /// Conversations taken today per service, for the dashboard (see `refresh_today`).
-    today: Vec<TakenToday>,
+    /// Conversations taken today and this week per service and local hour, for the
+    /// dashboard (see `refresh_today`).
+    today: Vec<trends::TakenByHour>,
     /// The `staff` and `dashboard` last sent, so they go out only when they change.
     sent_staff: RefCell<Vec<CounselorLoad>>,
     sent_dashboard: RefCell<Vec<ServiceDashboard>>,
@@ -264,6 +268,7 @@ impl Broker {
                     config: s.clone(),
                     queue: VecDeque::new(),
                     closed: None,
+                    waiting_samples: trends::WaitingSamples::default(),
                 })
             })
             .collect::<Result<Vec<_>, crate::config::ConfigError>>()?;
@@ -398,12 +403,17 @@ impl Broker {
             if changed {
                 state.broadcast_queue(now);
             }
+            // Goes out with the dashboard of `refresh_today` below.
+            for s in &mut state.services {
+                let waiting = u32::try_from(s.queue.len()).unwrap_or(u32::MAX);
+                s.waiting_samples.sample(now.as_millisecond(), waiting);
+            }
         }
         self.expire_reconnect_windows().await;
         self.end_stranded_visitors().await;
         self.deliver_reveal_decisions().await?;
         self.purge_expired().await?;
-        // Today's figures start again at midnight.
+        // Today's figures start again at midnight, and the week's on Monday.
         self.refresh_today().await;
         self.sign_out_disabled().await
     }

@@ -1,6 +1,6 @@
 //! The counselor's workbench on the relay: transfers with a handover note, internal
 //! notes, wrap-up registration, watching a conversation read-only, the `staff` and
-//! `dashboard` overviews, paged scrollback, and account administration.
+//! `dashboard` overviews (with the figures over time of [`super::trends`]), paged scrollback, and account administration.
 //!
 //! Who may send what is decided before any of this runs, in [`crate::permissions`];
 //! the checks here are about *which* conversation: your own, or one you watch.
@@ -8,10 +8,12 @@
 use std::collections::BTreeSet;
 
 use chathulp_shared::staff::{
-    CounselorLoad, Handover, InternalNote, LiveConversation, ServiceDashboard, StaffEvent,
+    CounselorLoad, Handover, InternalNote, LiveConversation, ServiceDashboard, ServiceTrends,
+    StaffEvent,
 };
 use chathulp_shared::{ChatMessage, ConversationId, ErrorCode, ErrorReply, Role};
 
+use super::trends::{self, TakenByHour};
 use super::{Broker, Outbox, StaffConnId, StaffMember, State, internal, not_found};
 use crate::accounts::{self, AccountError, Credentials, SignInError};
 use crate::limits::PeerKey;
@@ -280,20 +282,18 @@ impl Broker {
 
     // ---- dashboard ----
 
-    /// Re-reads today's figures (Europe/Brussels, or the configured time zone) from the
-    /// store and sends the dashboard if they changed. Called after a take and by `tick`.
+    /// Re-reads today's and this week's figures (Europe/Brussels, or the configured time
+    /// zone) from the store, by local hour, and sends the dashboard if they changed.
+    /// Called after a take and by `tick`.
     pub(super) async fn refresh_today(&self) {
         let now = self.shared.clock.now();
         let tz =
             jiff::tz::TimeZone::get(&self.config().timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let midnight = now
-            .to_zoned_datetime(tz)
-            .start_of_day()
-            .map_or(now.as_millisecond(), |z| z.timestamp().as_millisecond());
-        match self.store().taken_since(midnight).await {
-            Ok(today) => {
+        let (midnight, monday) = trends::day_and_week_start(now, &tz);
+        match self.store().taken_by_quarter_since(monday).await {
+            Ok(quarters) => {
                 let mut state = self.state();
-                state.today = today;
+                state.today = trends::by_hour(&quarters, &tz, midnight);
                 state.broadcast_queue(now);
             }
             Err(e) => tracing::error!(error = %e, "could not count today's conversations"),
@@ -470,7 +470,7 @@ impl State {
                     })
                     .collect();
                 in_progress.sort_by_key(|c| c.started_at_ms);
-                let today = self.today.iter().find(|t| t.service == s.config.id);
+                let taken = self.today.iter().find(|t| t.service == s.config.id);
                 ServiceDashboard {
                     service: s.config.id.clone(),
                     name: s.config.name.clone(),
@@ -482,10 +482,17 @@ impl State {
                         .and_then(|id| self.conversations.get(id))
                         .map(|l| l.queued_at_ms),
                     in_progress,
-                    today_conversations: today.map_or(0, |t| t.conversations),
-                    today_mean_wait_ms: today
-                        .filter(|t| t.conversations > 0)
-                        .map(|t| t.total_wait_ms / i64::from(t.conversations)),
+                    today_conversations: taken.map_or(0, |t| t.today_conversations),
+                    today_mean_wait_ms: taken.and_then(TakenByHour::today_mean_wait_ms),
+                    trends: ServiceTrends {
+                        waiting_samples: s.waiting_samples.samples(),
+                        sample_every_ms: trends::SAMPLE_EVERY_MS,
+                        last_sample_at_ms: s.waiting_samples.last_at_ms(),
+                        today_per_hour: taken.map_or(vec![0; 24], |t| t.today.to_vec()),
+                        week_per_hour: taken.map_or(vec![0; 24], |t| t.week.to_vec()),
+                        week_conversations: taken.map_or(0, |t| t.week_conversations),
+                        week_mean_wait_ms: taken.and_then(TakenByHour::week_mean_wait_ms),
+                    },
                 }
             })
             .collect()

@@ -255,10 +255,14 @@ pub struct Purged {
     pub sessions: usize,
 }
 
-/// Conversations taken on one day in one service, and the sum of their waits.
+/// Conversations taken in one quarter of an hour in one service, and the sum of their
+/// waits. Quarters, not hours: every time zone's offset is a whole number of quarters,
+/// so they add up to the local hours of any zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TakenToday {
+pub struct TakenInQuarter {
     pub service: ServiceId,
+    /// When the quarter began (Unix ms, a multiple of [`QUARTER_MS`]).
+    pub quarter_start_ms: i64,
     pub conversations: u32,
     pub total_wait_ms: i64,
 }
@@ -285,6 +289,9 @@ pub fn hour_of(at_ms: i64) -> i64 {
 }
 
 pub const HOUR_MS: i64 = 3_600_000;
+
+/// A quarter of an hour, in milliseconds.
+pub const QUARTER_MS: i64 = 15 * 60_000;
 
 /// Where the store is: what `[store]` in the config names, resolved against the data
 /// folder.
@@ -516,8 +523,9 @@ impl Store {
         /// The ended conversations of `counselor` that still wait for a registration,
         /// oldest first.
         async fn to_register(&self, counselor: String) -> Result<Vec<PendingWrapUp>>;
-        /// Per service: conversations taken since `since_ms`, and the sum of their waits.
-        async fn taken_since(&self, since_ms: i64) -> Result<Vec<TakenToday>>;
+        /// Per service and quarter of an hour: conversations taken since `since_ms`, and
+        /// the sum of their waits.
+        async fn taken_by_quarter_since(&self, since_ms: i64) -> Result<Vec<TakenInQuarter>>;
         /// The last `limit` messages before `before_seq` (all of the newest when `None`),
         /// oldest first.
         async fn messages_before(&self, id: ConversationId, before_seq: Option<u64>, limit: u32) -> Result<Vec<ChatMessage>>;

@@ -258,6 +258,22 @@ impl App {
         }
     }
 
+    /// Supervisors and administrators: the "Cijfers" screen. It draws from the dashboard
+    /// the relay keeps sending, so it needs no request and stays live.
+    pub(super) fn show_figures(&mut self) {
+        if !self.read_only() {
+            self.error(strings::FIGURES_ONLY.into());
+        } else {
+            self.popup = Some(Popup::Figures { first: 0 });
+        }
+    }
+
+    /// How many services the "Cijfers" screen shows at once on this screen.
+    pub fn figures_per_page(&self) -> usize {
+        let banner = self.shows_reveal_banner();
+        crate::layout::figures_per_page(self.screen, banner, self.dashboard.len())
+    }
+
     /// An administrator approves or denies the highlighted request: the reason next.
     pub(super) fn open_decide(&mut self, approve: bool) {
         if !self.is_admin() {
@@ -328,6 +344,11 @@ impl App {
             Some(Popup::Reveals { .. }) => self.reveals.len(),
             Some(Popup::Accounts { .. }) => self.accounts.len(),
             Some(Popup::Blocks { .. }) => self.blocks.len(),
+            // The last page stays full.
+            Some(Popup::Figures { .. }) => {
+                let shown = self.figures_per_page();
+                self.dashboard.len().saturating_sub(shown) + 1
+            }
             Some(Popup::PickRole { .. }) => super::ROLES.len(),
             Some(Popup::WrapUp(form)) => form.chosen.len(),
             _ => return,
@@ -340,6 +361,7 @@ impl App {
                 | Popup::Reveals { selected }
                 | Popup::Accounts { selected }
                 | Popup::Blocks { selected }
+                | Popup::Figures { first: selected }
                 | Popup::PickRole { selected, .. },
             ) => selected,
             Some(Popup::WrapUp(form)) => &mut form.selected,

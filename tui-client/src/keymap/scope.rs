@@ -32,6 +32,8 @@ pub enum Scope {
     BlocksPopup,
     /// A password shown once.
     SecretPopup,
+    /// The "Cijfers" screen (supervisors and administrators).
+    FiguresPopup,
 }
 
 /// Which accounts a binding is for.
@@ -66,6 +68,8 @@ pub enum PopupKind {
     Blocks,
     /// A password shown once.
     Secret,
+    /// The "Cijfers" screen.
+    Figures,
 }
 
 impl PopupKind {

@@ -80,13 +80,13 @@ command_table! {
         action Action::MoveDown;
         | in [
             Lists, HelpPopup, CannedPopup, PickPopup, WrapUpPopup, RevealsPopup, AccountsPopup,
-            BlocksPopup,
+            BlocksPopup, FiguresPopup,
         ] for Everyone: help MOVE_DOWN;
     move_up => MoveUp, keys vec![KeyPress::char('k'), KeyPress::key(Up)],
         action Action::MoveUp;
         | in [
             Lists, HelpPopup, CannedPopup, PickPopup, WrapUpPopup, RevealsPopup, AccountsPopup,
-            BlocksPopup,
+            BlocksPopup, FiguresPopup,
         ] for Everyone: help MOVE_UP;
     next_conversation => NextConversation, keys vec![KeyPress::ctrl('n')],
         action Action::NextConversation;
@@ -155,6 +155,10 @@ command_table! {
     show_reveals => ShowReveals, keys vec![KeyPress::char('v')],
         action Action::ShowReveals;
         | in [Global] for Watchers: help REVEALS, footer REVEALS_SHORT;
+    /// The "Cijfers" screen: charts per service, live.
+    show_figures => ShowFigures, keys vec![KeyPress::char('C')],
+        action Action::ShowFigures;
+        | in [Global] for Watchers: help FIGURES, footer FIGURES_SHORT;
     unwatch => Unwatch, keys vec![KeyPress::char('u')],
         action Action::Unwatch;
         | in [Global] for Watchers: help UNWATCH;
@@ -210,7 +214,7 @@ command_table! {
         action Action::ClosePopup;
         | in [
             HelpPopup, CannedPopup, ReasonPopup, PickPopup, WrapUpPopup, RevealsPopup,
-            AccountsPopup, BlocksPopup, SecretPopup,
+            AccountsPopup, BlocksPopup, SecretPopup, FiguresPopup,
         ] for Everyone: help CLOSE_POPUP, footer CLOSE_POPUP_SHORT;
     confirm => Confirm, keys vec![KeyPress::char('y'), KeyPress::char('j')],
         action Action::Confirm;

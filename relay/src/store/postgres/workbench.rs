@@ -6,7 +6,7 @@ use chathulp_shared::{ChatMessage, ConversationId, ServiceId};
 use tokio_postgres::Row;
 
 use super::{PgStore, chat_messages};
-use crate::store::{Result, StoreError, TakenToday, parse_role};
+use crate::store::{QUARTER_MS, Result, StoreError, TakenInQuarter, parse_role};
 
 /// Reads the handover columns of a `conversations` row, starting at column `i`.
 pub(super) fn handover_at(r: &Row, i: usize) -> Result<Option<Handover>> {
@@ -125,23 +125,24 @@ impl PgStore {
             .collect()
     }
 
-    pub async fn taken_since(&self, since_ms: i64) -> Result<Vec<TakenToday>> {
+    pub async fn taken_by_quarter_since(&self, since_ms: i64) -> Result<Vec<TakenInQuarter>> {
         let rows = self
             .reader()
             .await?
             .rows(
-                "SELECT service, COUNT(*),
+                "SELECT service, started_at_ms / $2 AS quarter, COUNT(*),
                         COALESCE(SUM(started_at_ms - queued_at_ms), 0)::BIGINT
-                 FROM conversations WHERE started_at_ms >= $1 GROUP BY service",
-                &[&since_ms],
+                 FROM conversations WHERE started_at_ms >= $1 GROUP BY service, quarter",
+                &[&since_ms, &QUARTER_MS],
             )
             .await?;
         rows.iter()
             .map(|r| {
-                Ok(TakenToday {
+                Ok(TakenInQuarter {
                     service: ServiceId(r.try_get(0)?),
-                    conversations: u32::try_from(r.try_get::<_, i64>(1)?).unwrap_or(u32::MAX),
-                    total_wait_ms: r.try_get(2)?,
+                    quarter_start_ms: r.try_get::<_, i64>(1)? * QUARTER_MS,
+                    conversations: u32::try_from(r.try_get::<_, i64>(2)?).unwrap_or(u32::MAX),
+                    total_wait_ms: r.try_get(3)?,
                 })
             })
             .collect()

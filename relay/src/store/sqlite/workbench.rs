@@ -9,7 +9,7 @@ use chathulp_shared::{ChatMessage, ConversationId, ServiceId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, SqliteStore, StoreError, parse_role, query_messages};
-use crate::store::TakenToday;
+use crate::store::{QUARTER_MS, TakenInQuarter};
 
 /// Tables and columns the workbench adds. Columns are added to existing databases by
 /// [`migrate`], since `CREATE TABLE IF NOT EXISTS` leaves an older table as it was.
@@ -179,18 +179,21 @@ impl SqliteStore {
 
     // ---- dashboard ----
 
-    /// Per service: conversations taken since `since_ms`, and the sum of their waits.
-    pub async fn taken_since(&self, since_ms: i64) -> Result<Vec<TakenToday>> {
+    /// Per service and quarter of an hour: conversations taken since `since_ms`, and the
+    /// sum of their waits.
+    pub async fn taken_by_quarter_since(&self, since_ms: i64) -> Result<Vec<TakenInQuarter>> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT service, COUNT(*), COALESCE(SUM(started_at_ms - queued_at_ms), 0)
-                 FROM conversations WHERE started_at_ms >= ?1 GROUP BY service",
+                "SELECT service, started_at_ms / ?2 AS quarter, COUNT(*),
+                        COALESCE(SUM(started_at_ms - queued_at_ms), 0)
+                 FROM conversations WHERE started_at_ms >= ?1 GROUP BY service, quarter",
             )?;
-            let rows = stmt.query_map([since_ms], |r| {
-                Ok(TakenToday {
+            let rows = stmt.query_map([since_ms, QUARTER_MS], |r| {
+                Ok(TakenInQuarter {
                     service: ServiceId(r.get(0)?),
-                    conversations: r.get(1)?,
-                    total_wait_ms: r.get(2)?,
+                    quarter_start_ms: r.get::<_, i64>(1)? * QUARTER_MS,
+                    conversations: r.get(2)?,
+                    total_wait_ms: r.get(3)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
