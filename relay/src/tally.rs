@@ -52,6 +52,9 @@ pub const SURVEY: &str = "survey";
 pub const REVEAL: &str = "reveal";
 /// A counselor blocked a visitor.
 pub const BLOCK: &str = "block";
+/// The page was opened while this service was offline (outside its hours, closed, or
+/// nobody signed in): counted in memory and added on the relay's tick.
+pub const VISIT_CLOSED: &str = "visit_closed";
 
 /// The value of an intake field the visitor skipped ("zeg ik liever niet" is its own
 /// value, `undisclosed`).
@@ -188,6 +191,11 @@ pub fn hello(
 /// A `hello` refused as `busy` or `closed`.
 pub fn refused(service: &ServiceId, at_ms: i64, reason: &str) -> Vec<Tally> {
     Rows::new(service, at_ms).one(REFUSED, reason).rows
+}
+
+/// `n` page visits while `service` was offline, in the hour of `at_ms`.
+pub fn visits_closed(service: &ServiceId, at_ms: i64, n: i64) -> Vec<Tally> {
+    Rows::new(service, at_ms).add(VISIT_CLOSED, "", n).rows
 }
 
 /// A counselor took a conversation that arrived at `queued_at_ms`.

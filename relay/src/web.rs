@@ -97,6 +97,17 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for &(path, body, content_type) in ASSETS {
+        if path == "/" {
+            // The page itself: also counted for the reports while a service is closed.
+            router = router.route(
+                path,
+                get(move |State(state): State<AppState>| async move {
+                    state.broker.page_visited();
+                    asset(body, content_type).await
+                }),
+            );
+            continue;
+        }
         router = router.route(path, get(move || asset(body, content_type)));
     }
     router

@@ -731,3 +731,33 @@ async fn generate_month(relay: &TestRelay) {
         day = day.tomorrow().unwrap();
     }
 }
+
+/// Opening the page while a service is offline is counted for that service (in memory,
+/// added to the counts on the relay's tick); while it is online it is not, and neither
+/// is any other file of the page.
+#[tokio::test]
+async fn page_visits_while_a_service_is_offline_are_counted_for_it_on_the_tick() {
+    let relay = TestRelay::start().await.unwrap();
+    // Nobody signed in: both services are offline.
+    for _ in 0..7 {
+        assert_eq!(relay.get("/").await.unwrap().status, 200);
+    }
+    relay.get("/app.js").await.unwrap();
+    relay.get("/api/status").await.unwrap();
+    let _counselor = relay.staff("an").await.unwrap();
+    // Open now, within both services' hours.
+    for _ in 0..2 {
+        relay.get("/").await.unwrap();
+    }
+    // (The relay's own tick may have added some already; this one adds the rest.)
+    relay.broker.tick().await.unwrap();
+    let today = date(2026, 11, 27);
+    let both = request(today, today, None, Period::Day);
+    assert_eq!(json(&relay, &both).await["summary"]["visits_closed"], 14);
+    let caw = request(today, today, Some("caw"), Period::Day);
+    assert_eq!(json(&relay, &caw).await["summary"]["visits_closed"], 7);
+    // Counted once: the next tick adds nothing more.
+    relay.broker.tick().await.unwrap();
+    assert_eq!(json(&relay, &both).await["summary"]["visits_closed"], 14);
+    relay.stop().await.unwrap();
+}

@@ -192,6 +192,9 @@ struct Service {
     closed: Option<String>,
     /// The queue length at every 5-minute mark, for the "Cijfers" screen.
     waiting_samples: trends::WaitingSamples,
+    /// Page visits while the service was offline, not yet added to the report counts
+    /// (the tick adds them: a page view costs no store write).
+    visits_closed: i64,
 }
 
 struct State {
@@ -269,6 +272,7 @@ impl Broker {
                     queue: VecDeque::new(),
                     closed: None,
                     waiting_samples: trends::WaitingSamples::default(),
+                    visits_closed: 0,
                 })
             })
             .collect::<Result<Vec<_>, crate::config::ConfigError>>()?;
@@ -345,6 +349,24 @@ impl Broker {
 
     // ---- status ----
 
+    /// The visitor page was opened: counted, for the reports, for every service that is
+    /// offline now (`tally::VISIT_CLOSED`). Anonymous: a number per service, nothing of
+    /// the request.
+    pub fn page_visited(&self) {
+        let now = self.shared.clock.now();
+        let mut state = self.state();
+        let offline: Vec<bool> = state
+            .services
+            .iter()
+            .map(|s| state.status_of(s, now) == ServiceStatus::Offline)
+            .collect();
+        for (s, offline) in state.services.iter_mut().zip(offline) {
+            if offline {
+                s.visits_closed += 1;
+            }
+        }
+    }
+
     pub fn status_response(&self) -> StatusResponse {
         self.state().status_response(self.shared.clock.now())
     }
@@ -388,6 +410,7 @@ impl Broker {
     pub async fn tick(&self) -> Result<(), StoreError> {
         let closures = self.shared.store.service_closures().await?;
         let now = self.shared.clock.now();
+        let mut visits = Vec::new();
         {
             let mut state = self.state();
             let mut changed = false;
@@ -408,7 +431,14 @@ impl Broker {
                 let waiting = u32::try_from(s.queue.len()).unwrap_or(u32::MAX);
                 s.waiting_samples.sample(now.as_millisecond(), waiting);
             }
+            for s in &mut state.services {
+                let n = std::mem::take(&mut s.visits_closed);
+                if n > 0 {
+                    visits.extend(tally::visits_closed(&s.config.id, now.as_millisecond(), n));
+                }
+            }
         }
+        self.count(visits).await;
         self.expire_reconnect_windows().await;
         self.end_stranded_visitors().await;
         self.deliver_reveal_decisions().await?;

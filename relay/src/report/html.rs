@@ -152,6 +152,7 @@ fn summary(report: &Report) -> String {
         (nl::REVEALS_APPROVED, s.reveals_approved.to_string()),
         (nl::REVEALS_DENIED, s.reveals_denied.to_string()),
         (nl::BLOCKS, s.blocks.to_string()),
+        (nl::VISITS_CLOSED, s.visits_closed.to_string()),
     ];
     let mut html = format!("<h2>{}</h2><table id=\"summary\">", nl::SUMMARY);
     for (label, value) in rows {

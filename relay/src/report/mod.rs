@@ -129,6 +129,8 @@ pub struct Summary {
     pub reveals_approved: Cell,
     pub reveals_denied: Cell,
     pub blocks: Cell,
+    /// Page visits while the service was offline.
+    pub visits_closed: Cell,
     /// Mean wait of the served, in seconds (only when `served` is shown).
     pub mean_wait_s: Option<i64>,
     /// Mean length of the ended served conversations, in seconds.
@@ -310,7 +312,7 @@ pub fn build(request: &Request, tallies: &[Tally]) -> Result<Report, ReportError
                 heat[day][h].1 += t.n;
             }
             tally::DURATION_MS => duration_ms += t.n,
-            tally::REVEAL | tally::BLOCK => {
+            tally::REVEAL | tally::BLOCK | tally::VISIT_CLOSED => {
                 *single
                     .entry((metric_name(&t.metric), value_name(&t.value)))
                     .or_default() += t.n;
@@ -476,6 +478,7 @@ pub fn build(request: &Request, tallies: &[Tally]) -> Result<Report, ReportError
         ("reveal", "approved"),
         ("reveal", "denied"),
         ("block", ""),
+        ("visit_closed", ""),
     ]
     .iter()
     .map(|k| f.add(single.get(k).copied().unwrap_or(0)))
@@ -546,6 +549,7 @@ pub fn build(request: &Request, tallies: &[Tally]) -> Result<Report, ReportError
         reveals_approved: cell(single_cells[1]),
         reveals_denied: cell(single_cells[2]),
         blocks: cell(single_cells[3]),
+        visits_closed: cell(single_cells[4]),
         mean_wait_s: served_total.map(|s| wait_ms / s / 1000),
         mean_duration_s: ended_served.map(|s| duration_ms / s / 1000),
         share_over_60: ratio_of(duration_cells),
@@ -618,6 +622,7 @@ fn metric_name(metric: &str) -> &'static str {
         tally::SURVEY,
         tally::REVEAL,
         tally::BLOCK,
+        tally::VISIT_CLOSED,
     ]
     .into_iter()
     .find(|m| *m == metric)
@@ -685,6 +690,7 @@ pub fn to_csv(report: &Report) -> String {
         ("reveals_approved", &s.reveals_approved),
         ("reveals_denied", &s.reveals_denied),
         ("blocks", &s.blocks),
+        ("visits_closed", &s.visits_closed),
     ] {
         line("summary", "", item, c.to_string());
     }

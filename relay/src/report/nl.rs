@@ -23,6 +23,7 @@ pub const DOSSIER_REFUSED: &str = "Aandeel dat een dossier weigerde";
 pub const REVEALS_REQUESTED: &str = "IP-opvragingen aangevraagd";
 pub const REVEALS_APPROVED: &str = "IP-opvragingen goedgekeurd";
 pub const REVEALS_DENIED: &str = "IP-opvragingen geweigerd";
+pub const VISITS_CLOSED: &str = "Bezoeken aan de pagina terwijl de chat gesloten was";
 pub const BLOCKS: &str = "Blokkeringen";
 
 pub const HEATMAP: &str = "Gemiddelde wachttijd per uur van de week (minuten)";
