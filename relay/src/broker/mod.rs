@@ -142,6 +142,9 @@ struct Live {
     intake: Intake,
     queued_at_ms: i64,
     started_at_ms: Option<i64>,
+    /// A counselor took it once already (it may be back in the queue after its
+    /// counselor did not return): the report counts and the metrics count one take.
+    served_once: bool,
     /// The account that took it; `None` while queued.
     counselor: Option<String>,
     /// The visitor refused a dossier.
@@ -559,6 +562,7 @@ impl Broker {
                     intake,
                     queued_at_ms,
                     started_at_ms: None,
+                    served_once: false,
                     counselor: None,
                     no_dossier,
                     dossier_candidate: false,
@@ -882,11 +886,15 @@ impl Broker {
             self.send_conversation(id, outbox, false).await?;
         }
         let served = {
-            let state = self.state();
-            let served = state.conversations.get(id).map(|live| {
-                crate::metrics::get().served(service, now.as_millisecond() - live.queued_at_ms);
+            let mut state = self.state();
+            let served = state.conversations.get_mut(id).and_then(|live| {
                 live.to_visitor(VisitorEvent::Assigned);
-                tally::served(service, live.queued_at_ms, now.as_millisecond())
+                let first = !std::mem::replace(&mut live.served_once, true);
+                first.then(|| {
+                    let waited = now.as_millisecond() - live.queued_at_ms;
+                    crate::metrics::get().served(service, waited);
+                    tally::served(service, live.queued_at_ms, now.as_millisecond())
+                })
             });
             state.queue_changed();
             served

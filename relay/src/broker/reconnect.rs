@@ -323,6 +323,9 @@ impl Broker {
                     intake: c.intake,
                     queued_at_ms: c.queued_at_ms,
                     started_at_ms: c.started_at_ms,
+                    // A restored conversation in a counselor's hands was counted when
+                    // taken; one back in the queue may be counted again (not stored).
+                    served_once: c.counselor.is_some(),
                     counselor: c.counselor,
                     no_dossier: c.no_dossier,
                     dossier_candidate: c.dossier_candidate,
