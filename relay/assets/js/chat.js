@@ -3,9 +3,9 @@
 import { MAX_FRAME_BYTES, MAX_TEXT_BYTES, TYPING_SHOW_MS, TYPING_THROTTLE_MS } from './constants.js';
 import { clearError, formatTime, keyEl, makeEl, newClientId, overBy, serviceById, showError, utf8Length } from './helpers.js';
 import { clearText, setText, t } from './i18n.js';
-import { saveChat } from './resume.js';
 import { sendFrame, socketOpen, startAckWatchdog } from './socket.js';
 import { el, state } from './state.js';
+import { saveChat } from './storage.js';
 
 // ---------------------------------------------------------------- chat view
 

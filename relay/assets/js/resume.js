@@ -1,12 +1,15 @@
-// Resuming after a drop or a reload, and the conversation kept in sessionStorage.
+// Resuming after a drop or a reload (the conversation kept in sessionStorage is
+// storage.js's).
 
 import { addNotice, appendToLog, createMessageItem, renderChat, sendChatText, setMessageMeta } from './chat.js';
-import { CHAT_KEY, RECONNECT_DELAYS_MS, RECONNECT_MARGIN_MS, RECONNECT_WINDOW_MS, RESUME_TIMEOUT_MS } from './constants.js';
+import { RECONNECT_DELAYS_MS, RECONNECT_MARGIN_MS, RECONNECT_WINDOW_MS, RESUME_TIMEOUT_MS } from './constants.js';
 import { finishConversation } from './ending.js';
-import { clearError, showView } from './helpers.js';
+import { clearError } from './helpers.js';
 import { setText } from './i18n.js';
 import { closeSocket, confirmSent, connect, isChatMessage, openSocket, resumeFrame, showMessage, socketOpen } from './socket.js';
 import { el, state } from './state.js';
+import { saveChat } from './storage.js';
+import { showView } from './views.js';
 
 // ---------------------------------------------------------------- resume
 
@@ -199,55 +202,6 @@ export function onPageShow(event) {
     state.ws = null;
     startReconnecting();
   }
-}
-
-// ---------------------------------------------------------------- session storage
-
-export function saveChat() {
-  if (!state.resumeToken) return;
-  const unacked = [];
-  state.outbox.forEach(function (entry, clientId) {
-    if (entry.status !== 'rejected') unacked.push({ client_id: clientId, text: entry.text });
-  });
-  const data = {
-    token: state.resumeToken,
-    service: state.serviceId,
-    nickname: state.nickname,
-    last_seq: state.lastSeq,
-    no_dossier: state.noDossier,
-    unacked: unacked,
-  };
-  try { sessionStorage.setItem(CHAT_KEY, JSON.stringify(data)); } catch (e) { /* storage blocked or full */ }
-}
-
-export function clearChat() {
-  try { sessionStorage.removeItem(CHAT_KEY); } catch (e) { /* storage blocked */ }
-}
-
-/** The stored conversation, checked; null if there is none (or it is unreadable). */
-export function loadChat() {
-  let data = null;
-  try { data = JSON.parse(sessionStorage.getItem(CHAT_KEY) || 'null'); } catch (e) { data = null; }
-  const ok = data && typeof data === 'object' &&
-    typeof data.token === 'string' && data.token !== '' &&
-    typeof data.service === 'string' && data.service !== '' &&
-    typeof data.nickname === 'string';
-  if (!ok) {
-    if (data !== null) clearChat();
-    return null;
-  }
-  const unacked = Array.isArray(data.unacked) ? data.unacked.filter(function (u) {
-    return u && typeof u.client_id === 'string' && u.client_id !== '' &&
-      u.client_id.length <= 64 && typeof u.text === 'string' && u.text !== '';
-  }) : [];
-  return {
-    token: data.token,
-    service: data.service,
-    nickname: data.nickname,
-    lastSeq: Number.isInteger(data.last_seq) && data.last_seq > 0 ? data.last_seq : 0,
-    noDossier: data.no_dossier === true,
-    unacked: unacked,
-  };
 }
 
 /**

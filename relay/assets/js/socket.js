@@ -4,12 +4,14 @@ import { attend } from './attention.js';
 import { addNotice, announce, appendToLog, canSend, createMessageItem, failPendingMessages, hideCounselorTyping, markMessageFailed, messageItemBySeq, placeBySeq, renderChat, setMessageMeta, showCounselorTyping } from './chat.js';
 import { ACK_TIMEOUT_MS, CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER, PROTOCOL_VERSION, WS_PATH } from './constants.js';
 import { finishConversation } from './ending.js';
-import { clearError, errorKey, showError, showView } from './helpers.js';
+import { clearError, errorKey, showError } from './helpers.js';
 import { setText, t } from './i18n.js';
-import { onResumeError, onResumed, saveChat, startReconnecting } from './resume.js';
+import { onResumeError, onResumed, startReconnecting } from './resume.js';
 import { el, state } from './state.js';
 import { fetchStatus } from './status.js';
+import { saveChat } from './storage.js';
 import { onSurveyError, onSurveySaved, onSurveySocketClosed } from './survey.js';
+import { showView } from './views.js';
 
 // ---------------------------------------------------------------- WebSocket
 //

@@ -1,7 +1,7 @@
 // The live service status: Server-Sent Events, with polling as the fallback.
 
 import { STATUS_EVENTS_URL, STATUS_POLL_MS, STATUS_STREAM_RETRY_MAX_MS, STATUS_STREAM_RETRY_MS, STATUS_TIMEOUT_MS, STATUS_URL } from './constants.js';
-import { renderEndedInfo } from './ending.js';
+import { renderEndedInfo } from './ended.js';
 import { resumeNow } from './resume.js';
 import { renderChosenService, renderServices } from './services.js';
 import { state } from './state.js';
