@@ -77,6 +77,12 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
     ),
     ("/js/intake.js", include_str!("../assets/js/intake.js"), JS),
     ("/js/socket.js", include_str!("../assets/js/socket.js"), JS),
+    (
+        "/js/conversation.js",
+        include_str!("../assets/js/conversation.js"),
+        JS,
+    ),
+    ("/js/events.js", include_str!("../assets/js/events.js"), JS),
     ("/js/resume.js", include_str!("../assets/js/resume.js"), JS),
     ("/js/chat.js", include_str!("../assets/js/chat.js"), JS),
     ("/js/views.js", include_str!("../assets/js/views.js"), JS),

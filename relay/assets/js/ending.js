@@ -1,5 +1,8 @@
 // Ending a conversation: the end dialog, the end itself (also while the line is down),
 // and starting over.
+// Layer 7 (see docs/architecture.md): imports the views, the status feed, views.js and
+// resume.js (to stop reconnecting); the controller (conversation.js) calls
+// finishConversation when the relay ends it.
 
 import { canSend, failPendingMessages, hideCounselorTyping, renderChat, renderLengthHint } from './chat.js';
 import { CLOSE_NORMAL, END_FALLBACK_MS, PROTOCOL_VERSION, RESUME_TIMEOUT_MS } from './constants.js';
