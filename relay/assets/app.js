@@ -12,21 +12,26 @@
 // - every text of our own lives in the catalogue js/i18n/{nl,en,fr}.js, and is put on
 //   the page through a `data-i18n` key, so a change of language re-fills it;
 // - one `state` object (js/state.js); render functions read it and update the page.
-// Modules import each other in circles; that is safe because no module runs code at
-// load time except declarations: everything starts from init() below.
+// - imports point down only: each module says its layer in its first lines, and a
+//   module imports only modules of lower layers, so there is no import circle
+//   (docs/architecture.md, "The visitor page"). What a lower module must set off above
+//   it comes in as a handler passed from above (socket.js, resume.js). This entry is
+//   the top layer: nothing imports it.
 
-import { initSound, onAttentionVisibility, onSoundToggle } from './js/attention.js';
+import { initSound, onAttentionVisibility, onSoundToggle, renderAttention } from './js/attention.js';
 import { onComposerInput, onComposerKeydown, onComposerSubmit, onDossierToggle, onRetryClick, renderChat } from './js/chat.js';
+import { onOnline, onPageShow, onReconnectClick, onVisibilityChange, restoreSaved } from './js/conversation.js';
+import { renderEndedInfo } from './js/ended.js';
 import { onEndCancel, onEndConfirm, onRestartClick, openEndDialog } from './js/ending.js';
-import { byId, showView } from './js/helpers.js';
-import { applyTexts, initialLanguage, onLanguageChange } from './js/i18n.js';
-import { onBackClick, onStartSubmit } from './js/intake.js';
+import { byId } from './js/helpers.js';
+import { applyTexts, initialLanguage, isLanguage, rememberLanguage } from './js/i18n.js';
+import { onBackClick, onServiceListClick, onStartSubmit } from './js/intake.js';
 import { onEscapeKey, quickExit } from './js/quick-exit.js';
-import { loadChat, onOnline, onPageShow, onReconnectClick, restoreConversation } from './js/resume.js';
-import { onServiceListClick } from './js/services.js';
+import { renderChosenService, renderServices } from './js/services.js';
 import { el, state } from './js/state.js';
-import { onVisibilityChange } from './js/status.js';
+import { loadChat } from './js/storage.js';
 import { onSurveyChange, onSurveyClick, onSurveyInput, onSurveySubmit } from './js/survey.js';
+import { showView } from './js/views.js';
 
 // ---------------------------------------------------------------- init
 
@@ -84,6 +89,8 @@ function bindEvents() {
   window.addEventListener('pageshow', onPageShow);
 }
 
+// ---------------------------------------------------------------- language
+
 /** Language from ?lang= or the tab's earlier choice; the switch appears once JS runs. */
 function initLanguage() {
   state.lang = initialLanguage();
@@ -93,7 +100,32 @@ function initLanguage() {
   }
   if (el.langSwitch) el.langSwitch.hidden = false;
   applyTexts();
+  renderAttention();
 }
+
+function onLanguageChange() {
+  rememberLanguage(el.lang.value);
+  setLanguage(el.lang.value);
+}
+
+function setLanguage(lang) {
+  if (!isLanguage(lang)) return;
+  state.lang = lang;
+  if (el.lang) el.lang.value = lang;
+  applyTexts();
+  renderAttention();
+  if (el.serviceList) renderAll();
+}
+
+/** Everything that depends on the language or the status, drawn again. */
+function renderAll() {
+  renderServices();
+  renderChosenService();
+  renderChat();
+  if (state.phase === 'ended') renderEndedInfo();
+}
+
+// ---------------------------------------------------------------- start
 
 function init() {
   lookupElements();
@@ -105,7 +137,7 @@ function init() {
   bindEvents();
   const saved = loadChat();
   if (saved) {
-    restoreConversation(saved);
+    restoreSaved(saved);
     return;
   }
   renderChat();

@@ -38,6 +38,11 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
         JS,
     ),
     ("/js/state.js", include_str!("../assets/js/state.js"), JS),
+    (
+        "/js/storage.js",
+        include_str!("../assets/js/storage.js"),
+        JS,
+    ),
     ("/js/i18n.js", include_str!("../assets/js/i18n.js"), JS),
     (
         "/js/i18n/text.js",
@@ -72,9 +77,17 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
     ),
     ("/js/intake.js", include_str!("../assets/js/intake.js"), JS),
     ("/js/socket.js", include_str!("../assets/js/socket.js"), JS),
+    (
+        "/js/conversation.js",
+        include_str!("../assets/js/conversation.js"),
+        JS,
+    ),
+    ("/js/events.js", include_str!("../assets/js/events.js"), JS),
     ("/js/resume.js", include_str!("../assets/js/resume.js"), JS),
     ("/js/chat.js", include_str!("../assets/js/chat.js"), JS),
+    ("/js/views.js", include_str!("../assets/js/views.js"), JS),
     ("/js/ending.js", include_str!("../assets/js/ending.js"), JS),
+    ("/js/ended.js", include_str!("../assets/js/ended.js"), JS),
     ("/js/survey.js", include_str!("../assets/js/survey.js"), JS),
     (
         "/js/attention.js",

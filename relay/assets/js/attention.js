@@ -8,6 +8,8 @@
 // in the house can read it. For the same reason there are no browser notifications at
 // all (privacy.html says why). The sound setting lives in sessionStorage only, so a
 // shared family computer does not remember it.
+//
+// Layer 3, a view (see docs/architecture.md): imports only constants, state and i18n.
 
 import { SOUND_KEY } from './constants.js';
 import { setText, t } from './i18n.js';

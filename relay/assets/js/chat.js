@@ -1,11 +1,13 @@
-// The chat view: messages, the composer, typing, and the dossier toggle.
+// The chat view: messages, the composer and its outbox, typing, and the dossier toggle.
+// Layer 3, a view (see docs/architecture.md): imports layers 0-2 and sends through the
+// transport (socket.js); what the relay's events do to the chat is events.js's.
 
 import { MAX_FRAME_BYTES, MAX_TEXT_BYTES, TYPING_SHOW_MS, TYPING_THROTTLE_MS } from './constants.js';
 import { clearError, formatTime, keyEl, makeEl, newClientId, overBy, serviceById, showError, utf8Length } from './helpers.js';
 import { clearText, setText, t } from './i18n.js';
-import { saveChat } from './resume.js';
 import { sendFrame, socketOpen, startAckWatchdog } from './socket.js';
 import { el, state } from './state.js';
+import { saveChat } from './storage.js';
 
 // ---------------------------------------------------------------- chat view
 
@@ -135,6 +137,42 @@ export function placeBySeq(item, forceScroll) {
   else appendToLog(item, forceScroll);
 }
 
+export function isChatMessage(message) {
+  return !!message && typeof message.text === 'string' &&
+    Number.isInteger(message.seq) && message.seq > 0;
+}
+
+/** Puts a stored message on the page, in seq order. The caller checked it is new. */
+export function showMessage(message) {
+  const from = message.from === 'visitor' || message.from === 'relay' ? message.from : 'counselor';
+  const item = createMessageItem(from, message.text);
+  item.dataset.seq = String(message.seq);
+  setMessageMeta(item, message.at_ms, from === 'visitor' ? 'sent' : '');
+  noteSeq(message.seq);
+  placeBySeq(item, from === 'visitor');
+}
+
+/** Remembers that `seq` is on the page; `lastSeq` is the end of the unbroken run. */
+export function noteSeq(seq) {
+  if (!Number.isInteger(seq) || seq <= 0) return;
+  state.seenSeqs.add(seq);
+  while (state.seenSeqs.has(state.lastSeq + 1)) state.lastSeq += 1;
+}
+
+/** Our message is stored under `seq`: mark it sent and put it in its place. */
+export function confirmSent(entry, seq, atMs) {
+  entry.shown = true;
+  entry.item.classList.remove('pending', 'failed');
+  setMessageMeta(entry.item, atMs, 'sent');
+  if (seq === null) {
+    if (!entry.item.parentNode) appendToLog(entry.item, true);
+    return;
+  }
+  entry.item.dataset.seq = String(seq);
+  noteSeq(seq);
+  placeBySeq(entry.item, false);
+}
+
 /** Refusals a resend can't fix; anything else is sent again on resume. */
 export function isFinalRefusal(code) {
   return code === 'too_large' || code === 'invalid' || code === 'conversation_ended';
@@ -178,6 +216,20 @@ export function sendChatText(clientId, text) {
   entry.item.classList.remove('failed');
   entry.item.classList.add('pending');
   setMessageMeta(entry.item, null, sent ? 'sending' : 'waitingToSend');
+}
+
+/**
+ * A message sent on this socket waits for its ack while the conversation can send: the
+ * transport's ack watchdog runs only then (socket.js).
+ */
+export function awaitingAck() {
+  return canSend() && ackDue();
+}
+
+export function ackDue() {
+  let due = false;
+  state.outbox.forEach(function (entry) { if (entry.status === 'pending' && entry.sent) due = true; });
+  return due;
 }
 
 export function frameBytes(text) {

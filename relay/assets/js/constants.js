@@ -1,4 +1,5 @@
 // Constants of the visitor page: protocol, limits, timings, storage keys.
+// Layer 0 (see docs/architecture.md): imports nothing.
 
 // ---------------------------------------------------------------- constants
 

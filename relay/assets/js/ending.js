@@ -1,16 +1,21 @@
-// Ending a conversation, and what the page says once it has ended.
+// Ending a conversation: the end dialog, the end itself (also while the line is down),
+// and starting over.
+// Layer 7 (see docs/architecture.md): imports the views, the status feed, views.js and
+// resume.js (to stop reconnecting); the controller (conversation.js) calls
+// finishConversation when the relay ends it.
 
 import { canSend, failPendingMessages, hideCounselorTyping, renderChat, renderLengthHint } from './chat.js';
-import { CLOSE_NORMAL, DEFAULT_LANGUAGE, END_FALLBACK_MS, PROTOCOL_VERSION, RESUME_TIMEOUT_MS } from './constants.js';
-import { clearError, contactUrl, formatOpening, keyEl, makeEl, makeTextLink, serviceById, serviceEmail, showView } from './helpers.js';
-import { clearText, markRelayText, setText, t } from './i18n.js';
-import { TEXT } from './i18n/text.js';
-import { clearChat, stopReconnecting } from './resume.js';
-import { renderContactLink } from './services.js';
+import { CLOSE_NORMAL, END_FALLBACK_MS, PROTOCOL_VERSION, RESUME_TIMEOUT_MS } from './constants.js';
+import { renderEndedInfo } from './ended.js';
+import { clearError } from './helpers.js';
+import { clearText, setText } from './i18n.js';
+import { stopReconnecting } from './resume.js';
 import { closeSocket, sendFrame, socketUrl } from './socket.js';
 import { el, state } from './state.js';
 import { updateStatusFeed } from './status.js';
+import { clearChat } from './storage.js';
 import { openSurvey, renderSurvey, setSurveyError, validSurveyQuestions } from './survey.js';
+import { showView } from './views.js';
 
 // ---------------------------------------------------------------- ending
 
@@ -115,58 +120,6 @@ export function finishConversation(by, reason, survey) {
   // with the ended notice above it), else to the "ended" heading.
   if (questions.length && el.surveyTitle) el.surveyTitle.focus();
   else el.endedTitle.focus();
-}
-
-export function endedDetailKey(end) {
-  if (end.by === 'lost') return 'resumeFailedDetail';
-  if (end.by === 'relay' && end.waiting) return 'endedBy.relayWaiting';
-  return 'endedBy.' + end.by;
-}
-
-export function renderEndedInfo() {
-  const end = state.end;
-  if (!end) return;
-  setText(el.endedDetail, endedDetailKey(end));
-  el.endedReason.textContent = '';
-  if (isStandardClosedReason(end)) {
-    // The relay's "De chat is gesloten, … Je kan ons een e-mail sturen: EMAIL.": say the
-    // first sentence in the page's language; the e-mail follows below as a link.
-    el.endedReason.append(keyEl('span', '', 'statusOffline'));
-  } else if (end.reason) {
-    const reason = makeEl('span', '', end.reason); // from the relay: textContent only
-    markRelayText(reason);
-    el.endedReason.append(keyEl('span', '', 'endedReason'), reason);
-  }
-  el.endedReason.hidden = !end.reason;
-  renderEndedContact(end.by === 'relay');
-}
-
-export function isStandardClosedReason(end) {
-  return end.by === 'relay' && end.reason.indexOf(TEXT[DEFAULT_LANGUAGE].statusOffline) === 0;
-}
-
-/**
- * E-mail (always, if the service has one). When the chat itself ended the conversation
- * (service closed, last counselor gone) also the contact page and the next opening,
- * as the seed says: "Als de chat offline of bezet is, kan je ons een e-mail sturen."
- */
-export function renderEndedContact(byRelay) {
-  const service = serviceById(state.serviceId);
-  const email = serviceEmail(service);
-  const mailKey = byRelay ? 'mailIntro' : 'endedMail';
-  if (el.endedMail.dataset.email !== email || el.endedMail.dataset.key !== mailKey) {
-    el.endedMail.dataset.email = email;
-    el.endedMail.dataset.key = mailKey;
-    el.endedMail.textContent = '';
-    if (email) el.endedMail.append(keyEl('span', '', mailKey), makeTextLink('mailto:' + email, email));
-  }
-  el.endedMail.hidden = !email;
-
-  renderContactLink(el.endedContact, byRelay ? contactUrl(service) : '');
-
-  const opening = byRelay && service ? formatOpening(service.next_opening) : '';
-  el.endedNext.textContent = opening ? t('nextOpening', opening) : '';
-  el.endedNext.hidden = !opening;
 }
 
 export function resetConversation() {

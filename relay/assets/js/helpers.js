@@ -1,13 +1,11 @@
-// Small helpers (lengths, times, service facts, element builders), errors and views.
+// Small helpers (lengths, times, service facts, element builders) and errors.
+// Layer 2 (see docs/architecture.md): imports only constants, state and i18n; nothing
+// here draws a part of the page or knows the conversation.
 
-import { fits, renderChat } from './chat.js';
 import { CONTACT_PAGES, DEFAULT_LANGUAGE, FALLBACK_SERVICES } from './constants.js';
-import { renderEndedInfo } from './ending.js';
 import { clearText, lookup, setText, t } from './i18n.js';
 import { TEXT } from './i18n/text.js';
-import { renderChosenService, renderServices } from './services.js';
 import { el, state } from './state.js';
-import { updateStatusFeed } from './status.js';
 
 // ---------------------------------------------------------------- small helpers
 
@@ -175,6 +173,18 @@ export function makeKeyLink(href, key) {
   return a;
 }
 
+/** Fills `holder` with a link to `url` ("Andere contactgegevens"), or hides it. */
+export function renderContactLink(holder, url) {
+  const link = holder.querySelector('a');
+  if (url && link && link.getAttribute('href') === url) {
+    holder.hidden = false;
+    return;
+  }
+  holder.textContent = '';
+  if (url) holder.append(makeKeyLink(url, 'contactPage'));
+  holder.hidden = !url;
+}
+
 // ---------------------------------------------------------------- errors
 
 /** Shows the catalogue's `key` (with `args`) in #error; `source` says what it is about. */
@@ -203,24 +213,7 @@ export function setFieldError(input, errorEl, key) {
   else input.removeAttribute('aria-invalid');
 }
 
-// ---------------------------------------------------------------- views
-
-export function showView(name, focusTarget) {
-  state.view = name;
-  el.viewChoose.hidden = name !== 'choose';
-  el.viewStart.hidden = name !== 'start';
-  el.viewChat.hidden = name !== 'chat';
-  updateStatusFeed();
-  if (focusTarget) focusTarget.focus();
-}
-
-/** Everything that depends on the language or the status, drawn again. */
-export function renderAll() {
-  renderServices();
-  renderChosenService();
-  renderChat();
-  if (state.phase === 'ended') renderEndedInfo();
-}
+// ---------------------------------------------------------------- elements
 
 export function byId(id) {
   return document.getElementById(id);

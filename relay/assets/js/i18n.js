@@ -1,10 +1,11 @@
 // Texts and language: looking keys up in the catalogue, filling data-i18n nodes.
+// Layer 1 (see docs/architecture.md): imports only constants, state and the catalogue.
+// What a change of language draws again besides the data-i18n nodes is app.js's
+// business (setLanguage there).
 
-import { renderAttention } from './attention.js';
 import { DEFAULT_LANGUAGE, LANGUAGES, LANG_KEY } from './constants.js';
-import { renderAll } from './helpers.js';
 import { TEXT } from './i18n/text.js';
-import { el, state } from './state.js';
+import { state } from './state.js';
 
 // ---------------------------------------------------------------- texts and language
 
@@ -78,7 +79,6 @@ export function applyTexts() {
   document.querySelectorAll('[data-i18n-hide-empty]').forEach(function (node) {
     node.hidden = node.textContent === '';
   });
-  renderAttention();
 }
 
 /**
@@ -117,17 +117,4 @@ export function rememberLanguage(lang) {
   if (location.search && history.replaceState) {
     try { history.replaceState(null, '', location.pathname + location.hash); } catch (e) { /* ignore */ }
   }
-}
-
-export function setLanguage(lang) {
-  if (!isLanguage(lang)) return;
-  state.lang = lang;
-  if (el.lang) el.lang.value = lang;
-  applyTexts();
-  if (el.serviceList) renderAll();
-}
-
-export function onLanguageChange() {
-  rememberLanguage(el.lang.value);
-  setLanguage(el.lang.value);
 }

@@ -1,10 +1,29 @@
-// The start form: nickname and the optional intake.
+// How a conversation begins: choosing a service, and the start form (nickname and the
+// optional intake).
+// Layer 9 (see docs/architecture.md): imports the controller (conversation.js) to
+// connect, ending.js to start afresh, views.js and the layers below.
 
 import { MAX_AGE, MAX_NICKNAME_CHARS, MIN_AGE } from './constants.js';
+import { connect } from './conversation.js';
 import { resetConversation } from './ending.js';
-import { clearError, codePointLength, hasControlChars, setFieldError, showView } from './helpers.js';
-import { connect } from './socket.js';
+import { clearError, codePointLength, hasControlChars, serviceById, setFieldError } from './helpers.js';
+import { renderChosenService } from './services.js';
 import { el, state } from './state.js';
+import { showView } from './views.js';
+
+// ---------------------------------------------------------------- service choice
+
+export function onServiceListClick(event) {
+  const button = event.target.closest('button.service');
+  if (!button || !el.serviceList.contains(button)) return;
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  const service = serviceById(button.dataset.service);
+  if (!service) return;
+  clearError();
+  state.serviceId = service.id;
+  renderChosenService();
+  showView('start', el.nickname);
+}
 
 // ---------------------------------------------------------------- start form
 

@@ -1,4 +1,6 @@
 // "Snel weg": leave at once and forget everything.
+// Layer 9 (see docs/architecture.md): stops what runs (resume.js, the transport, the
+// status feed, the sound) and leaves; imports nothing above those.
 
 import { closeAudio } from './attention.js';
 import { ESCAPE_TWICE_MS, QUICK_EXIT_URL } from './constants.js';

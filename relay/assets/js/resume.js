@@ -1,17 +1,33 @@
-// Resuming after a drop or a reload, and the conversation kept in sessionStorage.
+// Resuming after a drop or a reload: the attempts with backoff, what `resumed` puts
+// back on the page, and a conversation restored from sessionStorage.
+// Layer 6 (see docs/architecture.md): imports the views, views.js, the transport and
+// layers 0-2. What it may do above itself comes in as `line`, passed by the
+// controller (conversation.js) to every function that starts or plans an attempt:
+// `line.open(firstFrame)` opens the conversation's socket, `line.giveUp()` ends the
+// conversation as lost.
 
-import { addNotice, appendToLog, createMessageItem, renderChat, sendChatText, setMessageMeta } from './chat.js';
-import { CHAT_KEY, RECONNECT_DELAYS_MS, RECONNECT_MARGIN_MS, RECONNECT_WINDOW_MS, RESUME_TIMEOUT_MS } from './constants.js';
-import { finishConversation } from './ending.js';
-import { clearError, showView } from './helpers.js';
+import { addNotice, appendToLog, confirmSent, createMessageItem, isChatMessage, renderChat, sendChatText, setMessageMeta, showMessage } from './chat.js';
+import { PROTOCOL_VERSION, RECONNECT_DELAYS_MS, RECONNECT_MARGIN_MS, RECONNECT_WINDOW_MS, RESUME_TIMEOUT_MS } from './constants.js';
+import { clearError } from './helpers.js';
 import { setText } from './i18n.js';
-import { closeSocket, confirmSent, connect, isChatMessage, openSocket, resumeFrame, showMessage, socketOpen } from './socket.js';
+import { closeSocket } from './socket.js';
 import { el, state } from './state.js';
+import { saveChat } from './storage.js';
+import { showView } from './views.js';
 
 // ---------------------------------------------------------------- resume
 
+export function resumeFrame() {
+  return {
+    type: 'resume',
+    protocol: PROTOCOL_VERSION,
+    token: state.resumeToken,
+    last_seq: state.lastSeq,
+  };
+}
+
 /** The line dropped (or the page was reloaded): keep trying to resume, with backoff. */
-export function startReconnecting() {
+export function startReconnecting(line) {
   state.resuming = false;
   clearTimeout(state.resumeTimer);
   state.resumeTimer = null;
@@ -25,18 +41,18 @@ export function startReconnecting() {
       if (entry.status === 'pending' && !entry.shown) setMessageMeta(entry.item, null, 'waitingToSend');
     });
   }
-  scheduleResume();
+  scheduleResume(line);
   renderChat();
 }
 
-export function scheduleResume() {
+export function scheduleResume(line) {
   clearTimeout(state.reconnectTimer);
   state.reconnectTimer = null;
-  if (Date.now() >= state.reconnectDeadline) { resumeFailed(); return; }
+  if (Date.now() >= state.reconnectDeadline) { resumeFailed(line); return; }
   const delays = RECONNECT_DELAYS_MS;
   const delay = delays[Math.min(state.reconnectAttempt, delays.length - 1)];
   state.reconnectAttempt += 1;
-  state.reconnectTimer = setTimeout(attemptResume, delay);
+  state.reconnectTimer = setTimeout(function () { attemptResume(line); }, delay);
 }
 
 export function stopReconnecting() {
@@ -48,49 +64,49 @@ export function stopReconnecting() {
 }
 
 /** One attempt: a new socket that says `resume` with the token and the last seq. */
-export function attemptResume() {
+export function attemptResume(line) {
   clearTimeout(state.reconnectTimer);
   state.reconnectTimer = null;
   if (state.phase !== 'reconnecting' || !state.resumeToken) return;
   state.resuming = true;
   renderChat();
   clearTimeout(state.resumeTimer);
-  state.resumeTimer = setTimeout(onResumeTimeout, RESUME_TIMEOUT_MS);
-  openSocket(resumeFrame);
+  state.resumeTimer = setTimeout(function () { onResumeTimeout(line); }, RESUME_TIMEOUT_MS);
+  line.open(resumeFrame);
 }
 
 /** Try at once, e.g. when the network is back or the visitor asks for it. */
-export function resumeNow() {
+export function resumeNow(line) {
   if (state.phase !== 'reconnecting' || state.resuming) return;
   state.reconnectAttempt = 0;
-  attemptResume();
+  attemptResume(line);
 }
 
-export function onResumeTimeout() {
+export function onResumeTimeout(line) {
   state.resumeTimer = null;
   if (!state.resuming) return;
   state.resuming = false;
   closeSocket();
-  scheduleResume();
+  scheduleResume(line);
   renderChat();
 }
 
-export function onResumeError(code) {
+export function onResumeError(code, line) {
   state.resuming = false;
   clearTimeout(state.resumeTimer);
   state.resumeTimer = null;
   closeSocket();
   // The conversation ended or its window passed; or this page is too old for the relay.
-  if (code === 'resume_failed' || code === 'unsupported_version') resumeFailed();
-  else scheduleResume(); // e.g. `internal`: the relay may manage next time
+  if (code === 'resume_failed' || code === 'unsupported_version') resumeFailed(line);
+  else scheduleResume(line); // e.g. `internal`: the relay may manage next time
   renderChat();
 }
 
 /** "Het gesprek kon niet hersteld worden.", with the option to start a new chat. */
-export function resumeFailed() {
+export function resumeFailed(line) {
   stopReconnecting();
   closeSocket();
-  finishConversation('lost');
+  line.giveUp();
 }
 
 export function onResumed(frame) {
@@ -180,81 +196,11 @@ export function hasStoredMessageAfter(item) {
   return false;
 }
 
-export function onReconnectClick() {
-  clearError();
-  if (state.phase === 'reconnecting') resumeNow();
-  else if (state.phase === 'disconnected') connect();
-  el.messageInput.focus();
-}
-
-/** Back online, or back to the tab (timers may have been held): don't wait. */
-export function onOnline() {
-  resumeNow();
-}
-
-/** A page restored from the back/forward cache has no socket any more. */
-export function onPageShow(event) {
-  if (!event.persisted || socketOpen() || !state.resumeToken) return;
-  if (state.phase === 'queued' || state.phase === 'chatting') {
-    state.ws = null;
-    startReconnecting();
-  }
-}
-
-// ---------------------------------------------------------------- session storage
-
-export function saveChat() {
-  if (!state.resumeToken) return;
-  const unacked = [];
-  state.outbox.forEach(function (entry, clientId) {
-    if (entry.status !== 'rejected') unacked.push({ client_id: clientId, text: entry.text });
-  });
-  const data = {
-    token: state.resumeToken,
-    service: state.serviceId,
-    nickname: state.nickname,
-    last_seq: state.lastSeq,
-    no_dossier: state.noDossier,
-    unacked: unacked,
-  };
-  try { sessionStorage.setItem(CHAT_KEY, JSON.stringify(data)); } catch (e) { /* storage blocked or full */ }
-}
-
-export function clearChat() {
-  try { sessionStorage.removeItem(CHAT_KEY); } catch (e) { /* storage blocked */ }
-}
-
-/** The stored conversation, checked; null if there is none (or it is unreadable). */
-export function loadChat() {
-  let data = null;
-  try { data = JSON.parse(sessionStorage.getItem(CHAT_KEY) || 'null'); } catch (e) { data = null; }
-  const ok = data && typeof data === 'object' &&
-    typeof data.token === 'string' && data.token !== '' &&
-    typeof data.service === 'string' && data.service !== '' &&
-    typeof data.nickname === 'string';
-  if (!ok) {
-    if (data !== null) clearChat();
-    return null;
-  }
-  const unacked = Array.isArray(data.unacked) ? data.unacked.filter(function (u) {
-    return u && typeof u.client_id === 'string' && u.client_id !== '' &&
-      u.client_id.length <= 64 && typeof u.text === 'string' && u.text !== '';
-  }) : [];
-  return {
-    token: data.token,
-    service: data.service,
-    nickname: data.nickname,
-    lastSeq: Number.isInteger(data.last_seq) && data.last_seq > 0 ? data.last_seq : 0,
-    noDossier: data.no_dossier === true,
-    unacked: unacked,
-  };
-}
-
 /**
  * After a reload: straight to the chat, and resume from seq 0, since the page is empty.
  * The scrollback comes back in `resumed`; unacknowledged messages are sent again.
  */
-export function restoreConversation(saved) {
+export function restoreConversation(saved, line) {
   state.serviceId = saved.service;
   state.nickname = saved.nickname;
   state.noDossier = saved.noDossier;
@@ -276,5 +222,5 @@ export function restoreConversation(saved) {
   setText(el.reconnectText, 'reconnecting');
   showView('chat');
   renderChat();
-  attemptResume();
+  attemptResume(line);
 }

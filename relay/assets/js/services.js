@@ -1,7 +1,9 @@
 // The service choice: one card per service, its dot, its text and its fallback.
+// Layer 3, a view (see docs/architecture.md): draws from `state`; what a click on a
+// service does is intake.js's.
 
 import { FALLBACK_SERVICES } from './constants.js';
-import { canStart, clearError, contactUrl, formatOpening, hoursText, keyEl, makeEl, makeKeyLink, makeTextLink, serviceById, serviceEmail, showView, statusClass, statusTexts } from './helpers.js';
+import { canStart, contactUrl, formatOpening, hoursText, keyEl, makeEl, makeTextLink, renderContactLink, serviceById, serviceEmail, statusClass, statusTexts } from './helpers.js';
 import { clearText, markRelayText, setText, t, unmarkRelayText } from './i18n.js';
 import { el, state } from './state.js';
 
@@ -107,18 +109,6 @@ export function updateServiceButton(button, service, status) {
   else button.setAttribute('aria-disabled', 'true');
 }
 
-/** Fills `holder` with a link to `url` ("Andere contactgegevens"), or hides it. */
-export function renderContactLink(holder, url) {
-  const link = holder.querySelector('a');
-  if (url && link && link.getAttribute('href') === url) {
-    holder.hidden = false;
-    return;
-  }
-  holder.textContent = '';
-  if (url) holder.append(makeKeyLink(url, 'contactPage'));
-  holder.hidden = !url;
-}
-
 export function renderChosenService() {
   const service = serviceById(state.serviceId);
   if (!service) return;
@@ -126,16 +116,4 @@ export function renderChosenService() {
   el.chosenService.querySelector('.dot').className = 'dot ' + status;
   el.chosenService.querySelector('.chosen-name').textContent = service.name;
   el.chosenService.querySelector('.chosen-status').textContent = statusTexts(service).message;
-}
-
-export function onServiceListClick(event) {
-  const button = event.target.closest('button.service');
-  if (!button || !el.serviceList.contains(button)) return;
-  if (button.getAttribute('aria-disabled') === 'true') return;
-  const service = serviceById(button.dataset.service);
-  if (!service) return;
-  clearError();
-  state.serviceId = service.id;
-  renderChosenService();
-  showView('start', el.nickname);
 }

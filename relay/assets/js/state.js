@@ -1,4 +1,5 @@
 // The page's one state object, and the elements looked up once at start.
+// Layer 0 (see docs/architecture.md): imports only constants.
 
 import { DEFAULT_LANGUAGE, STATUS_STREAM_RETRY_MS } from './constants.js';
 

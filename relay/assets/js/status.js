@@ -1,8 +1,9 @@
 // The live service status: Server-Sent Events, with polling as the fallback.
+// Layer 4 (see docs/architecture.md): imports the views it draws again when the status
+// changes (services.js, ended.js), constants and state.
 
 import { STATUS_EVENTS_URL, STATUS_POLL_MS, STATUS_STREAM_RETRY_MAX_MS, STATUS_STREAM_RETRY_MS, STATUS_TIMEOUT_MS, STATUS_URL } from './constants.js';
-import { renderEndedInfo } from './ending.js';
-import { resumeNow } from './resume.js';
+import { renderEndedInfo } from './ended.js';
 import { renderChosenService, renderServices } from './services.js';
 import { state } from './state.js';
 
@@ -143,13 +144,8 @@ export async function pollOnce() {
   if (state.polling) state.pollTimer = setTimeout(pollOnce, STATUS_POLL_MS);
 }
 
-/**
- * A visitor coming back to the tab sees a fresh status at once, and a dropped chat
- * tries to resume at once.
- */
-export function onVisibilityChange() {
-  if (document.hidden) return;
-  resumeNow(); // a background tab's timers may have been held back
+/** A fresh status at once, if the page follows it (the visitor came back to the tab). */
+export function refreshStatus() {
   if (!state.statusFeed) return;
   if (state.polling) pollOnce();
   else fetchStatus();

@@ -1,4 +1,7 @@
 // The optional survey after a conversation.
+// Layer 3, a view with its form (see docs/architecture.md): imports layers 0-2 and
+// sends through the transport (socket.js); the controller (conversation.js) passes it
+// the relay's `survey_saved`, errors and the close.
 
 import { MAX_SURVEY_TEXT_BYTES } from './constants.js';
 import { byId, keyEl, makeEl, overBy, setFieldError, utf8Length } from './helpers.js';
