@@ -330,16 +330,15 @@ impl App {
             popup: self.popup.as_ref().map(|p| match p {
                 // Read-only text to scroll and close, like the help.
                 Popup::Help | Popup::Preview { .. } => PopupKind::Help,
-                Popup::ConfirmEnd(_) | Popup::ConfirmQuit | Popup::ConfirmClose { .. } => {
-                    PopupKind::Confirm
-                }
+                Popup::ConfirmQuit | Popup::ConfirmAccount(_) => PopupKind::Confirm,
+                Popup::ConfirmEnd(_)
+                | Popup::ConfirmClose { .. }
+                | Popup::ConfirmCompose { .. }
+                | Popup::ConfirmDossier { .. } => PopupKind::ConfirmVisitor,
                 Popup::Canned { search, .. } => PopupKind::Canned {
                     searching: search.is_some(),
                 },
                 Popup::CloseReason { .. } | Popup::Compose { .. } => PopupKind::Reason,
-                Popup::ConfirmCompose { .. }
-                | Popup::ConfirmAccount(_)
-                | Popup::ConfirmDossier { .. } => PopupKind::Confirm,
                 Popup::PickColleague { .. } | Popup::ToRegister { .. } | Popup::PickRole { .. } => {
                     PopupKind::Pick
                 }

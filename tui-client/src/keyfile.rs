@@ -218,6 +218,7 @@ mod tests {
             "quit",
             "close_popup",
             "confirm",
+            "confirm_visitor",
             "cancel",
             "insert_canned",
             "search_canned",

@@ -124,6 +124,7 @@ fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
     match (ctx.popup, scope) {
         (Some(PopupKind::Help), s) => s == Scope::HelpPopup,
         (Some(PopupKind::Confirm), s) => s == Scope::ConfirmPopup,
+        (Some(PopupKind::ConfirmVisitor), s) => s == Scope::ConfirmVisitorPopup,
         (Some(PopupKind::Canned { .. }), s) => s == Scope::CannedPopup,
         (Some(PopupKind::Reason), s) => s == Scope::ReasonPopup,
         (Some(PopupKind::Pick), s) => s == Scope::PickPopup,
@@ -142,6 +143,7 @@ fn scope_applies(scope: Scope, ctx: &KeyContext) -> bool {
             None,
             Scope::HelpPopup
             | Scope::ConfirmPopup
+            | Scope::ConfirmVisitorPopup
             | Scope::CannedPopup
             | Scope::ReasonPopup
             | Scope::PickPopup
@@ -202,7 +204,10 @@ pub fn action_for(keys: &KeyConfig, ctx: &KeyContext, event: KeyEvent) -> Option
     }
     // A question is answered by the next key: anything but "yes" means "no", so that
     // text typed at speed into a question never answers it later on.
-    if ctx.popup == Some(PopupKind::Confirm) {
+    if matches!(
+        ctx.popup,
+        Some(PopupKind::Confirm | PopupKind::ConfirmVisitor)
+    ) {
         return Some(Action::Cancel);
     }
     // The rest is text: for the input, a search, a reason, or the key of a canned
@@ -557,7 +562,7 @@ mod tests {
     fn every_command_has_a_binding_and_jump_is_written_compactly() {
         let keys = KeyConfig::default();
         let list = keys.bindings();
-        assert_eq!(list.len(), 51);
+        assert_eq!(list.len(), 52);
         let jump = list
             .iter()
             .find(|b| b.command == Command::JumpConversation)

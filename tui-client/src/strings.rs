@@ -462,6 +462,8 @@ pub mod keys {
     pub const CLOSE_POPUP_SHORT: &str = "sluiten";
     pub const CONFIRM: &str = "ja";
     pub const CONFIRM_SHORT: &str = "ja";
+    pub const CONFIRM_VISITOR: &str = "ja (een hoofdletter: een getypte j of y is nee)";
+    pub const CONFIRM_VISITOR_SHORT: &str = "ja";
     pub const CANCEL: &str = "nee";
     pub const CANCEL_SHORT: &str = "nee";
     pub const CANNED: &str = "sjabloon in het bericht: deze toets, dan zijn letter";

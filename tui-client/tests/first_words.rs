@@ -486,13 +486,13 @@ fn every_visitor_change_goes_out_after_yes_to_a_question_that_names_the_visitor(
         }
         let screen = render_at(&app, 100, 30);
         assert!(screen.contains(question), "{}:\n{screen}", command.name());
-        assert!(screen.contains("y/j ja"), "{}:\n{screen}", command.name());
+        assert!(screen.contains("J/Y ja"), "{}:\n{screen}", command.name());
         assert!(
             requests(&mut app).iter().all(|r| !changes_visitor(r)),
             "{} went out before the yes",
             command.name()
         );
-        press_char(&mut app, 'y');
+        press_char(&mut app, 'J');
         let sent = requests(&mut app);
         assert_eq!(
             sent.iter().filter(|r| changes_visitor(r)).count(),
@@ -567,4 +567,31 @@ fn the_footer_keeps_help_at_80x24() {
     staff(&mut admin, lotte_waits());
     let line = footer(&admin);
     assert!(line.contains("? help"), "admin: {line}");
+}
+
+/// The risk of a list that takes letters as commands: a counselor who thinks the input
+/// has the focus and types "hey" or "Hey, ben je er nog?" opens the end question with
+/// `e`, and a lowercase `y` must answer it no. Only a capital `J` or `Y` says yes.
+#[test]
+fn typing_words_into_the_conversation_list_never_ends_the_conversation() {
+    for text in ["hey", "Hey, ben je er nog?", "hee je", "ey", "ej"] {
+        let mut app = desk(KeyConfig::default());
+        assert_eq!(app.focus, Focus::Conversations);
+        press_text(&mut app, text);
+        let sent = requests(&mut app);
+        assert!(
+            sent.iter().all(|r| !changes_visitor(r)),
+            "{text:?} sent {sent:?}"
+        );
+    }
+    // The capital does end it, after the question.
+    let mut app = desk(KeyConfig::default());
+    press_char(&mut app, 'e');
+    assert!(matches!(app.popup, Some(Popup::ConfirmEnd(_))));
+    press_char(&mut app, 'Y');
+    assert!(
+        requests(&mut app)
+            .iter()
+            .any(|r| matches!(r, StaffRequest::End { .. }))
+    );
 }

@@ -410,7 +410,7 @@ async fn counselor_takes_replies_ends_and_quits_in_a_real_terminal() {
     term.wait_text("Gesprek met Sam beëindigen?")
         .await
         .expect("end confirmation");
-    term.keys(&["y"]).await.expect("keys");
+    term.keys(&["J"]).await.expect("keys");
     let ended = visitor.expect("ended").await.expect("visitor sees the end");
     assert_eq!(ended["by"], "counselor", "{ended}");
     // Ending opens the registration form; Esc postpones it.
@@ -725,7 +725,7 @@ async fn workbench_two_visitors_supervisor_watch_and_wrap_up() {
     term.wait_text("Gesprek met Sam beëindigen?")
         .await
         .expect("end confirmation");
-    term.keys(&["y"]).await.expect("keys");
+    term.keys(&["J"]).await.expect("keys");
     let ended = sam.expect("ended").await.expect("Sam sees the end");
     assert_eq!(ended["by"], "counselor", "{ended}");
     let topic = "Relaties en gezin";
@@ -844,7 +844,7 @@ async fn a_greeting_typed_at_full_speed_after_t_reaches_the_visitor_whole() {
     term.wait_text("Gesprek met Lotte beëindigen?")
         .await
         .expect("end question");
-    term.keys(&["y"]).await.expect("keys");
+    term.keys(&["J"]).await.expect("keys");
     lotte.expect("ended").await.expect("Lotte sees the end");
     term.wait_text("Registratie").await.expect("wrap-up form");
 

@@ -801,7 +801,7 @@ fn dossier_key_marks_and_unmarks_a_candidate() {
     press(&mut app, KeyCode::Char('d'), KeyModifiers::CONTROL);
     assert!(matches!(app.popup, Some(Popup::ConfirmDossier { .. })));
     assert!(requests(&mut app).is_empty());
-    press_char(&mut app, 'y');
+    press_char(&mut app, 'Y');
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::MarkDossier {
@@ -825,7 +825,7 @@ fn dossier_key_marks_and_unmarks_a_candidate() {
     // From the lists it is plain d; pressing again unmarks.
     app.update(Action::LeaveInput);
     press_char(&mut app, 'd');
-    press_char(&mut app, 'y');
+    press_char(&mut app, 'Y');
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::MarkDossier {
@@ -949,7 +949,7 @@ fn admin_closes_a_service_with_a_reason_after_confirming() {
         })
     );
     assert!(requests(&mut app).is_empty(), "nothing before yes");
-    press_char(&mut app, 'y');
+    press_char(&mut app, 'Y');
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::CloseService {

@@ -271,7 +271,7 @@ fn reveal_needs_a_reason_and_a_confirmation_then_shows_pending_and_the_ip() {
     app.update(Action::Accept);
     assert!(matches!(app.popup, Some(Popup::ConfirmCompose { .. })));
     assert!(requests(&mut app).is_empty(), "nothing goes before the yes");
-    press_char(&mut app, 'y');
+    press_char(&mut app, 'Y');
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::RequestReveal {
@@ -307,7 +307,7 @@ fn block_asks_a_reason_and_can_be_cancelled_at_the_confirmation() {
     press(&mut app, KeyCode::Char('B'), KeyModifiers::SHIFT);
     type_text_popup(&mut app, "bedreigingen");
     app.update(Action::Accept);
-    press_char(&mut app, 'y');
+    press_char(&mut app, 'Y');
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::Block {
@@ -730,7 +730,7 @@ fn lifting_a_block_needs_a_reason_and_a_confirmation() {
     type_text_popup(&mut app, "vergissing");
     app_accept(&mut app);
     assert!(requests(&mut app).is_empty(), "not before the yes");
-    press_char(&mut app, 'y');
+    press_char(&mut app, 'Y');
     assert_eq!(
         requests(&mut app),
         vec![StaffRequest::LiftBlock {

@@ -15,6 +15,9 @@ pub enum Scope {
     Input,
     HelpPopup,
     ConfirmPopup,
+    /// A question before a change for a visitor (end, transfer, block, reveal, dossier,
+    /// closing a service): answered yes only by a capital `J` or `Y`.
+    ConfirmVisitorPopup,
     /// The list of canned responses, waiting for the second key.
     CannedPopup,
     /// The administrator types why a service closes; or any other typed text (a note,
@@ -53,6 +56,8 @@ pub enum Who {
 pub enum PopupKind {
     Help,
     Confirm,
+    /// A question before a change for a visitor: see [`Scope::ConfirmVisitorPopup`].
+    ConfirmVisitor,
     /// `searching`: typed letters filter the list instead of picking a response.
     Canned {
         searching: bool,

@@ -219,7 +219,12 @@ command_table! {
     confirm => Confirm, keys vec![KeyPress::char('y'), KeyPress::char('j')],
         action Action::Confirm;
         | in [ConfirmPopup] for Everyone: help CONFIRM, footer CONFIRM_SHORT;
+    // Capitals: a counselor who types "hey" into a list (thinking it is the input)
+    // opens the end question with `e` and must not answer it with `y`.
+    confirm_visitor => ConfirmVisitor, keys vec![KeyPress::char('J'), KeyPress::char('Y')],
+        action Action::Confirm;
+        | in [ConfirmVisitorPopup] for Everyone: help CONFIRM_VISITOR, footer CONFIRM_VISITOR_SHORT;
     cancel => Cancel, keys vec![KeyPress::char('n'), KeyPress::key(Esc)],
         action Action::Cancel;
-        | in [ConfirmPopup] for Everyone: help CANCEL, footer CANCEL_SHORT;
+        | in [ConfirmPopup, ConfirmVisitorPopup] for Everyone: help CANCEL, footer CANCEL_SHORT;
 }

@@ -21,9 +21,16 @@ use crate::theme::{Theme, block, marker};
 use crate::{sanitize, strings};
 
 pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, theme: Theme, question: &str) {
-    let ctx = KeyContext {
-        popup: Some(PopupKind::Confirm),
-        ..app.key_context()
+    // The open question's own keys: capitals for a change for a visitor.
+    let ctx = match app.key_context() {
+        ctx @ KeyContext {
+            popup: Some(PopupKind::Confirm | PopupKind::ConfirmVisitor),
+            ..
+        } => ctx,
+        other => KeyContext {
+            popup: Some(PopupKind::Confirm),
+            ..other
+        },
     };
     let hints = app.keys.hints(&ctx, true);
     let width = 60.min(area.width.saturating_sub(4));
