@@ -216,6 +216,8 @@ impl Browser {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
+        // Keep the console, for `console_errors`.
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         caps.insert(
             "goog:chromeOptions".into(),
             json!({ "binary": CHROMIUM, "args": args }),
@@ -431,6 +433,22 @@ impl Browser {
     }
 
     /// Runs `script` (a function body; use `return`) in the page and returns its value.
+    /// The console's errors (level `SEVERE`: `console.error`, uncaught exceptions, CSP
+    /// violations, failed loads) since the last call, in Chromium (chromedriver's log
+    /// endpoint). Firefox's driver has none: there this fails.
+    pub async fn console_errors(&self) -> anyhow::Result<Vec<String>> {
+        if self.engine != Engine::Chromium {
+            bail!("{} has no console log over WebDriver", self.engine.name());
+        }
+        let entries = self.client.issue_cmd(BrowserLog).await?;
+        let entries = entries.as_array().cloned().unwrap_or_default();
+        Ok(entries
+            .iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect())
+    }
+
     pub async fn eval(&self, script: &str) -> anyhow::Result<Value> {
         self.client
             .execute(script, Vec::new())
@@ -721,5 +739,30 @@ async fn forward(
         _ = cut.changed() => {}
         () = upstream => {}
         () = downstream => {}
+    }
+}
+
+/// chromedriver's `POST /session/{id}/se/log` with `{"type": "browser"}`: the console
+/// entries since the last read.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
     }
 }

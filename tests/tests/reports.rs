@@ -657,6 +657,15 @@ async fn the_html_report_renders_every_chart_in_chromium_without_requests() {
         .await
         .unwrap();
     assert_eq!(requests, 0, "the report fetched something");
+    let errors = browser.console_errors().await.unwrap();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    // The check sees an error when there is one.
+    browser
+        .eval("console.error('probe'); return null;")
+        .await
+        .unwrap();
+    let errors = browser.console_errors().await.unwrap();
+    assert!(errors.iter().any(|e| e.contains("probe")), "{errors:?}");
     browser.resize(1000, 1400).await.unwrap();
     let png = browser.screenshot().await.unwrap();
     std::fs::write(artifacts().join("report-jac-2026-11.png"), png).unwrap();
