@@ -353,10 +353,17 @@ impl Browser {
     }
 
     /// Ends the WebDriver session (the driver closes the browser), then stops the driver.
+    /// In Chromium it fails if the page logged an error that the test did not read
+    /// with [`Browser::console_errors`]: every page test also shows a clean console.
     pub async fn close(self) -> anyhow::Result<()> {
+        let errors = match self.engine {
+            Engine::Chromium => self.console_errors().await?,
+            Engine::Firefox => Vec::new(),
+        };
         let Self { client, driver, .. } = self;
         client.close().await?;
         drop(driver);
+        anyhow::ensure!(errors.is_empty(), "the page logged errors: {errors:?}");
         Ok(())
     }
 

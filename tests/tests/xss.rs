@@ -303,6 +303,21 @@ async fn xss_payloads_from_both_sides_stay_plain_text_run_nothing_and_load_nothi
         .collect();
     assert!(beacons.is_empty(), "payloads loaded {beacons:?}");
 
+    // The console holds only what this test caused on purpose: the injected inline
+    // script blocked by the CSP, and the probe's 404 (`close` fails on anything else).
+    if browser.engine == chathulp_tests::browser::Engine::Chromium {
+        let errors = browser.console_errors().await?;
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.contains("Content Security Policy") || e.contains("/xss-probe")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.contains("Content Security Policy")),
+            "the blocked inline script is in the console: {errors:?}"
+        );
+    }
     browser.close().await?;
     relay.stop().await
 }
