@@ -181,7 +181,15 @@ pub struct QueueEntry {
     /// counted by the keyed IP hash (never the address itself). 0: a first contact.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub earlier_contacts: u32,
+    /// The start of the first message the visitor wrote while waiting (at most
+    /// [`FIRST_WORDS_CHARS`] characters, the rest cut), so counselors can triage. The
+    /// visitor's own text: sanitise it before showing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_words: Option<String>,
 }
+
+/// How much of a waiting visitor's first message the queue shows.
+pub const FIRST_WORDS_CHARS: usize = 120;
 
 fn is_zero(n: &u32) -> bool {
     *n == 0

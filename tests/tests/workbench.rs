@@ -564,3 +564,46 @@ async fn a_transferred_conversation_whose_visitor_stays_away_ends_for_the_collea
     hears_nothing_about(&mut an, &id).await?;
     relay.stop().await
 }
+
+/// A waiting visitor who writes shows the start of their first message in the queue
+/// (helplines triage on it): the first message only, cut at 120 characters, and gone
+/// from the queue with the visitor once taken.
+#[tokio::test]
+async fn the_queue_shows_the_first_words_a_waiting_visitor_wrote() -> anyhow::Result<()> {
+    let relay = TestRelay::start().await?;
+    let mut counselor = relay.staff("an").await?;
+    let mut visitor = relay.queued_visitor("caw", "Lotte").await?;
+    let first = format!("Ik weet het niet meer. {}", "x".repeat(200));
+    visitor
+        .send(json!({"type":"send","client_id":"v1","text":first}))
+        .await?;
+    visitor.expect("ack").await?;
+    visitor
+        .send(json!({"type":"send","client_id":"v2","text":"Is er iemand?"}))
+        .await?;
+    visitor.expect("ack").await?;
+    let words = |q: &Value| {
+        q["services"][0]["waiting"][0]["first_words"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let queue = counselor.expect_queue(|q| words(q).is_some()).await?;
+    let shown = words(&queue).unwrap_or_default();
+    assert_eq!(shown, first.chars().take(120).collect::<String>());
+    // A supervisor sees it too; the second message did not replace it.
+    let mut supervisor = relay.staff("sup").await?;
+    let queue = supervisor.expect_queue(|q| words(q).is_some()).await?;
+    assert_eq!(words(&queue).as_deref(), Some(shown.as_str()));
+    counselor
+        .send(json!({"type":"take","service":"caw"}))
+        .await?;
+    counselor.expect("conversation").await?;
+    counselor
+        .expect_queue(|q| {
+            q["services"][0]["waiting"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+        })
+        .await?;
+    relay.stop().await
+}

@@ -51,6 +51,7 @@ fn loaded_app() -> App {
             intake: Intake::default(),
             since_ms: NOW - i as i64 * 1_000,
             earlier_contacts: 0,
+            first_words: None,
         })
         .collect();
     staff(

@@ -595,3 +595,26 @@ fn typing_words_into_the_conversation_list_never_ends_the_conversation() {
             .any(|r| matches!(r, StaffRequest::End { .. }))
     );
 }
+
+/// The queue shows how a waiting visitor started (helplines triage on it): one line,
+/// sanitised, cut to the pane, in quotes under the intake.
+#[test]
+fn the_queue_shows_a_waiting_visitors_first_words_on_one_clean_line() {
+    let mut app = app_with(KeyConfig::default());
+    login(&mut app, Role::Counselor);
+    let mut lotte = entry("c-lotte", "Lotte", Intake::default(), 2);
+    lotte.first_words = Some(
+        "Help \u{1b}[2J ik\nweet het niet meer, mijn papa roept weer en ik durf niet naar huis"
+            .into(),
+    );
+    staff(&mut app, queue_of(vec![lotte], vec![]));
+    let screen = render_at(&app, 80, 24);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("“Help "))
+        .unwrap_or_else(|| panic!("no first words:\n{screen}"));
+    assert!(!screen.contains('\u{1b}'), "an escape reached the screen");
+    // The escape shows as text, the line break as a space.
+    assert!(line.contains("“Help ^[[2J ik weet"), "{line}");
+    assert!(line.contains('…'), "cut to the pane: {line}");
+}

@@ -145,6 +145,8 @@ struct Live {
     /// A counselor took it once already (it may be back in the queue after its
     /// counselor did not return): the report counts and the metrics count one take.
     served_once: bool,
+    /// The start of the first message the visitor wrote while waiting, for the queue.
+    first_words: Option<String>,
     /// The account that took it; `None` while queued.
     counselor: Option<String>,
     /// The visitor refused a dossier.
@@ -563,6 +565,7 @@ impl Broker {
                     queued_at_ms,
                     started_at_ms: None,
                     served_once: false,
+                    first_words: None,
                     counselor: None,
                     no_dossier,
                     dossier_candidate: false,
@@ -625,13 +628,28 @@ impl Broker {
             return Ok(message);
         }
         crate::metrics::get().message_stored();
-        self.state().to_followers(
+        let mut state = self.state();
+        state.to_followers(
             conversation,
             &StaffEvent::Message {
                 conversation: conversation.clone(),
                 message: message.clone(),
             },
         );
+        // Still waiting: the queue shows how the visitor started.
+        if let Some(live) = state.conversations.get_mut(conversation)
+            && live.counselor.is_none()
+            && live.first_words.is_none()
+        {
+            let words: String = message
+                .text
+                .chars()
+                .take(chathulp_shared::staff::FIRST_WORDS_CHARS)
+                .collect();
+            live.first_words = Some(words);
+            state.queue_changed();
+        }
+        drop(state);
         Ok(message)
     }
 
@@ -1416,6 +1434,7 @@ impl State {
                             intake: l.intake.clone(),
                             since_ms: l.queued_at_ms,
                             earlier_contacts: l.earlier_contacts,
+                            first_words: l.first_words.clone(),
                         })
                     })
                     .collect(),

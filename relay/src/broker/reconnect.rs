@@ -326,6 +326,8 @@ impl Broker {
                     // A restored conversation in a counselor's hands was counted when
                     // taken; one back in the queue may be counted again (not stored).
                     served_once: c.counselor.is_some(),
+                    // Not stored apart: the queue shows the next message after a restart.
+                    first_words: None,
                     counselor: c.counselor,
                     no_dossier: c.no_dossier,
                     dossier_candidate: c.dossier_candidate,

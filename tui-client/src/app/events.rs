@@ -215,6 +215,11 @@ impl App {
                     .into_iter()
                     .map(|e| QueueEntry {
                         nickname: sanitize::line(&e.nickname),
+                        // One line: the message's line breaks become spaces.
+                        first_words: e
+                            .first_words
+                            .as_deref()
+                            .map(|w| sanitize::line(&w.replace(['\r', '\n'], " "))),
                         ..e
                     })
                     .collect(),

@@ -102,6 +102,11 @@ pub(super) fn draw_queue(frame: &mut Frame, area: Rect, app: &App, theme: Theme)
                 format!("   {}", entry.intake.summary()),
                 theme.dim(),
             ));
+            // How the visitor started, while they wait: helplines triage on it.
+            if let Some(words) = entry.first_words.as_deref().filter(|w| !w.is_empty()) {
+                let quoted = fit(&format!("“{words}”"), width.saturating_sub(3));
+                lines.push(Line::styled(format!("   {quoted}"), theme.dim().italic()));
+            }
         }
         // After the waiting visitors: the order of the cursor's rows.
         if let Some(board) = app.dashboard_of(&service.service) {

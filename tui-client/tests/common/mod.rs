@@ -95,6 +95,7 @@ pub fn entry(id: &str, nickname: &str, intake: Intake, waited_min: i64) -> Queue
         intake,
         since_ms: NOW - waited_min * MINUTE,
         earlier_contacts: 0,
+        first_words: None,
     }
 }
 
