@@ -392,63 +392,39 @@ pub fn build(request: &Request, tallies: &[Tally]) -> Result<Report, ReportError
     let waits: Vec<&str> = tally::WAIT_BUCKETS.iter().map(|(_, k)| *k).collect();
     let durations: Vec<&str> = tally::DURATION_BUCKETS.iter().map(|(_, k)| *k).collect();
     let hellos_total = Total::Known(totals[0]);
-    distribution(
-        &mut f,
-        "age",
-        nl::AGE.into(),
-        values_of("age", &ages),
-        hellos_total,
-    );
-    distribution(
-        &mut f,
-        "region",
-        nl::REGION.into(),
-        values_of("region", &regions),
-        hellos_total,
-    );
-    distribution(
-        &mut f,
-        "gender",
-        nl::GENDER.into(),
-        values_of("gender", &genders),
-        hellos_total,
-    );
-    distribution(
-        &mut f,
-        "wait_served",
-        nl::WAIT_SERVED.into(),
-        values_of("wait_served", &waits),
-        Total::Known(totals[1]),
-    );
-    distribution(
-        &mut f,
-        "wait_left",
-        nl::WAIT_LEFT.into(),
-        values_of("left_queue", &waits),
-        Total::Known(totals[2]),
-    );
-    distribution(
-        &mut f,
-        "duration",
-        nl::DURATION.into(),
-        values_of("duration", &durations),
-        Total::Sum,
-    );
-    distribution(
-        &mut f,
-        "dossier",
-        nl::DOSSIER.into(),
-        values_of("dossier", &["refused", "not_refused"]),
-        Total::Sum,
-    );
     let topics: Vec<&str> = request.topics.iter().map(String::as_str).collect();
-    distribution(
-        &mut f,
-        "topic",
-        nl::TOPICS.into(),
-        values_of("topic", &topics),
-        Total::None,
-    );
+    // (id, title, the metric counted, its values in order, what the cells add up to)
+    let fixed: [(&str, &str, &str, &[&str], Total); 8] = [
+        ("age", nl::AGE, "age", &ages, hellos_total),
+        ("region", nl::REGION, "region", &regions, hellos_total),
+        ("gender", nl::GENDER, "gender", &genders, hellos_total),
+        (
+            "wait_served",
+            nl::WAIT_SERVED,
+            "wait_served",
+            &waits,
+            Total::Known(totals[1]),
+        ),
+        (
+            "wait_left",
+            nl::WAIT_LEFT,
+            "left_queue",
+            &waits,
+            Total::Known(totals[2]),
+        ),
+        ("duration", nl::DURATION, "duration", &durations, Total::Sum),
+        (
+            "dossier",
+            nl::DOSSIER,
+            "dossier",
+            &["refused", "not_refused"],
+            Total::Sum,
+        ),
+        ("topic", nl::TOPICS, "topic", &topics, Total::None),
+    ];
+    for (id, title, metric, keys, total) in fixed {
+        distribution(&mut f, id, title.into(), values_of(metric, keys), total);
+    }
     for q in request.survey.iter().filter(|q| q.kind != SurveyKind::Text) {
         let answers: &[&str] = match q.kind {
             SurveyKind::Scale => &["1", "2", "3", "4", "5"],
